@@ -1,0 +1,164 @@
+package org.mvpseg.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.WeightFiles;
+import org.mvpseg.clip.io.WeightFormatException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * CLIP as OpenAI's {@code clip/model.py} computes it: an image tower (ViT or ModifiedResNet), a
+ * text tower, their joint embedding, MaskCLIP dense features and CoOp prompt encoding. Weights are
+ * frozen and live in their own (capped) manager; every method scopes its temporaries, and results
+ * belong to the manager of the caller's input. Safe to share between threads.
+ */
+public final class ClipModel implements AutoCloseable {
+
+	private final ClipConfig config;
+	private final NDManager manager;
+	private final VisionTower visual;
+	private final TextTransformer text;
+	private final float logitScale;
+	private final DataType dtype;
+
+	private ClipModel(Map<String, RawTensor> tensors, NDManager parent, DataType dtype) throws WeightFormatException {
+		this.config = ClipConfig.infer(tensors);
+		this.dtype = dtype;
+		this.manager = parent.newSubManager();
+		try {
+			NDManager weightsManager = manager.newSubManager();
+			NDManager cacheManager = manager.newSubManager();
+			Weights w = new Weights(tensors, weightsManager, dtype);
+			visual = config.vit() ? new VisionTransformer(w, config, cacheManager) : new ModifiedResNet(w, config);
+			text = new TextTransformer(w, config);
+			logitScale = w.floats("logit_scale")[0];
+			weightsManager.cap(); // any op that would attach a result to the frozen weights now fails loudly
+		}
+		catch (WeightFormatException | RuntimeException e) {
+			manager.close();
+			throw e;
+		}
+	}
+
+	/** Reads a weight file (.pt archive, torch.save zip, safetensors; OpenAI or Hugging Face names). */
+	public static ClipModel load(Path file, NDManager parent) throws IOException {
+		return load(file, parent, DataType.FLOAT32);
+	}
+
+	/** As {@link #load(Path, NDManager)}, computing in {@code dtype} (FLOAT32, or FLOAT64 for gradient checks). */
+	public static ClipModel load(Path file, NDManager parent, DataType dtype) throws IOException {
+		Map<String, RawTensor> tensors = WeightFiles.read(file);
+		try {
+			return new ClipModel(tensors, parent, dtype);
+		}
+		catch (WeightFormatException e) {
+			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
+		}
+	}
+
+	public static ClipModel fromTensors(Map<String, RawTensor> tensors, NDManager parent, DataType dtype)
+		throws WeightFormatException
+	{
+		return new ClipModel(tensors, parent, dtype);
+	}
+
+	public ClipConfig config() {
+		return config;
+	}
+
+	public DataType dataType() {
+		return dtype;
+	}
+
+	/** exp(logit_scale), ≈100 for trained models. */
+	public float logitScale() {
+		return (float) Math.exp(logitScale);
+	}
+
+	/** {@code encode_image}: [B,3,H,W] CLIP-normalised → [B, E]. */
+	public NDArray encodeImage(NDArray images) {
+		return visual.encodeImage(images.toType(dtype, false));
+	}
+
+	/** MaskCLIP dense features: [B,3,H,W] → [B, H/s, W/s, E] (s = patch size, or 32 for ResNets). */
+	public NDArray denseFeatures(NDArray images) {
+		return visual.denseFeatures(images.toType(dtype, false));
+	}
+
+	/** {@code encode_text}: [N, 77] token ids → [N, E]. */
+	public NDArray encodeText(NDArray ids) {
+		return text.encode(ids);
+	}
+
+	/** Tokenizes and encodes texts; the result lives in {@code into}. */
+	public NDArray encodeText(NDManager into, String... texts) {
+		ClipTokenizer tok = ClipTokenizer.get();
+		long[] ids = new long[texts.length * config.contextLength()];
+		for (int i = 0; i < texts.length; i++) {
+			int[] t = tok.tokenize(texts[i]);
+			for (int j = 0; j < t.length; j++) ids[i * config.contextLength() + j] = t[j];
+		}
+		try (NDManager tmp = into.newSubManager()) {
+			NDArray out = encodeText(tmp.create(ids, new Shape(texts.length, config.contextLength())));
+			out.attach(into);
+			return out;
+		}
+	}
+
+	/**
+	 * CoOp prompt features: for every prompt p and class c, the sentence
+	 * {@code [SOT] ctx_p(1..M) tokens(c) "." [EOT]} with learnable {@code ctx}, through the frozen text
+	 * tower, feature at EOT. Gradients reach {@code context} when it requires them.
+	 *
+	 * @param context [P, M, W] (or [M, W] for one prompt)
+	 * @param classTokens BPE ids of each class name, without SOT/EOT
+	 * @return [P·C, E], prompt-major (row p·C + c)
+	 */
+	public NDArray encodePrompts(NDArray context, int[][] classTokens) {
+		NDArray ctx3 = context.getShape().dimension() == 2 ? null : context;
+		NDManager caller = context.getManager();
+		try (NDManager scope = caller.newSubManager()) {
+			context.tempAttach(scope);
+			NDArray ctx = ctx3 != null ? context : context.expandDims(0);
+			long p = ctx.getShape().get(0), m = ctx.getShape().get(1), w = ctx.getShape().get(2);
+			if (w != text.width()) throw new IllegalArgumentException("context vectors have width " + w
+				+ " but the text tower has width " + text.width());
+			int c = classTokens.length, len = text.contextLength();
+			if (1 + m + 2 > len) throw new IllegalArgumentException("too many context vectors: " + m);
+			int dot = ClipTokenizer.get().encode(".")[0];
+			long[] ids = new long[c * len];
+			long[] eot = new long[(int) p * c];
+			for (int k = 0; k < c; k++) {
+				int room = (int) (len - 1 - m - 2);
+				int n = Math.min(classTokens[k].length, room);
+				int at = k * len;
+				ids[at] = ClipTokenizer.SOT;
+				for (int j = 0; j < n; j++) ids[at + 1 + (int) m + j] = classTokens[k][j];
+				ids[at + 1 + (int) m + n] = dot;
+				ids[at + 2 + (int) m + n] = ClipTokenizer.EOT;
+				for (int q = 0; q < p; q++) eot[q * c + k] = 2 + m + n;
+			}
+			NDArray emb = text.embed(scope.create(ids, new Shape(c, len))); // [C, L, W]
+			NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
+			NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
+			NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
+			NDArray x = NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
+			NDArray out = text.encodeEmbeddings(x, eot);
+			out.attach(caller);
+			return out;
+		}
+	}
+
+	@Override
+	public void close() {
+		manager.close();
+	}
+}

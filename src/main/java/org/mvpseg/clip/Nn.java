@@ -1,0 +1,74 @@
+package org.mvpseg.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.pooling.Pool;
+
+import java.util.function.Function;
+
+/**
+ * The few layer functions CLIP is made of, in PyTorch's semantics. The activation is always the
+ * first operand, so every result belongs to the caller's (scoped) manager and never to the frozen
+ * weights' manager — which is capped, so a violation fails loudly instead of leaking.
+ */
+final class Nn {
+
+	private Nn() {}
+
+	/** {@code x @ w.T + b}, PyTorch weight layout [out, in]. */
+	static NDArray linear(NDArray x, NDArray w, NDArray b) {
+		return b == null ? Linear.linear(x, w).singletonOrThrow() : Linear.linear(x, w, b).singletonOrThrow();
+	}
+
+	/** LayerNorm over the last axis, eps 1e-5. */
+	static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, 1e-5f).singletonOrThrow();
+	}
+
+	/** QuickGELU(x) = x·sigmoid(1.702x), as CLIP was trained. */
+	static NDArray quickGelu(NDArray x) {
+		return x.mul(Activation.sigmoid(x.mul(1.702f)));
+	}
+
+	static NDArray conv2d(NDArray x, NDArray w, NDArray b, int stride, int pad) {
+		return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(pad, pad), new Shape(1, 1), 1)
+			.singletonOrThrow();
+	}
+
+	static NDArray avgPool(NDArray x, int k) {
+		return Pool.avgPool2d(x, new Shape(k, k), new Shape(k, k), new Shape(0, 0), false, true);
+	}
+
+	/**
+	 * Runs {@code body} with everything it creates in a fresh sub-manager of {@code input}'s manager;
+	 * only the result survives, attached to that manager. Native memory does not grow across calls.
+	 */
+	static NDArray scoped(NDArray input, Function<NDArray, NDArray> body) {
+		NDManager caller = input.getManager();
+		try (NDManager scope = caller.newSubManager()) {
+			input.tempAttach(scope);
+			NDArray out = body.apply(input);
+			out.attach(caller);
+			return out;
+		}
+	}
+
+	/**
+	 * Replaces {@code x} by {@code step(x)}, freeing {@code x} and the step's temporaries at once
+	 * (one layer's peak memory instead of the whole network's). {@code x} must be a temporary.
+	 */
+	static NDArray step(NDArray x, Function<NDArray, NDArray> step) {
+		NDManager owner = x.getManager();
+		try (NDManager layer = owner.newSubManager()) {
+			x.attach(layer);
+			NDArray y = step.apply(x);
+			y.attach(owner);
+			return y;
+		}
+	}
+}

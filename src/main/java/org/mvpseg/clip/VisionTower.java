@@ -1,0 +1,13 @@
+package org.mvpseg.clip;
+
+import ai.djl.ndarray.NDArray;
+
+/** An image tower: global embedding and MaskCLIP dense features, both in the joint text space. */
+public interface VisionTower {
+
+	/** [B,3,H,W] CLIP-normalised → [B, E] ({@code encode_image}). */
+	NDArray encodeImage(NDArray images);
+
+	/** [B,3,H,W] → [B, H/stride, W/stride, E] per-patch features (MaskCLIP, not normalised). */
+	NDArray denseFeatures(NDArray images);
+}

@@ -1,0 +1,103 @@
+package org.mvpseg.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.mvpseg.clip.io.WeightFormatException;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** OpenAI's {@code VisionTransformer}, plus MaskCLIP's dense value path for any input size. */
+final class VisionTransformer implements VisionTower {
+
+	private final int width, patch, grid, embed;
+	private final NDArray conv1, classEmbedding, lnPreW, lnPreB, lnPostW, lnPostB, proj;
+	private final float[] positional;
+	private final ResidualAttentionBlock[] blocks;
+	private final NDManager cacheManager;
+	private final Weights weights;
+	private final Map<Long, NDArray> posCache = new ConcurrentHashMap<>();
+
+	VisionTransformer(Weights w, ClipConfig c, NDManager cacheManager) throws WeightFormatException {
+		width = c.visionWidth();
+		patch = c.patchSize();
+		grid = c.imageResolution() / patch;
+		embed = c.embedDim();
+		this.weights = w;
+		this.cacheManager = cacheManager;
+		conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
+		classEmbedding = w.get("visual.class_embedding", width);
+		positional = w.floats("visual.positional_embedding", (long) grid * grid + 1, width);
+		lnPreW = w.get("visual.ln_pre.weight", width);
+		lnPreB = w.get("visual.ln_pre.bias", width);
+		lnPostW = w.get("visual.ln_post.weight", width);
+		lnPostB = w.get("visual.ln_post.bias", width);
+		proj = w.get("visual.proj", width, embed);
+		blocks = new ResidualAttentionBlock[c.visionLayers()];
+		for (int i = 0; i < blocks.length; i++)
+			blocks[i] = new ResidualAttentionBlock(w, "visual.transformer.resblocks." + i + ".", width, c.visionHeads());
+	}
+
+	@Override
+	public NDArray encodeImage(NDArray images) {
+		return Nn.scoped(images, x -> {
+			NDArray h = tokens(x, blocks.length);
+			NDArray cls = h.get(":, 0, :");
+			return Nn.layerNorm(cls, lnPostW, lnPostB).matMul(proj);
+		});
+	}
+
+	@Override
+	public NDArray denseFeatures(NDArray images) {
+		return Nn.scoped(images, x -> {
+			NDArray h = tokens(x, blocks.length - 1);
+			long b = x.getShape().get(0), gh = x.getShape().get(2) / patch, gw = x.getShape().get(3) / patch;
+			// The value path mixes no tokens: drop the class token before the last block.
+			h = Nn.step(h, t -> blocks[blocks.length - 1].valuePath(t.get(":, 1:, :")));
+			return Nn.layerNorm(h, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
+		});
+	}
+
+	/** conv1 → class token → positional embedding → ln_pre → the first {@code depth} blocks. */
+	private NDArray tokens(NDArray x, int depth) {
+		checkInput(x);
+		long b = x.getShape().get(0);
+		int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
+		NDArray p = Nn.conv2d(x, conv1, null, patch, 0).reshape(b, width, (long) gh * gw).transpose(0, 2, 1);
+		NDArray cls = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).add(classEmbedding);
+		NDArray h = NDArrays.concat(new NDList(cls, p), 1).add(positionalEmbedding(gh, gw));
+		h = Nn.layerNorm(h, lnPreW, lnPreB);
+		for (int i = 0; i < depth; i++) {
+			ResidualAttentionBlock blk = blocks[i];
+			h = Nn.step(h, t -> blk.forward(t, null));
+		}
+		return h;
+	}
+
+	private void checkInput(NDArray x) {
+		Shape s = x.getShape();
+		if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) % patch != 0 || s.get(3) % patch != 0 || s.get(2) == 0
+			|| s.get(3) == 0)
+		{
+			throw new IllegalArgumentException("Image tensor must be [B,3,H,W] with H and W multiples of the patch size "
+				+ patch + "; got " + s);
+		}
+	}
+
+	/** [1 + gh·gw, W]: class row kept, the grid resized with PyTorch's bicubic (align_corners=False). */
+	NDArray positionalEmbedding(int gh, int gw) {
+		return posCache.computeIfAbsent(((long) gh << 32) | gw, key -> {
+			float[] out = new float[(1 + gh * gw) * width];
+			System.arraycopy(positional, 0, out, 0, width);
+			float[] src = java.util.Arrays.copyOfRange(positional, width, positional.length);
+			float[] resized = gh == grid && gw == grid ? src : Bicubic.resize(src, grid, grid, width, gh, gw);
+			System.arraycopy(resized, 0, out, width, resized.length);
+			synchronized (cacheManager) {
+				return cacheManager.create(out, new Shape(1 + (long) gh * gw, width)).toType(classEmbedding.getDataType(), false);
+			}
+		});
+	}
+}
