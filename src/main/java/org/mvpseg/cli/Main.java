@@ -1,2 +1,66 @@
 package org.mvpseg.cli;
-public class Main { public static void main(String[] a) { System.out.println("hi"); } }
+
+import org.mvpseg.runtime.Torch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code java -jar mvp-seg.jar <subcommand> …}. Errors end in one line that says what to do, and a
+ * non-zero exit code: 2 for a mistake in the command line, 1 for a failure.
+ */
+public final class Main {
+
+	interface Subcommand {
+		String usage();
+
+		int run(String[] argv, PrintStream out) throws Exception;
+	}
+
+	private static final Map<String, Supplier<Subcommand>> COMMANDS = new java.util.LinkedHashMap<>();
+	static {
+		COMMANDS.put("tokenize", TokenizeCommand::new);
+		COMMANDS.put("verify-reference", VerifyReferenceCommand::new);
+		COMMANDS.put("bench", BenchCommand::new);
+	}
+
+	private Main() {}
+
+	public static void main(String[] argv) {
+		Torch.configure();
+		System.exit(run(argv, System.out, System.err));
+	}
+
+	static int run(String[] argv, PrintStream out, PrintStream err) {
+		if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+			out.println("usage: mvp-seg <subcommand> [options]");
+			for (Supplier<Subcommand> s : COMMANDS.values()) out.println("  " + s.get().usage());
+			return argv.length == 0 ? 2 : 0;
+		}
+		Supplier<Subcommand> factory = COMMANDS.get(argv[0]);
+		if (factory == null) {
+			err.println("mvp-seg: unknown subcommand '" + argv[0] + "'; one of " + COMMANDS.keySet());
+			return 2;
+		}
+		Subcommand cmd = factory.get();
+		try {
+			return cmd.run(argv, out);
+		}
+		catch (Args.UsageException e) {
+			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
+			err.println("usage: " + cmd.usage());
+			return 2;
+		}
+		catch (IOException | Torch.EngineException | IllegalArgumentException e) {
+			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
+			return 1;
+		}
+		catch (Exception | OutOfMemoryError e) {
+			err.println("mvp-seg " + argv[0] + ": unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()
+				+ " (please report this with the command you ran)");
+			return 1;
+		}
+	}
+}

@@ -30,9 +30,37 @@ final class Nn {
 		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, 1e-5f).singletonOrThrow();
 	}
 
-	/** QuickGELU(x) = x·sigmoid(1.702x), as CLIP was trained. */
+	/** QuickGELU(x) = x·sigmoid(1.702x), as CLIP was trained. Consumes {@code x}. */
 	static NDArray quickGelu(NDArray x) {
-		return x.mul(Activation.sigmoid(x.mul(1.702f)));
+		NDArray t = x.mul(1.702f);
+		NDArray s = Activation.sigmoid(t);
+		t.close();
+		// in place only where autograd keeps nothing
+		NDArray y = x.hasGradient() ? x.mul(s) : s.muli(x);
+		if (y == s) {
+			x.close();
+			return y;
+		}
+		free(x, s);
+		return y;
+	}
+
+	/**
+	 * {@code a + b}; consumes {@code a} (a temporary), reusing its buffer when no gradient flows.
+	 */
+	static NDArray addInto(NDArray a, NDArray b) {
+		if (!a.hasGradient() && !b.hasGradient()) return a.addi(b);
+		NDArray y = a.add(b);
+		a.close();
+		return y;
+	}
+
+	/**
+	 * Closes temporaries as soon as they are used, not at the end of the scope: a freed buffer is
+	 * reused by the next allocation while still in cache. (Autograd keeps its own references.)
+	 */
+	static void free(NDArray... temps) {
+		for (NDArray t : temps) if (t != null) t.close();
 	}
 
 	static NDArray conv2d(NDArray x, NDArray w, NDArray b, int stride, int pad) {

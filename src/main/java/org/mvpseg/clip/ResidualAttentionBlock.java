@@ -20,8 +20,15 @@ final class ResidualAttentionBlock {
 		this.heads = heads;
 		ln1W = w.get(p + "ln_1.weight", width);
 		ln1B = w.get(p + "ln_1.bias", width);
-		inW = w.get(p + "attn.in_proj_weight", 3L * width, width);
-		inB = w.get(p + "attn.in_proj_bias", 3L * width);
+		// 1/sqrt(head_dim) folded into the query rows: q·k/sqrt(d) with one elementwise pass fewer.
+		float[] in = w.floats(p + "attn.in_proj_weight", 3L * width, width);
+		float[] inBias = w.floats(p + "attn.in_proj_bias", 3L * width);
+		float scale = (float) (1.0 / Math.sqrt(width / heads));
+		float[] inScaled = in.clone(), biasScaled = inBias.clone();
+		for (int i = 0; i < width * width; i++) inScaled[i] *= scale;
+		for (int i = 0; i < width; i++) biasScaled[i] *= scale;
+		inW = w.create(inScaled, 3L * width, width);
+		inB = w.create(biasScaled, 3L * width);
 		outW = w.get(p + "attn.out_proj.weight", width, width);
 		outB = w.get(p + "attn.out_proj.bias", width);
 		ln2W = w.get(p + "ln_2.weight", width);
@@ -30,39 +37,57 @@ final class ResidualAttentionBlock {
 		fcB = w.get(p + "mlp.c_fc.bias", 4L * width);
 		projW = w.get(p + "mlp.c_proj.weight", width, 4L * width);
 		projB = w.get(p + "mlp.c_proj.bias", width);
-		float[] in = w.floats(p + "attn.in_proj_weight", 3L * width, width);
-		float[] inBias = w.floats(p + "attn.in_proj_bias", 3L * width);
 		vW = w.create(java.util.Arrays.copyOfRange(in, 2 * width * width, 3 * width * width), width, width);
 		vB = w.create(java.util.Arrays.copyOfRange(inBias, 2 * width, 3 * width), width);
 	}
 
-	/** @param mask additive [L, L] mask (causal for text) or null */
+	/** @param mask additive [L, L] mask (causal for text) or null. {@code x} is left intact. */
 	NDArray forward(NDArray x, NDArray mask) {
-		NDArray h = x.add(attention(Nn.layerNorm(x, ln1W, ln1B), mask));
-		return h.add(mlp(h));
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray h = Nn.addInto(attention(n, mask), x);
+		n.close();
+		return Nn.addInto(mlp(h), h);
 	}
 
+	/** c_proj(QuickGELU(c_fc(ln_2(x)))); {@code x} is left intact. */
 	NDArray mlp(NDArray x) {
-		NDArray y = Nn.linear(Nn.layerNorm(x, ln2W, ln2B), fcW, fcB);
-		return Nn.linear(Nn.quickGelu(y), projW, projB);
+		NDArray n = Nn.layerNorm(x, ln2W, ln2B);
+		NDArray y = Nn.linear(n, fcW, fcB);
+		n.close();
+		NDArray g = Nn.quickGelu(y);
+		NDArray out = Nn.linear(g, projW, projB);
+		g.close();
+		return out;
 	}
 
+	/** Multi-head self-attention of {@code x} [B, L, W] (already normalised); {@code x} is left intact. */
 	NDArray attention(NDArray x, NDArray mask) {
 		long b = x.getShape().get(0), l = x.getShape().get(1);
 		int dh = width / heads;
-		// [B, L, 3W] → [3, B, H, L, dh]
-		NDArray qkv = Nn.linear(x, inW, inB).reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4);
-		NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(dh)));
-		NDArray scores = q.matMul(qkv.get(1).transpose(0, 1, 3, 2));
-		if (mask != null) scores = scores.add(mask);
-		NDArray out = scores.softmax(-1).matMul(qkv.get(2)); // [B, H, L, dh]
-		return Nn.linear(out.transpose(0, 2, 1, 3).reshape(b, l, width), outW, outB);
+		NDArray lin = Nn.linear(x, inW, inB); // [B, L, 3W], q rows pre-scaled
+		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4); // [3, B, H, L, dh]
+		NDArray q = qkv.get(0), kt = qkv.get(1).transpose(0, 1, 3, 2), v = qkv.get(2);
+		NDArray scores = q.matMul(kt);
+		Nn.free(q, kt);
+		if (mask != null) scores = Nn.addInto(scores, mask);
+		NDArray p = scores.softmax(-1);
+		scores.close();
+		NDArray o = p.matMul(v); // [B, H, L, dh]
+		Nn.free(p, v, qkv, lin);
+		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, l, width);
+		o.close();
+		NDArray out = Nn.linear(merged, outW, outB);
+		merged.close();
+		return out;
 	}
 
 	/** MaskCLIP's last block: value path only, residual and FFN kept (DESIGN.md §3). */
 	NDArray valuePath(NDArray x) {
-		NDArray v = Nn.linear(Nn.linear(Nn.layerNorm(x, ln1W, ln1B), vW, vB), outW, outB);
-		NDArray h = v.add(x);
-		return h.add(mlp(h));
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray v = Nn.linear(n, vW, vB);
+		n.close();
+		NDArray h = Nn.addInto(Nn.linear(v, outW, outB), x);
+		v.close();
+		return Nn.addInto(mlp(h), h);
 	}
 }
