@@ -36,7 +36,7 @@ final class Nn {
 		NDArray s = Activation.sigmoid(t);
 		t.close();
 		// in place only where autograd keeps nothing
-		NDArray y = x.hasGradient() ? x.mul(s) : s.muli(x);
+		NDArray y = recording(x) ? x.mul(s) : s.muli(x);
 		if (y == s) {
 			x.close();
 			return y;
@@ -49,10 +49,19 @@ final class Nn {
 	 * {@code a + b}; consumes {@code a} (a temporary), reusing its buffer when no gradient flows.
 	 */
 	static NDArray addInto(NDArray a, NDArray b) {
-		if (!a.hasGradient() && !b.hasGradient()) return a.addi(b);
+		if (!recording(a)) return a.addi(b);
 		NDArray y = a.add(b);
 		a.close();
 		return y;
+	}
+
+	/**
+	 * Whether autograd may be recording ops on this thread. In-place updates are used only when it
+	 * is not: they would invalidate tensors saved for the backward pass. (DJL's hasGradient() is
+	 * false for non-leaf tensors, so it cannot tell.)
+	 */
+	static boolean recording(NDArray x) {
+		return !(x instanceof ai.djl.pytorch.engine.PtNDArray) || ai.djl.pytorch.jni.JniUtils.isGradMode();
 	}
 
 	/**

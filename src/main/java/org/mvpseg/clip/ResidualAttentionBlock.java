@@ -65,20 +65,49 @@ final class ResidualAttentionBlock {
 		long b = x.getShape().get(0), l = x.getShape().get(1);
 		int dh = width / heads;
 		NDArray lin = Nn.linear(x, inW, inB); // [B, L, 3W], q rows pre-scaled
-		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4); // [3, B, H, L, dh]
-		NDArray q = qkv.get(0), kt = qkv.get(1).transpose(0, 1, 3, 2), v = qkv.get(2);
-		NDArray scores = q.matMul(kt);
-		Nn.free(q, kt);
+		// One copy into [3, B·H, L, dh]; then every product is a plain bmm on contiguous operands.
+		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4).reshape(3, b * heads, l, dh);
+		lin.close();
+		NDArray q = qkv.get(0), k = qkv.get(1), v = qkv.get(2);
+		NDArray kt = k.transpose(0, 2, 1);
+		NDArray scores = q.batchMatMul(kt);
+		Nn.free(q, k, kt);
 		if (mask != null) scores = Nn.addInto(scores, mask);
 		NDArray p = scores.softmax(-1);
 		scores.close();
-		NDArray o = p.matMul(v); // [B, H, L, dh]
-		Nn.free(p, v, qkv, lin);
-		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, l, width);
+		NDArray o = p.batchMatMul(v); // [B·H, L, dh]
+		Nn.free(p, v, qkv);
+		NDArray merged = o.reshape(b, heads, l, dh).transpose(0, 2, 1, 3).reshape(b, l, width);
 		o.close();
 		NDArray out = Nn.linear(merged, outW, outB);
 		merged.close();
 		return out;
+	}
+
+	/**
+	 * The block's output for token 0 only ([B, 1, W]): the query of the class token against all keys,
+	 * then its MLP. encode_image needs nothing else from the last block, so this skips most of it.
+	 */
+	NDArray forwardFirstToken(NDArray x) {
+		long b = x.getShape().get(0), l = x.getShape().get(1);
+		int dh = width / heads;
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray lin = Nn.linear(n, inW, inB); // q rows pre-scaled
+		n.close();
+		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4);
+		NDArray q = qkv.get("0, :, :, :1, :"), kt = qkv.get(1).transpose(0, 1, 3, 2), v = qkv.get(2);
+		NDArray scores = q.matMul(kt);
+		Nn.free(q, kt);
+		NDArray p = scores.softmax(-1);
+		scores.close();
+		NDArray o = p.matMul(v); // [B, H, 1, dh]
+		Nn.free(p, v, qkv, lin);
+		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, 1, width);
+		o.close();
+		NDArray first = x.get(":, :1, :");
+		NDArray h = Nn.addInto(Nn.linear(merged, outW, outB), first);
+		Nn.free(merged, first);
+		return Nn.addInto(mlp(h), h);
 	}
 
 	/** MaskCLIP's last block: value path only, residual and FFN kept (DESIGN.md §3). */

@@ -44,9 +44,11 @@ final class VisionTransformer implements VisionTower {
 	@Override
 	public NDArray encodeImage(NDArray images) {
 		return Nn.scoped(images, x -> {
-			NDArray h = tokens(x, blocks.length);
-			NDArray cls = h.get(":, 0, :");
-			return Nn.layerNorm(cls, lnPostW, lnPostB).matMul(proj);
+			NDArray h = tokens(x, blocks.length - 1);
+			// Only the class token of the last block is used: compute just that row.
+			h = Nn.step(h, t -> blocks[blocks.length - 1].forwardFirstToken(t));
+			long b = x.getShape().get(0);
+			return Nn.layerNorm(h.reshape(b, width), lnPostW, lnPostB).matMul(proj);
 		});
 	}
 
