@@ -30,7 +30,20 @@ public final class Main {
 
 	public static void main(String[] argv) {
 		Torch.configure();
+		System.setErr(new QuietErr(System.err)); // DJL's slf4j-api 1.7 complains when no logger is bound
 		System.exit(run(argv, System.out, System.err));
+	}
+
+	/** Drops slf4j's "no binding" notice, which tells command-line users nothing. */
+	private static final class QuietErr extends PrintStream {
+		QuietErr(PrintStream target) {
+			super(target, true);
+		}
+
+		@Override
+		public void println(String line) {
+			if (line == null || !line.startsWith("SLF4J: ")) super.println(line);
+		}
 	}
 
 	static int run(String[] argv, PrintStream out, PrintStream err) {
@@ -52,6 +65,10 @@ public final class Main {
 			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
 			err.println("usage: " + cmd.usage());
 			return 2;
+		}
+		catch (java.nio.file.NoSuchFileException e) {
+			err.println("mvp-seg " + argv[0] + ": file not found: " + e.getFile());
+			return 1;
 		}
 		catch (IOException | Torch.EngineException | IllegalArgumentException e) {
 			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
