@@ -60,6 +60,17 @@ public final class Torch {
 		return engine().newBaseManager(defaultDevice());
 	}
 
+	/**
+	 * Switches autograd recording for the current thread and returns the previous setting. libtorch
+	 * keeps this per thread, and only the thread that loaded the engine starts with it off.
+	 */
+	public static boolean setGradMode(boolean enabled) {
+		engine();
+		boolean previous = ai.djl.pytorch.jni.JniUtils.isGradMode();
+		ai.djl.pytorch.jni.JniUtils.setGradMode(enabled);
+		return previous;
+	}
+
 	public static String describe() {
 		Engine e = engine();
 		return "PyTorch " + e.getVersion() + " via DJL, device " + defaultDevice() + " (GPUs visible: " + e.getGpuCount()

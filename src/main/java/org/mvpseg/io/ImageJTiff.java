@@ -1,0 +1,294 @@
+package org.mvpseg.io;
+
+import org.mvpseg.image.ImageSource.Calibration;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes TIFF files exactly as ImageJ 1.x lays them out (big-endian, pages stored contiguously, an
+ * "ImageJ=" description, slice labels, the Info text and image properties in ImageJ's metadata
+ * tags 50838/50839), so ImageJ and Fiji open them with calibration, class names and a colour table.
+ * Rows may arrive in any order: each is written at its place in a preallocated file, so a
+ * whole-slide probability stack never has to sit in memory. The file appears under its final name
+ * only when complete.
+ */
+public final class ImageJTiff implements Closeable {
+
+	/** Pixel types: 8-bit, 16-bit unsigned, 32-bit float. */
+	public enum Type {
+		U8(1), U16(2), F32(4);
+
+		final int bytes;
+
+		Type(int bytes) {
+			this.bytes = bytes;
+		}
+	}
+
+	private final Path target, tmp;
+	private final FileChannel out;
+	private final int width, height, pages;
+	private final Type type;
+	private final long planeBytes;
+	private static final long DATA_START = 8;
+	private String description = "";
+	private String info;
+	private String[] sliceLabels;
+	private final List<String> properties = new ArrayList<>();
+	private byte[][] lut; // r, g, b (256 each) for 8-bit
+	private Calibration calibration = Calibration.NONE;
+	private boolean done;
+
+	public ImageJTiff(Path target, int width, int height, int pages, Type type) throws IOException {
+		long total = (long) width * height * type.bytes * pages;
+		if (total > 0xFFFF_0000L - 1_000_000) throw new IOException("The output " + target.getFileName() + " would be "
+			+ (total >> 20) + " MiB, beyond the 4 GiB a classic TIFF can hold: choose fewer outputs or classes, or "
+			+ "segment a smaller region.");
+		this.target = target;
+		this.width = width;
+		this.height = height;
+		this.pages = pages;
+		this.type = type;
+		this.planeBytes = (long) width * height * type.bytes;
+		Path dir = target.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		this.tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+		this.out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);
+	}
+
+	/** Extra lines of the ImageJ description ("channels=3", "hyperstack=true", …). */
+	public ImageJTiff description(String lines) {
+		this.description = lines;
+		return this;
+	}
+
+	public ImageJTiff calibration(Calibration c) {
+		this.calibration = c;
+		return this;
+	}
+
+	/** The text ImageJ shows under Image › Show Info. */
+	public ImageJTiff info(String text) {
+		this.info = text;
+		return this;
+	}
+
+	public ImageJTiff sliceLabels(String... labels) {
+		this.sliceLabels = labels;
+		return this;
+	}
+
+	/** An image property (ImageJ 1.53+: {@code Property.get(key)} in macros). */
+	public ImageJTiff property(String key, String value) {
+		properties.add(key);
+		properties.add(value);
+		return this;
+	}
+
+	/** A 256-entry colour table for an 8-bit image. */
+	public ImageJTiff lut(byte[] r, byte[] g, byte[] b) {
+		this.lut = new byte[][] { r, g, b };
+		return this;
+	}
+
+	/** Writes rows {@code [y0, y0+rows)} of one page from {@code data} (row-major, {@code rows·width}). */
+	public void writeFloats(int page, int y0, int rows, float[] data, int offset) throws IOException {
+		check(page, y0, rows, Type.F32);
+		ByteBuffer b = ByteBuffer.allocate(rows * width * 4).order(ByteOrder.BIG_ENDIAN);
+		b.asFloatBuffer().put(data, offset, rows * width);
+		write(page, y0, b);
+	}
+
+	/** Writes label rows as 8- or 16-bit values. */
+	public void writeInts(int page, int y0, int rows, int[] data, int offset) throws IOException {
+		if (type == Type.F32) throw new IllegalStateException("float image");
+		check(page, y0, rows, type);
+		ByteBuffer b = ByteBuffer.allocate(rows * width * type.bytes).order(ByteOrder.BIG_ENDIAN);
+		for (int i = 0; i < rows * width; i++) {
+			if (type == Type.U8) b.put((byte) data[offset + i]);
+			else b.putShort((short) data[offset + i]);
+		}
+		write(page, y0, b.flip());
+	}
+
+	private void check(int page, int y0, int rows, Type expected) {
+		if (type != expected) throw new IllegalStateException("image is " + type + ", not " + expected);
+		if (page < 0 || page >= pages || y0 < 0 || y0 + rows > height) throw new IllegalArgumentException(
+			"rows " + y0 + "+" + rows + " of page " + page + " outside " + width + "x" + height + "x" + pages);
+	}
+
+	private void write(int page, int y0, ByteBuffer b) throws IOException {
+		long pos = DATA_START + page * planeBytes + (long) y0 * width * type.bytes;
+		b.rewind();
+		while (b.hasRemaining()) pos += out.write(b, pos);
+	}
+
+	/** Writes the directories and moves the file into place. Without this call nothing is left behind. */
+	public void finish() throws IOException {
+		long ifdStart = DATA_START + pages * planeBytes;
+		if (ifdStart % 2 == 1) ifdStart++;
+		ByteArrayOutputStream tail = new ByteArrayOutputStream();
+		byte[] meta = metadata();
+		int[] metaCounts = metaCounts();
+		String desc = "ImageJ=1.54p\n" + (pages > 1 ? "images=" + pages + "\n" : "") + description + (calibration
+			.isCalibrated() ? "unit=" + calibration.unit() + "\n" : "") + "\0";
+		for (int p = 0; p < pages; p++) {
+			List<long[]> entries = new ArrayList<>(); // tag, type, count, value-or-offset (resolved below)
+			List<byte[]> extra = new ArrayList<>();
+			entries.add(new long[] { 254, 4, 1, 0 });
+			entries.add(new long[] { 256, 4, 1, width });
+			entries.add(new long[] { 257, 4, 1, height });
+			entries.add(new long[] { 258, 3, 1, type.bytes * 8L });
+			entries.add(new long[] { 259, 3, 1, 1 });
+			entries.add(new long[] { 262, 3, 1, lut != null && type == Type.U8 ? 3 : 1 });
+			if (p == 0) entries.add(entry(270, 2, desc.getBytes(StandardCharsets.ISO_8859_1), extra));
+			entries.add(new long[] { 273, 4, 1, DATA_START + p * planeBytes });
+			entries.add(new long[] { 277, 3, 1, 1 });
+			entries.add(new long[] { 278, 4, 1, height });
+			entries.add(new long[] { 279, 4, 1, planeBytes });
+			entries.add(entry(282, 5, rational(1 / calibration.pixelWidth()), extra));
+			entries.add(entry(283, 5, rational(1 / calibration.pixelHeight()), extra));
+			entries.add(new long[] { 296, 3, 1, 1 });
+			if (lut != null && type == Type.U8) entries.add(entry(320, 3, colorMap(), extra));
+			if (type == Type.F32) entries.add(new long[] { 339, 3, 1, 3 });
+			if (p == 0 && meta != null) {
+				ByteBuffer counts = ByteBuffer.allocate(metaCounts.length * 4).order(ByteOrder.BIG_ENDIAN);
+				for (int c : metaCounts) counts.putInt(c);
+				entries.add(entry(50838, 4, counts.array(), extra));
+				entries.add(entry(50839, 1, meta, extra));
+			}
+			long ifdSize = 2 + entries.size() * 12L + 4;
+			long here = ifdStart + tail.size();
+			long extraPos = here + ifdSize;
+			DataOutputStream d = new DataOutputStream(tail);
+			d.writeShort(entries.size());
+			int k = 0;
+			ByteArrayOutputStream extraBytes = new ByteArrayOutputStream();
+			for (long[] e : entries) {
+				d.writeShort((int) e[0]);
+				d.writeShort((int) e[1]);
+				d.writeInt((int) e[2]);
+				if (e.length == 5) { // value stored out of line
+					byte[] x = extra.get((int) e[4]);
+					d.writeInt((int) (extraPos + extraBytes.size()));
+					extraBytes.write(x);
+					if (extraBytes.size() % 2 == 1) extraBytes.write(0);
+				}
+				else if (e[1] == 3 && e[2] == 1) {
+					d.writeShort((int) e[3]);
+					d.writeShort(0);
+				}
+				else d.writeInt((int) e[3]);
+				k++;
+			}
+			long next = p + 1 < pages ? extraPos + extraBytes.size() : 0;
+			d.writeInt((int) next);
+			tail.write(extraBytes.toByteArray());
+		}
+		ByteBuffer t = ByteBuffer.wrap(tail.toByteArray());
+		long pos = ifdStart;
+		while (t.hasRemaining()) pos += out.write(t, pos);
+		ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN);
+		header.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt((int) ifdStart).flip();
+		out.write(header, 0);
+		out.force(false);
+		out.close();
+		Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		done = true;
+	}
+
+	/** An entry whose value is stored after the directory; count is in units of the TIFF type. */
+	private static long[] entry(int tag, int tiffType, byte[] value, List<byte[]> extra) {
+		int unit = switch (tiffType) {
+			case 3 -> 2;
+			case 4 -> 4;
+			case 5 -> 8;
+			default -> 1;
+		};
+		extra.add(value);
+		if (value.length <= 4) {
+			// small values fit in the entry itself: left-justified
+			long v = 0;
+			for (int i = 0; i < 4; i++) v = (v << 8) | (i < value.length ? value[i] & 0xff : 0);
+			long[] e = { tag, tiffType, value.length / unit, v };
+			if (tiffType == 3 && value.length == 2) e[3] = v >>> 16; // one SHORT is written by the SHORT path
+			return e;
+		}
+		return new long[] { tag, tiffType, value.length / unit, 0, extra.size() - 1 };
+	}
+
+	private static byte[] rational(double v) {
+		long den = 1_000_000, num = Math.round(v * den);
+		while (num > 0xFFFF_FFFFL) {
+			den /= 10;
+			num = Math.round(v * den);
+		}
+		ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN);
+		b.putInt((int) num).putInt((int) den);
+		return b.array();
+	}
+
+	private byte[] colorMap() {
+		ByteBuffer b = ByteBuffer.allocate(3 * 256 * 2).order(ByteOrder.BIG_ENDIAN);
+		for (byte[] channel : lut) for (int i = 0; i < 256; i++) b.putShort((short) ((channel[i] & 0xff) * 257));
+		return b.array();
+	}
+
+	private static final int MAGIC = 0x494a494a, INFO = 0x696e666f, LABELS = 0x6c61626c, PROPERTIES = 0x70726f70;
+
+	/** ImageJ's metadata block: "IJIJ", (type, count) pairs, then UTF-16 strings. */
+	private byte[] metadata() throws IOException {
+		List<int[]> types = new ArrayList<>();
+		if (info != null) types.add(new int[] { INFO, 1 });
+		if (sliceLabels != null) types.add(new int[] { LABELS, sliceLabels.length });
+		if (!properties.isEmpty()) types.add(new int[] { PROPERTIES, properties.size() });
+		if (types.isEmpty()) return null;
+		ByteArrayOutputStream b = new ByteArrayOutputStream();
+		DataOutputStream d = new DataOutputStream(b);
+		d.writeInt(MAGIC);
+		for (int[] t : types) {
+			d.writeInt(t[0]);
+			d.writeInt(t[1]);
+		}
+		for (String s : strings()) d.writeChars(s);
+		return b.toByteArray();
+	}
+
+	private int[] metaCounts() {
+		List<String> s = strings();
+		int nTypes = (info != null ? 1 : 0) + (sliceLabels != null ? 1 : 0) + (properties.isEmpty() ? 0 : 1);
+		int[] c = new int[1 + s.size()];
+		c[0] = 4 + 8 * nTypes;
+		for (int i = 0; i < s.size(); i++) c[i + 1] = s.get(i).length() * 2;
+		return c;
+	}
+
+	private List<String> strings() {
+		List<String> s = new ArrayList<>();
+		if (info != null) s.add(info);
+		if (sliceLabels != null) for (String l : sliceLabels) s.add(l == null ? "" : l);
+		s.addAll(properties);
+		return s;
+	}
+
+	/** Without {@link #finish()}: removes the partial file, leaving the target untouched. */
+	@Override
+	public void close() throws IOException {
+		if (done) return;
+		out.close();
+		Files.deleteIfExists(tmp);
+	}
+}

@@ -1,0 +1,207 @@
+package org.mvpseg.segment;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Segments an image of any size (DESIGN.md §6): sliding windows, batched into as few forward passes
+ * as the memory budget allows; per-window scores upsampled bilinearly (align_corners = false) to
+ * the window and averaged where windows overlap; averaged scores turned into probabilities by the
+ * classifier; labels = argmax. Rows are handed to the sink as soon as no later window touches
+ * them, so memory stays bounded by a band of about two windows' height, whatever the image size.
+ */
+public final class Segmenter {
+
+	private final UnaryOperator<NDArray> features;
+	private final NDManager manager;
+	private final int cell, nativeSize;
+	private final long bytesPerPixel;
+	private final SegmentOptions options;
+
+	/**
+	 * @param features [B,3,H,W] → [B,h,w,E] dense features (e.g. {@link ClipModel#denseFeatures})
+	 * @param cell pixels per feature cell; windows are multiples of it
+	 * @param nativeSize default window side
+	 * @param bytesPerPixel estimated peak forward-pass memory per input pixel, for automatic batching
+	 */
+	public Segmenter(UnaryOperator<NDArray> features, NDManager manager, int cell, int nativeSize, long bytesPerPixel,
+		SegmentOptions options)
+	{
+		this.features = features;
+		this.manager = manager;
+		this.cell = cell;
+		this.nativeSize = nativeSize;
+		this.bytesPerPixel = bytesPerPixel;
+		this.options = options;
+	}
+
+	/** The pipeline over a CLIP model's MaskCLIP dense features. */
+	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options) {
+		var c = model.config();
+		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's
+		// width per token (ViT) or per early-stage position (ResNet), in fp32.
+		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
+			: 4L * 10 * c.visionWidth() / 4 + 64;
+		return new Segmenter(model::denseFeatures, manager, c.stride(), c.imageResolution(), perPixel, options);
+	}
+
+	/** What was done, for logs, summaries and provenance. */
+	public record Result(List<String> classes, long[] pixelCounts, int width, int height, int window, int stride,
+		int windows, int batchSize, int forwardPasses, double seconds, long nonFinite, String scaling,
+		String classifier) {}
+
+	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress)
+		throws IOException
+	{
+		long t0 = System.nanoTime();
+		int width = input.width(), height = input.height();
+		int window = options.window() > 0 ? options.window() : nativeSize;
+		window = Math.max(cell, window - window % cell);
+		int stride = options.stride() > 0 ? Math.min(options.stride(), window) : Math.max(1, window / 2);
+		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
+		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
+		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
+		int batch = options.batch() > 0 ? options.batch() : (int) Math.max(1, Math.min(64, options.memoryBudget()
+			/ Math.max(1, bytesPerPixel * winW * winH)));
+		int classes = classifier.classNames().size();
+		Band band = new Band(classes, width, height, classifier, sink);
+		int passes = 0;
+		boolean previousGradMode = Torch.setGradMode(false); // inference: record nothing, allow in-place ops
+		try {
+			for (int start = 0; start < grid.size(); start += batch) {
+				progress.checkCancelled();
+				progress.update("segmenting windows", start, grid.size());
+				List<WindowGrid.Window> part = grid.subList(start, Math.min(grid.size(), start + batch));
+				float[][] scores = scoreBatch(input, part, winW, winH, classifier);
+				passes++;
+				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
+				int next = start + batch < grid.size() ? grid.get(start + batch).y() : height;
+				band.emitUpTo(next);
+			}
+			sink.finish();
+		}
+		finally {
+			Torch.setGradMode(previousGradMode);
+		}
+		progress.update("segmenting windows", grid.size(), grid.size());
+		return new Result(classifier.classNames(), band.counts, width, height, window, stride, grid.size(), batch,
+			passes, (System.nanoTime() - t0) / 1e9, input.nonFiniteCount(), input.scalingDescription(), classifier
+				.describe());
+	}
+
+	private int roundUp(int v) {
+		return (v + cell - 1) / cell * cell;
+	}
+
+	/** One forward pass: [B][C·winH·winW] scores at window resolution. */
+	private float[][] scoreBatch(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
+		PixelClassifier classifier)
+	{
+		int n = part.size(), plane = 3 * winW * winH;
+		float[] pixels = new float[n * plane];
+		for (int i = 0; i < n; i++) {
+			WindowGrid.Window w = part.get(i);
+			input.window(w.x(), w.y(), w.width(), w.height(), winW, winH, pixels, i * plane);
+		}
+		try (NDManager m = manager.newSubManager()) {
+			NDArray x = m.create(pixels, new Shape(n, 3, winH, winW));
+			NDArray s = classifier.scores(features.apply(x)); // [B, C, h, w]
+			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
+				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
+			}
+			float[] flat = s.toFloatArray();
+			int per = flat.length / n;
+			float[][] out = new float[n][];
+			for (int i = 0; i < n; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * per, (i + 1) * per);
+			return out;
+		}
+	}
+
+	/** Running sums and counts for the rows not yet final. */
+	private static final class Band {
+		final int classes, width, height;
+		final PixelClassifier classifier;
+		final SegmentationSink sink;
+		final long[] counts;
+		int top; // first row not yet emitted
+		int rows; // rows currently held
+		float[][] sum;
+		float[] hits;
+
+		Band(int classes, int width, int height, PixelClassifier classifier, SegmentationSink sink) {
+			this.classes = classes;
+			this.width = width;
+			this.height = height;
+			this.classifier = classifier;
+			this.sink = sink;
+			this.counts = new long[classes];
+			this.sum = new float[classes][0];
+			this.hits = new float[0];
+		}
+
+		void ensureRows(int needed) {
+			if (needed <= rows) return;
+			int cap = Math.max(needed, rows * 3 / 2);
+			for (int c = 0; c < classes; c++) sum[c] = java.util.Arrays.copyOf(sum[c], cap * width);
+			hits = java.util.Arrays.copyOf(hits, cap * width);
+			rows = cap;
+		}
+
+		/** Adds the part of a window's scores that lies inside the image. */
+		void add(WindowGrid.Window w, float[] s, int winW, int winH) {
+			ensureRows(w.y() + w.height() - top);
+			for (int r = 0; r < w.height(); r++) {
+				int dst = (w.y() + r - top) * width + w.x();
+				for (int c = 0; c < classes; c++) {
+					float[] sc = sum[c];
+					int src = c * winW * winH + r * winW;
+					for (int i = 0; i < w.width(); i++) sc[dst + i] += s[src + i];
+				}
+				for (int i = 0; i < w.width(); i++) hits[dst + i] += 1;
+			}
+		}
+
+		/** Emits rows [top, end): averages, probabilities, labels; then drops them from the band. */
+		void emitUpTo(int end) throws IOException {
+			int n = end - top;
+			if (n <= 0) return;
+			int len = n * width;
+			float[][] p = new float[classes][];
+			for (int c = 0; c < classes; c++) {
+				p[c] = java.util.Arrays.copyOf(sum[c], len);
+				for (int i = 0; i < len; i++) {
+					if (hits[i] == 0) throw new IllegalStateException("pixel without prediction at row " + (top
+						+ i / width));
+					p[c][i] /= hits[i];
+				}
+			}
+			classifier.toProbabilities(p, 0, len);
+			int[] labels = new int[len];
+			for (int i = 0; i < len; i++) {
+				int best = 0;
+				for (int c = 1; c < classes; c++) if (p[c][i] > p[best][i]) best = c;
+				labels[i] = best;
+				counts[best]++;
+			}
+			sink.rows(top, n, width, p, labels);
+			// shift the remaining rows up
+			int keep = Math.max(0, rows - n) * width;
+			for (int c = 0; c < classes; c++) {
+				System.arraycopy(sum[c], len, sum[c], 0, Math.min(keep, sum[c].length - len));
+				java.util.Arrays.fill(sum[c], keep, sum[c].length, 0f);
+			}
+			System.arraycopy(hits, len, hits, 0, Math.min(keep, hits.length - len));
+			java.util.Arrays.fill(hits, keep, hits.length, 0f);
+			top = end;
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package org.mvpseg.segment;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.runtime.Progress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * MaskCLIP's zero-shot classifier (DESIGN.md §4): for each class, every template filled with the
+ * name is encoded and L2-normalised, the mean is normalised again; a pixel's score is the cosine of
+ * its dense feature with each class, and its probability softmax(logit_scale · cosine). Optional
+ * prompt denoising drops, per window, classes whose best softmax(100·score) stays below a threshold.
+ */
+public final class ZeroShotClassifier implements PixelClassifier, AutoCloseable {
+
+	/** Text features per (model, templates, name): encoding 85 sentences per class is the slow part. */
+	private static final Map<String, float[]> CACHE = new ConcurrentHashMap<>();
+
+	private final List<String> names;
+	private final NDManager manager;
+	private final NDArray text; // [E, C], normalised columns
+	private final float scale;
+	private final double denoise;
+	private final int templateCount;
+
+	/**
+	 * @param modelKey identifies the weights (e.g. their SHA-256 or path) for the cache
+	 * @param denoiseThreshold MaskCLIP prompt denoising threshold (0.5 in MaskCLIP), or 0 for none
+	 */
+	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
+		double denoiseThreshold, NDManager parent, Progress progress)
+	{
+		this.names = List.copyOf(classNames);
+		this.manager = parent.newSubManager();
+		this.scale = model.logitScale();
+		this.denoise = denoiseThreshold;
+		this.templateCount = templates.size();
+		int e = model.config().embedDim();
+		float[] all = new float[e * names.size()];
+		String templatesKey = templates.size() + ":" + Integer.toHexString(String.join("\n", templates).hashCode());
+		for (int c = 0; c < names.size(); c++) {
+			progress.checkCancelled();
+			progress.update("encoding class names", c, names.size());
+			String name = names.get(c);
+			float[] f = CACHE.computeIfAbsent(modelKey + "|" + templatesKey + "|" + name, k -> encodeClass(model, name,
+				templates));
+			for (int i = 0; i < e; i++) all[i * names.size() + c] = f[i];
+		}
+		progress.update("encoding class names", names.size(), names.size());
+		text = manager.create(all, new Shape(e, names.size()));
+	}
+
+	private float[] encodeClass(ClipModel model, String name, List<String> templates) {
+		List<String> sentences = new ArrayList<>(templates.size());
+		for (String t : templates) sentences.add(t.replace("{}", name));
+		try (NDManager m = manager.newSubManager()) {
+			NDArray f = model.encodeText(m, sentences.toArray(new String[0]));
+			f = f.div(f.norm(new int[] { 1 }, true)).mean(new int[] { 0 });
+			return f.div(f.norm()).toFloatArray();
+		}
+	}
+
+	@Override
+	public List<String> classNames() {
+		return names;
+	}
+
+	@Override
+	public NDArray scores(NDArray features) {
+		NDArray f = features.div(features.norm(new int[] { -1 }, true));
+		NDArray s = f.matMul(text).transpose(0, 3, 1, 2); // [B, C, h, w] cosines
+		if (denoise <= 0) return s;
+		// MaskCLIP: a class whose best softmax(100·s) in this window is below the threshold gets -100.
+		long b = s.getShape().get(0), c = s.getShape().get(1);
+		NDArray best = s.mul(100f).softmax(1).reshape(b, c, -1).max(new int[] { 2 }); // [B, C]
+		NDArray drop = best.lt(denoise).reshape(b, c, 1, 1).broadcast(s.getShape());
+		return ai.djl.ndarray.NDArrays.where(drop, s.zerosLike().sub(100f), s);
+	}
+
+	@Override
+	public void toProbabilities(float[][] scores, int offset, int n) {
+		softmax(scores, offset, n, scale);
+	}
+
+	/** Per-pixel softmax over classes of {@code scale · scores}, in place. */
+	static void softmax(float[][] scores, int offset, int n, float scale) {
+		int classes = scores.length;
+		for (int i = offset; i < offset + n; i++) {
+			float max = Float.NEGATIVE_INFINITY;
+			for (int c = 0; c < classes; c++) max = Math.max(max, scale * scores[c][i]);
+			double sum = 0;
+			for (int c = 0; c < classes; c++) {
+				float v = (float) Math.exp(scale * scores[c][i] - max);
+				scores[c][i] = v;
+				sum += v;
+			}
+			float inv = (float) (1 / sum);
+			for (int c = 0; c < classes; c++) scores[c][i] *= inv;
+		}
+	}
+
+	@Override
+	public String describe() {
+		return "zero-shot MaskCLIP, " + templateCount + " template(s), logit scale " + String.format("%.2f", scale)
+			+ (denoise > 0 ? ", prompt denoising " + denoise : "");
+	}
+
+	@Override
+	public void close() {
+		manager.close();
+	}
+}
