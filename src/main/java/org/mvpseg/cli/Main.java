@@ -23,6 +23,7 @@ public final class Main {
 	static {
 		COMMANDS.put("tokenize", TokenizeCommand::new);
 		COMMANDS.put("verify-reference", VerifyReferenceCommand::new);
+		COMMANDS.put("segment", SegmentCommand::new);
 		COMMANDS.put("bench", BenchCommand::new);
 	}
 
@@ -30,6 +31,7 @@ public final class Main {
 
 	public static void main(String[] argv) {
 		Torch.configure();
+		System.setProperty("java.awt.headless", "true");
 		System.setErr(new QuietErr(System.err)); // DJL's slf4j-api 1.7 complains when no logger is bound
 		System.exit(run(argv, System.out, System.err));
 	}

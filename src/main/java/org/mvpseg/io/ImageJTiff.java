@@ -65,7 +65,7 @@ public final class ImageJTiff implements Closeable {
 		this.planeBytes = (long) width * height * type.bytes;
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		this.tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+		this.tmp = AtomicFiles.tempSibling(target);
 		this.out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);
 	}
 
@@ -122,6 +122,20 @@ public final class ImageJTiff implements Closeable {
 			else b.putShort((short) data[offset + i]);
 		}
 		write(page, y0, b.flip());
+	}
+
+	/** Writes 8-bit rows. */
+	public void writeBytes(int page, int y0, int rows, byte[] data, int offset) throws IOException {
+		check(page, y0, rows, Type.U8);
+		write(page, y0, ByteBuffer.wrap(data, offset, rows * width).slice());
+	}
+
+	/** Writes 16-bit rows. */
+	public void writeShorts(int page, int y0, int rows, short[] data, int offset) throws IOException {
+		check(page, y0, rows, Type.U16);
+		ByteBuffer b = ByteBuffer.allocate(rows * width * 2).order(ByteOrder.BIG_ENDIAN);
+		b.asShortBuffer().put(data, offset, rows * width);
+		write(page, y0, b);
 	}
 
 	private void check(int page, int y0, int rows, Type expected) {

@@ -1,0 +1,31 @@
+package org.mvpseg.io;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Temporary siblings for write-then-rename: created with the user's normal permissions (unlike
+ * {@code Files.createTempFile}, which makes them private) and hidden by a leading dot.
+ */
+public final class AtomicFiles {
+
+	private AtomicFiles() {}
+
+	public static Path tempSibling(Path target) throws IOException {
+		Path dir = target.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		for (int i = 0;; i++) {
+			Path p = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current()
+				.nextLong() & 0xffffffffL) + ".part");
+			try {
+				return Files.createFile(p);
+			}
+			catch (FileAlreadyExistsException e) {
+				if (i > 100) throw e;
+			}
+		}
+	}
+}

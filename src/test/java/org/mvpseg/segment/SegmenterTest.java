@@ -1,0 +1,233 @@
+package org.mvpseg.segment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mvpseg.TestFiles;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.image.ArrayImage;
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.image.ImageSource;
+import org.mvpseg.runtime.Progress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+class SegmenterTest {
+
+	static NDManager manager;
+	static ClipModel vit;
+
+	@BeforeAll
+	static void load() throws Exception {
+		manager = NDManager.newBaseManager();
+		vit = ClipModel.load(TestFiles.fixture("clip-vit-tiny").resolve("clip.pt"), manager);
+	}
+
+	@AfterAll
+	static void close() {
+		vit.close();
+		manager.close();
+	}
+
+	/** Collects everything the pipeline emits. */
+	static final class Collect implements SegmentationSink {
+		float[][] p;
+		int[] labels;
+		int width, nextRow;
+		final List<Integer> bands = new ArrayList<>();
+
+		@Override
+		public void rows(int y0, int rows, int width, float[][] probabilities, int[] l) {
+			assertEquals(nextRow, y0, "rows arrive in order, each once");
+			if (p == null) {
+				p = new float[probabilities.length][0];
+				labels = new int[0];
+			}
+			this.width = width;
+			for (int c = 0; c < p.length; c++) {
+				float[] n = java.util.Arrays.copyOf(p[c], (y0 + rows) * width);
+				System.arraycopy(probabilities[c], 0, n, y0 * width, rows * width);
+				p[c] = n;
+			}
+			int[] n = java.util.Arrays.copyOf(labels, (y0 + rows) * width);
+			System.arraycopy(l, 0, n, y0 * width, rows * width);
+			labels = n;
+			nextRow = y0 + rows;
+			bands.add(rows);
+		}
+	}
+
+	/** Window k scores class 0 with k+1, class 1 with 2, class 2 with 0; no softmax. */
+	static final class WindowIndexClassifier implements PixelClassifier {
+		final AtomicInteger next = new AtomicInteger();
+
+		@Override
+		public List<String> classNames() {
+			return List.of("a", "b", "c");
+		}
+
+		@Override
+		public NDArray scores(NDArray x) {
+			long b = x.getShape().get(0), h = x.getShape().get(2), w = x.getShape().get(3);
+			float[] s = new float[(int) (b * 3 * h * w)];
+			for (int i = 0; i < b; i++) {
+				int k = next.getAndIncrement();
+				for (int j = 0; j < h * w; j++) {
+					s[(int) ((i * 3) * h * w + j)] = k + 1;
+					s[(int) ((i * 3 + 1) * h * w + j)] = 2;
+				}
+			}
+			return x.getManager().create(s, new Shape(b, 3, h, w));
+		}
+
+		@Override
+		public void toProbabilities(float[][] scores, int offset, int n) {}
+
+		@Override
+		public String describe() {
+			return "test";
+		}
+	}
+
+	private static Collect runFake(int width, int window, int stride, int batch) throws Exception {
+		ImageSource img = ArrayImage.ofBytes(width, 4, ImageSource.Calibration.NONE, new byte[width * 4]);
+		Segmenter s = new Segmenter(x -> x, manager, 1, window, 1, new SegmentOptions(window, stride, batch, 0, 1 << 20));
+		Collect c = new Collect();
+		s.run(ClipInput.of(img), new WindowIndexClassifier(), c, Progress.NONE);
+		return c;
+	}
+
+	@Test
+	void overlapAveragingMatchesHandComputation() throws Exception {
+		// width 6, window 4, stride 2: windows at x = 0 and 2; columns 2,3 are covered by both.
+		Collect c = runFake(6, 4, 2, 1);
+		assertArrayEquals(new float[] { 1, 1, 1.5f, 1.5f, 2, 2 }, java.util.Arrays.copyOf(c.p[0], 6));
+		// stride 1: windows at x = 0, 1, 2 (scores 1, 2, 3); per column the mean of those covering it
+		c = runFake(6, 4, 1, 2);
+		assertArrayEquals(new float[] { 1, 1.5f, 2, 2, 2.5f, 3 }, java.util.Arrays.copyOf(c.p[0], 6));
+		for (int row = 0; row < 4; row++) assertEquals(2f, c.p[1][row * 6 + 3]);
+		// labels are the argmax: class 1 (score 2) wins where class 0 is below 2; ties go to the first class
+		assertArrayEquals(new int[] { 1, 1, 0, 0, 0, 0 }, java.util.Arrays.copyOf(c.labels, 6));
+	}
+
+	@Test
+	void batchingDoesNotChangeTheAveraging() throws Exception {
+		Collect one = runFake(9, 4, 1, 1), many = runFake(9, 4, 1, 5);
+		for (int k = 0; k < 3; k++) assertArrayEquals(one.p[k], many.p[k]);
+	}
+
+	private static ImageSource noise(int w, int h, long seed) {
+		Random r = new Random(seed);
+		int[] rgb = new int[w * h];
+		for (int i = 0; i < rgb.length; i++) rgb[i] = r.nextInt(1 << 24);
+		// smooth horizontal bands so the image has structure
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if ((y / 16) % 2 == 0) rgb[y * w + x] &= 0xff0000;
+		return ArrayImage.ofRgb(w, h, ImageSource.Calibration.NONE, rgb);
+	}
+
+	private static Collect runReal(ImageSource img, SegmentOptions o) throws Exception {
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "grass", "sky"),
+			Templates.single("a photo of a {}."), 0, manager, Progress.NONE);
+		try (cls) {
+			Collect c = new Collect();
+			Segmenter.Result r = Segmenter.of(vit, manager, o).run(ClipInput.of(img), cls, c, Progress.NONE);
+			assertEquals((long) img.width() * img.height(), java.util.Arrays.stream(r.pixelCounts()).sum());
+			return c;
+		}
+	}
+
+	@Test
+	void realModelProbabilitiesSumToOneAndLabelsAreArgmax() throws Exception {
+		Collect c = runReal(noise(150, 100, 1), SegmentOptions.defaults());
+		for (int i = 0; i < 150 * 100; i++) {
+			float sum = 0;
+			int best = 0;
+			for (int k = 0; k < 3; k++) {
+				sum += c.p[k][i];
+				if (c.p[k][i] > c.p[best][i]) best = k;
+			}
+			assertEquals(1f, sum, 1e-5f);
+			assertEquals(best, c.labels[i]);
+		}
+	}
+
+	@Test
+	void batchedAndUnbatchedForwardPassesAgree() throws Exception {
+		ImageSource img = noise(200, 130, 2);
+		Collect one = runReal(img, SegmentOptions.defaults().withBatch(1));
+		Collect all = runReal(img, SegmentOptions.defaults().withBatch(64));
+		for (int k = 0; k < 3; k++)
+			for (int i = 0; i < one.p[k].length; i++) assertEquals(one.p[k][i], all.p[k][i], 2e-5f);
+	}
+
+	@Test
+	void tilesWithoutOverlapEqualSegmentingEachTileAlone() throws Exception {
+		ImageSource img = noise(128, 128, 3);
+		Collect tiled = runReal(img, SegmentOptions.defaults().withWindow(64, 64));
+		// the top-right tile on its own
+		float[] tile = new float[64 * 64 * 3];
+		int[] rgb = new int[64 * 64];
+		for (int c = 0; c < 3; c++) {
+			img.read(c, 64, 0, 64, 64, tile);
+			for (int i = 0; i < 64 * 64; i++) rgb[i] |= ((int) tile[i]) << (16 - 8 * c);
+		}
+		Collect alone = runReal(ArrayImage.ofRgb(64, 64, ImageSource.Calibration.NONE, rgb), SegmentOptions.defaults()
+			.withWindow(64, 64));
+		for (int k = 0; k < 3; k++)
+			for (int y = 0; y < 64; y++)
+				for (int x = 0; x < 64; x++)
+					assertEquals(alone.p[k][y * 64 + x], tiled.p[k][y * 128 + 64 + x], 2e-5f);
+	}
+
+	@Test
+	void wholeImageWindowEqualsAnyStrideWhenOneWindowCoversIt() throws Exception {
+		ImageSource img = noise(96, 64, 4);
+		Collect a = runReal(img, SegmentOptions.defaults().withWindow(96, 48));
+		Collect b = runReal(img, SegmentOptions.defaults().withWindow(96, 16));
+		for (int k = 0; k < 3; k++) assertArrayEquals(a.p[k], b.p[k], 1e-6f);
+	}
+
+	@Test
+	void imagesSmallerThanTheWindowArePaddedAndCropped() throws Exception {
+		Collect c = runReal(noise(40, 23, 5), SegmentOptions.defaults());
+		assertEquals(40 * 23, c.labels.length);
+	}
+
+	@Test
+	void rowsAreEmittedInBandsNotAllAtOnce() throws Exception {
+		Collect c = runReal(noise(64, 640, 6), SegmentOptions.defaults().withBatch(2));
+		assertTrue(c.bands.size() > 5, "rows should stream out band by band: " + c.bands);
+		assertTrue(c.bands.stream().allMatch(n -> n <= 64), "no band taller than a window: " + c.bands);
+	}
+
+	@Test
+	void cancellationStopsBetweenBatches() {
+		AtomicInteger polls = new AtomicInteger();
+		Progress cancelAfterTwo = new Progress() {
+			@Override
+			public void update(String what, long done, long total) {}
+
+			@Override
+			public boolean isCancelled() {
+				return polls.incrementAndGet() > 2;
+			}
+		};
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "sky"), Templates.single(
+			"a photo of a {}."), 0, manager, Progress.NONE);
+		assertThrows(CancellationException.class, () -> Segmenter.of(vit, manager, SegmentOptions.defaults()
+			.withBatch(1)).run(ClipInput.of(noise(300, 300, 7)), cls, new Collect(), cancelAfterTwo));
+		cls.close();
+	}
+}
