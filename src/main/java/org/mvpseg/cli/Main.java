@@ -24,6 +24,8 @@ public final class Main {
 		COMMANDS.put("tokenize", TokenizeCommand::new);
 		COMMANDS.put("verify-reference", VerifyReferenceCommand::new);
 		COMMANDS.put("segment", SegmentCommand::new);
+		COMMANDS.put("fetch-model", FetchModelCommand::new);
+		COMMANDS.put("models", ModelsCommand::new);
 		COMMANDS.put("bench", BenchCommand::new);
 	}
 

@@ -80,6 +80,11 @@ public final class ClipInput {
 		return channels.length == 1 ? new int[] { channels[0], channels[0], channels[0] } : channels.clone();
 	}
 
+	/** The same image resized (bilinear), with the same channel choice and intensity scaling. */
+	public ClipInput resized(int width, int height) {
+		return new ClipInput(new ScaledSource(src, width, height), map, lo, hi, nonFinite);
+	}
+
 	public int width() {
 		return src.width();
 	}

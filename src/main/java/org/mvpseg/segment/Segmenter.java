@@ -62,6 +62,18 @@ public final class Segmenter {
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress)
 		throws IOException
 	{
+		if (options.shortSide() > 0) {
+			// Segment a resized copy, then interpolate probabilities back to the image's own size.
+			int[] size = org.mvpseg.image.ScaledSource.sizeForShortSide(input.width(), input.height(), options
+				.shortSide());
+			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
+				input.height());
+			Result r = new Segmenter(features, manager, cell, nativeSize, bytesPerPixel, options.withShortSide(0)).run(
+				input.resized(size[0], size[1]), classifier, back, progress);
+			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
+				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.nonFinite(), r.scaling() + "; resized to "
+					+ size[0] + "x" + size[1], r.classifier());
+		}
 		long t0 = System.nanoTime();
 		int width = input.width(), height = input.height();
 		int window = options.window() > 0 ? options.window() : nativeSize;

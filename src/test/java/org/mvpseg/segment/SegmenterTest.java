@@ -213,6 +213,31 @@ class SegmenterTest {
 	}
 
 	@Test
+	void resizingFirstGivesOutputsAtTheOriginalSize() throws Exception {
+		ImageSource img = noise(150, 100, 8);
+		Collect plain = runReal(img, SegmentOptions.defaults());
+		Collect same = runReal(img, SegmentOptions.defaults().withShortSide(100)); // a no-op resize
+		for (int k = 0; k < 3; k++) assertArrayEquals(plain.p[k], same.p[k], 1e-5f);
+		Collect half = runReal(img, SegmentOptions.defaults().withShortSide(50));
+		assertEquals(150 * 100, half.labels.length);
+		for (int i = 0; i < half.labels.length; i += 37) {
+			float sum = half.p[0][i] + half.p[1][i] + half.p[2][i];
+			assertEquals(1f, sum, 1e-5f);
+		}
+	}
+
+	@Test
+	void scaledSourceIsBilinear() {
+		float[] v = new float[16];
+		for (int y = 0; y < 4; y++) for (int x = 0; x < 4; x++) v[y * 4 + x] = x + 10 * y;
+		ImageSource s = new org.mvpseg.image.ScaledSource(ArrayImage.ofFloats(4, 4, ImageSource.Calibration.NONE, v), 2,
+			2);
+		float[] out = new float[4];
+		s.read(0, 0, 0, 2, 2, out);
+		assertArrayEquals(new float[] { 5.5f, 7.5f, 25.5f, 27.5f }, out, 1e-6f);
+	}
+
+	@Test
 	void cancellationStopsBetweenBatches() {
 		AtomicInteger polls = new AtomicInteger();
 		Progress cancelAfterTwo = new Progress() {

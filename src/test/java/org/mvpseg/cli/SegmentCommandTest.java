@@ -1,0 +1,191 @@
+package org.mvpseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+import ij.process.FloatProcessor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.TestFiles;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The main job end to end: real images in, files ImageJ opens out. */
+class SegmentCommandTest {
+
+	@TempDir
+	Path tmp;
+
+	static final String WEIGHTS = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+	static final List<String> EXAMPLES = List.of("astronaut", "cell", "chelsea", "coffee", "ihc");
+
+	@Test
+	void segmentsTheFiveExamplesIntoFilesImageJReads() throws Exception {
+		Path out = tmp.resolve("out");
+		MainTest.Result r = MainTest.run("segment", "examples", "--classes", "cat, grass, sky", "--weights", WEIGHTS,
+			"--out", out.toString());
+		assertEquals(0, r.code(), r.out() + r.err());
+		for (String name : EXAMPLES) {
+			ImagePlus src = IJ.openImage(Path.of("examples", name + ".png").toString());
+			ImagePlus labels = IJ.openImage(out.resolve(name + ".labels.tif").toString());
+			ImagePlus prob = IJ.openImage(out.resolve(name + ".probabilities.tif").toString());
+			assertNotNull(labels, name);
+			assertNotNull(prob, name);
+			assertEquals(src.getWidth(), labels.getWidth());
+			assertEquals(src.getHeight(), labels.getHeight());
+			assertEquals(ImagePlus.GRAY8, labels.getType());
+			assertEquals("cat", labels.getProp("class.0"));
+			assertEquals("sky", labels.getProp("class.2"));
+			assertTrue(labels.getInfoProperty().contains("1 = grass"));
+			assertEquals(3, prob.getStackSize());
+			assertEquals("grass", prob.getStack().getSliceLabel(2));
+			float[][] p = new float[3][];
+			for (int c = 0; c < 3; c++) p[c] = (float[]) prob.getStack().getPixels(c + 1);
+			byte[] l = (byte[]) labels.getProcessor().getPixels();
+			for (int i = 0; i < l.length; i++) {
+				assertEquals(1f, p[0][i] + p[1][i] + p[2][i], 1e-5f, name + " pixel " + i);
+				int best = p[1][i] > p[0][i] ? 1 : 0;
+				if (p[2][i] > p[best][i]) best = 2;
+				assertEquals(best, l[i], name + " label is the argmax at " + i);
+			}
+			JsonObject s = JsonParser.parseString(Files.readString(out.resolve(name + ".summary.json")))
+				.getAsJsonObject();
+			long sum = 0;
+			for (var e : s.getAsJsonArray("classes")) sum += e.getAsJsonObject().get("pixels").getAsLong();
+			assertEquals((long) src.getWidth() * src.getHeight(), sum);
+			assertTrue(s.has("seconds") && s.has("model") && s.getAsJsonObject("parameters").has("window"));
+		}
+	}
+
+	@Test
+	void pixelSizeIsKeptAndAreasAreCalibrated() throws Exception {
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		cell.getCalibration().pixelWidth = 0.107;
+		cell.getCalibration().pixelHeight = 0.107;
+		cell.getCalibration().setUnit("micron");
+		Path tif = tmp.resolve("cell.tif");
+		assertTrue(new FileSaver(cell).saveAsTiff(tif.toString()));
+		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "nucleus, background", "--weights",
+			WEIGHTS, "--out", tmp.resolve("o").toString(), "--template", "a microscopy image of {}.");
+		assertEquals(0, r.code(), r.out() + r.err());
+		ImagePlus labels = IJ.openImage(tmp.resolve("o/cell.labels.tif").toString());
+		assertEquals(0.107, labels.getCalibration().pixelWidth, 1e-6);
+		assertEquals("micron", labels.getCalibration().getUnit());
+		ImagePlus prob = IJ.openImage(tmp.resolve("o/cell.probabilities.tif").toString());
+		assertEquals(0.107, prob.getCalibration().pixelHeight, 1e-6);
+		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("o/cell.summary.json"))).getAsJsonObject();
+		JsonObject c0 = s.getAsJsonArray("classes").get(0).getAsJsonObject();
+		double area = c0.get("pixels").getAsLong() * 0.107 * 0.107;
+		assertEquals(area, c0.get("area").getAsDouble(), 1e-6 * area);
+		assertEquals("micron^2", s.get("area_unit").getAsString());
+	}
+
+	@Test
+	void nanAndInfinityAreLeftOutAndReported() throws Exception {
+		FloatProcessor fp = new FloatProcessor(80, 70);
+		for (int i = 0; i < 80 * 70; i++) fp.setf(i, (i % 80) * 3.5f + 1000);
+		for (int i = 0; i < 200; i++) fp.setf(i, Float.NaN);
+		fp.setf(300, Float.POSITIVE_INFINITY);
+		Path tif = tmp.resolve("float.tif");
+		new FileSaver(new ImagePlus("float", fp)).saveAsTiff(tif.toString());
+		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "cell, background", "--weights",
+			WEIGHTS, "--out", tmp.resolve("o").toString());
+		assertEquals(0, r.code(), r.out() + r.err());
+		assertTrue(r.out().contains("201 NaN/infinite values"), r.out());
+		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("o/float.summary.json"))).getAsJsonObject();
+		assertEquals(201, s.get("non_finite_pixels").getAsLong());
+		assertTrue(s.getAsJsonObject("parameters").get("scaling").getAsString().contains("1000"));
+	}
+
+	@Test
+	void sixteenBitAndMultiChannelImages() throws Exception {
+		ImageStack st = new ImageStack(50, 40);
+		for (int c = 0; c < 4; c++) {
+			short[] px = new short[50 * 40];
+			for (int i = 0; i < px.length; i++) px[i] = (short) (i * (c + 1) % 4096);
+			st.addSlice("c" + c, px);
+		}
+		ImagePlus imp = new ImagePlus("multi", st);
+		imp.setDimensions(4, 1, 1);
+		Path tif = tmp.resolve("multi.tif");
+		new FileSaver(imp).saveAsTiff(tif.toString());
+		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "a, b", "--weights", WEIGHTS, "--out",
+			tmp.resolve("o").toString(), "--channels", "4,2,1");
+		assertEquals(0, r.code(), r.out() + r.err());
+		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("o/multi.summary.json"))).getAsJsonObject();
+		assertTrue(s.getAsJsonObject("parameters").get("scaling").getAsString().startsWith("R = channel 4"), s
+			.toString());
+		MainTest.Result bad = MainTest.run("segment", tif.toString(), "--classes", "a, b", "--weights", WEIGHTS, "--out",
+			tmp.resolve("o2").toString(), "--channels", "5");
+		assertEquals(1, bad.code());
+		assertTrue(bad.out().contains("Channel 5 does not exist"), bad.out());
+	}
+
+	@Test
+	void existingOutputsAreNeverOverwrittenSilently() throws Exception {
+		Path out = tmp.resolve("out");
+		String[] args = { "segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights", WEIGHTS, "--out",
+			out.toString() };
+		assertEquals(0, MainTest.run(args).code());
+		byte[] before = Files.readAllBytes(out.resolve("chelsea.labels.tif"));
+		Files.writeString(out.resolve("chelsea.summary.json"), "mine");
+		MainTest.Result again = MainTest.run(args);
+		assertEquals(1, again.code());
+		assertTrue(again.out().contains("exists already") && again.out().contains("--overwrite"), again.out());
+		assertEquals("mine", Files.readString(out.resolve("chelsea.summary.json")));
+		assertArrayEquals(before, Files.readAllBytes(out.resolve("chelsea.labels.tif")));
+		String[] overwrite = java.util.Arrays.copyOf(args, args.length + 1);
+		overwrite[args.length] = "--overwrite";
+		assertEquals(0, MainTest.run(overwrite).code());
+		assertFalse(Files.readString(out.resolve("chelsea.summary.json")).equals("mine"));
+	}
+
+	@Test
+	void aBadImageInAFolderIsReportedAndTheRestContinue() throws Exception {
+		Path in = Files.createDirectories(tmp.resolve("in"));
+		Files.copy(Path.of("examples", "chelsea.png"), in.resolve("a.png"));
+		Files.writeString(in.resolve("b.png"), "this is not a png");
+		Files.copy(Path.of("examples", "coffee.png"), in.resolve("c.png"));
+		Path inputCopy = in.resolve("a.png");
+		byte[] original = Files.readAllBytes(inputCopy);
+		MainTest.Result r = MainTest.run("segment", in.toString(), "--classes", "cat, cup", "--weights", WEIGHTS,
+			"--out", tmp.resolve("o").toString(), "--outputs", "labels,summary");
+		assertEquals(1, r.code());
+		assertTrue(r.out().contains("[2/3]") && r.out().contains("failed: cannot read b.png"), r.out());
+		assertTrue(r.out().contains("1 of 3 image(s) failed"), r.out());
+		assertTrue(Files.exists(tmp.resolve("o/a.labels.tif")) && Files.exists(tmp.resolve("o/c.labels.tif")));
+		assertFalse(Files.exists(tmp.resolve("o/a.probabilities.tif")), "only the chosen outputs");
+		assertArrayEquals(original, Files.readAllBytes(inputCopy), "the input is never modified");
+	}
+
+	@Test
+	void badClassNamesAndOptionsSayWhatToDo() {
+		MainTest.Result empty = MainTest.run("segment", "examples/chelsea.png", "--classes", " ", "--weights", WEIGHTS);
+		assertEquals(1, empty.code());
+		assertTrue(empty.err().contains("No class names given"), empty.err());
+		MainTest.Result one = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat", "--weights", WEIGHTS);
+		assertTrue(one.err().contains("at least two classes"), one.err());
+		MainTest.Result comma = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat,,dog", "--weights",
+			WEIGHTS);
+		assertTrue(comma.err().contains("extra comma"), comma.err());
+		MainTest.Result stride = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, dog", "--weights",
+			WEIGHTS, "--window", "64", "--stride", "100");
+		assertTrue(stride.err().contains("must not exceed the window"), stride.err());
+		MainTest.Result out = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, dog", "--weights",
+			WEIGHTS, "--outputs", "labels,pictures");
+		assertTrue(out.err().contains("Unknown output 'pictures'"), out.err());
+		MainTest.Result missing = MainTest.run("segment", "nope.png", "--classes", "cat, dog", "--weights", WEIGHTS);
+		assertTrue(missing.err().contains("not found: nope.png"), missing.err());
+	}
+}
