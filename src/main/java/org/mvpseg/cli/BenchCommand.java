@@ -26,13 +26,13 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
-			+ "[--reference GRAPH.pt --reference-kind image|dense]";
+			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R]]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
-			"reference-kind"), Set.of());
+			"reference-kind", "e2e", "e2e-repeat"), Set.of());
 		Path weights = a.path("weights");
 		int[] sizes = a.integers("size", "224,448");
 		int batch = a.integer("batch", 1, 1), prompts = a.integer("prompts", 20, 1);
@@ -84,12 +84,57 @@ final class BenchCommand implements Main.Subcommand {
 					}
 				}
 			}
+			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1));
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
 			out.print(ratios);
 			model.close();
 			if (reference != null) reference.close();
 		}
 		return 0;
+	}
+
+	/**
+	 * Seconds per megapixel of the whole zero-shot pipeline (windows, forward passes, upsampling,
+	 * averaging, probabilities) at the default window/stride and at stride = window, with batching
+	 * on (automatic) and off (one window per forward pass).
+	 */
+	private static void endToEnd(PrintStream out, ClipModel model, NDManager root, String size, int repeat)
+		throws java.io.IOException
+	{
+		String[] wh = size.toLowerCase(java.util.Locale.ROOT).split("x");
+		if (wh.length != 2) throw new Args.UsageException("--e2e takes WIDTHxHEIGHT, e.g. 1024x768");
+		int w = Integer.parseInt(wh[0].trim()), h = Integer.parseInt(wh[1].trim());
+		java.util.Random rnd = new java.util.Random(1);
+		int[] rgb = new int[w * h];
+		for (int i = 0; i < rgb.length; i++) rgb[i] = ((i % w) / 50 % 2 == 0 ? 0x804020 : 0x2080c0) ^ rnd.nextInt(64);
+		var input = org.mvpseg.image.ClipInput.of(org.mvpseg.image.ArrayImage.ofRgb(w, h,
+			org.mvpseg.image.ImageSource.Calibration.NONE, rgb));
+		var classes = java.util.List.of("cell", "nucleus", "membrane", "background", "debris");
+		int win = model.config().imageResolution();
+		try (var cls = new org.mvpseg.segment.ZeroShotClassifier(model, "bench", classes,
+			org.mvpseg.segment.Templates.single("a photo of a {}."), 0, root, org.mvpseg.runtime.Progress.NONE))
+		{
+			double mp = w * (double) h / 1e6;
+			double[][] results = new double[4][];
+			String[] names = { "stride=window/2, batched", "stride=window/2, batch 1", "stride=window, batched",
+				"stride=window, batch 1" };
+			for (int k = 0; k < 4; k++) {
+				var o = org.mvpseg.segment.SegmentOptions.defaults().withWindow(win, k < 2 ? win / 2 : win).withBatch(
+					k % 2 == 0 ? 0 : 1);
+				var seg = org.mvpseg.segment.Segmenter.of(model, root, o);
+				double[] t = new double[repeat];
+				org.mvpseg.segment.Segmenter.Result last = null;
+				for (int i = 0; i < repeat; i++) {
+					last = seg.run(input, cls, (y0, n, width, p, l) -> {}, org.mvpseg.runtime.Progress.NONE);
+					t[i] = last.seconds();
+				}
+				results[k] = t;
+				out.printf(java.util.Locale.ROOT, "e2e %dx%d %-26s %6.2f s/MP  (%d windows, %d passes of up to %d)%n", w,
+					h, names[k], median(t) / mp, last.windows(), last.forwardPasses(), last.batchSize());
+			}
+			out.printf(java.util.Locale.ROOT, "e2e batching gain: %.2fx (stride=window/2), %.2fx (stride=window)%n",
+				median(results[1]) / median(results[0]), median(results[3]) / median(results[2]));
+		}
 	}
 
 	private static void run(NDManager parent, Function<NDArray, NDArray> f, NDArray x) {

@@ -38,7 +38,7 @@ public final class ClipModel implements AutoCloseable {
 			NDManager cacheManager = manager.newSubManager();
 			Weights w = new Weights(tensors, weightsManager, dtype);
 			visual = config.vit() ? new VisionTransformer(w, config, cacheManager) : new ModifiedResNet(w, config);
-			text = new TextTransformer(w, config);
+			text = new TextTransformer(w, config, cacheManager);
 			logitScale = w.floats("logit_scale")[0];
 			weightsManager.cap(); // any op that would attach a result to the frozen weights now fails loudly
 		}
