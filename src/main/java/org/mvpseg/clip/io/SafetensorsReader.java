@@ -27,6 +27,29 @@ public final class SafetensorsReader {
 		return head.limit() >= 9 && head.get(8) == '{';
 	}
 
+	/** The {@code __metadata__} strings of a safetensors file (empty when it has none). */
+	public static Map<String, String> metadata(Path file) throws IOException {
+		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+			ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+			if (ch.read(lenBuf, 0) < 8) throw new WeightFormatException(file.getFileName() + " is empty or truncated.");
+			long headerLen = lenBuf.getLong(0);
+			if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > ch.size()) throw new WeightFormatException(
+				file.getFileName() + " is not a safetensors file.");
+			ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+			ch.read(hb, 8);
+			Map<String, String> out = new LinkedHashMap<>();
+			try {
+				JsonObject h = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+				if (h.has("__metadata__")) for (Map.Entry<String, JsonElement> e : h.getAsJsonObject("__metadata__")
+					.entrySet()) out.put(e.getKey(), e.getValue().getAsString());
+			}
+			catch (RuntimeException e) {
+				throw new WeightFormatException(file.getFileName() + " has an unreadable safetensors header.");
+			}
+			return out;
+		}
+	}
+
 	public static Map<String, RawTensor> read(Path file) throws IOException {
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
 			long size = ch.size();

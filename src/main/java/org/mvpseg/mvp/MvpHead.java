@@ -1,0 +1,72 @@
+package org.mvpseg.mvp;
+
+import ai.djl.ndarray.NDArray;
+import org.mvpseg.clip.ClipModel;
+
+/**
+ * The MVP-SEG head (DESIGN.md §5), as differentiable NDArray functions. With dense features F̂
+ * and prompt text features t̂ᵢᶜ (i = 0 the global prompt, 1..K the segmentation prompts):
+ * <pre>
+ * m_i^c(x) = ⟨F̂(x), t̂_i^c⟩                                 {@link #maps}
+ * m_f      = softmax_c(τ₁ · Σ_{i=1..K} m_i)                 {@link #fusedLogits} (before the softmax)
+ * g_c      = σ((⟨m_0^c, softmax_x(γ·m_0^c)⟩ − b) / τ₂)       {@link #gprLogits} (before the sigmoid)
+ * m_c      = m_f^c · g_c,   label = argmax_c m_c            {@link #logScores} = log m_c
+ * </pre>
+ */
+public final class MvpHead {
+
+	private MvpHead() {}
+
+	/**
+	 * Normalised text features of every (prompt, class) sentence
+	 * {@code [SOT] p_i(1..M) tokens(c) "." [EOT]}: [K+1, C, E]. Gradients reach {@code context}.
+	 */
+	public static NDArray textFeatures(ClipModel model, NDArray context, int[][] classTokens) {
+		long p = context.getShape().get(0);
+		NDArray t = model.encodePrompts(context, classTokens); // [P·C, E], prompt-major
+		t = t.div(t.norm(new int[] { -1 }, true));
+		return t.reshape(p, classTokens.length, -1);
+	}
+
+	/** m_i^c(x): [B, h, w, E] features × [P, C, E] text → [B, P, C, h, w] cosines. */
+	public static NDArray maps(NDArray features, NDArray text) {
+		long b = features.getShape().get(0), h = features.getShape().get(1), w = features.getShape().get(2);
+		long e = features.getShape().get(3), p = text.getShape().get(0), c = text.getShape().get(1);
+		NDArray f = features.div(features.norm(new int[] { -1 }, true)).reshape(b, h * w, e);
+		NDArray s = f.matMul(text.reshape(p * c, e).transpose()); // [B, hw, P·C]
+		return s.transpose(0, 2, 1).reshape(b, p, c, h, w);
+	}
+
+	/** τ₁ · Σ_{i=1..K} m_i: [B, C, h, w] logits whose softmax over classes is m_f. */
+	public static NDArray fusedLogits(NDArray maps, NDArray tau1Log) {
+		return maps.get(":, 1:, :, :, :").sum(new int[] { 1 }).mul(tau1Log.exp());
+	}
+
+	/**
+	 * Global Prompt Refining before the sigmoid: (⟨m_0^c, softmax_x(γ·m_0^c)⟩ − b) / τ₂ per image
+	 * and class, [B, C]. The softmax runs over all positions x of the (window's) feature map.
+	 *
+	 * @param bias the learnable GPR bias b, or null for none
+	 */
+	public static NDArray gprLogits(NDArray maps, double gamma, NDArray tau2, NDArray bias) {
+		long b = maps.getShape().get(0), c = maps.getShape().get(2);
+		NDArray m0 = maps.get(":, 0, :, :, :").reshape(b, c, -1); // [B, C, hw]
+		NDArray pooled = m0.mul(m0.mul((float) gamma).softmax(2)).sum(new int[] { 2 });
+		if (bias != null) pooled = pooled.sub(bias);
+		return pooled.div(tau2);
+	}
+
+	/** log σ(z), stable for any z: min(z, 0) − log(1 + e^−|z|). */
+	public static NDArray logSigmoid(NDArray z) {
+		return z.minimum(0).sub(z.abs().neg().exp().add(1).log());
+	}
+
+	/**
+	 * log m_c = log softmax_c(fused) + log g_c: [B, C, h, w]. (Logits may be upsampled first; the
+	 * per-pixel softmax offset cancels when scores are normalised again.)
+	 */
+	public static NDArray logScores(NDArray fusedLogits, NDArray gprLogits) {
+		long b = gprLogits.getShape().get(0), c = gprLogits.getShape().get(1);
+		return fusedLogits.logSoftmax(1).add(logSigmoid(gprLogits).reshape(b, c, 1, 1));
+	}
+}

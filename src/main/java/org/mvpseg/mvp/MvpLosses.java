@@ -1,0 +1,95 @@
+package org.mvpseg.mvp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * MVP-SEG's training losses (DESIGN.md §5); only the prompts, τ₁, τ₂ (and b) receive gradients:
+ * <pre>
+ * L_seg = − mean over labelled pixels of log m_{c*}(x)          at input resolution (logits upsampled bilinearly)
+ * L_cls = − Σ_c [ y_c log g_c + (1 − y_c) log(1 − g_c) ]        full BCE, y_c = class c present in the crop
+ * L_OC  = Σ_{i<j≤K} |⟨p̄_i, p̄_j⟩| / (‖p̄_i‖ ‖p̄_j‖)                p̄_i = mean of prompt i's M context vectors
+ * L     = λ₁ L_seg + λ₂ L_cls + λ₃ L_OC
+ * </pre>
+ */
+public final class MvpLosses {
+
+	/** Label value for pixels that do not count (unannotated, or unseen classes during training). */
+	public static final int IGNORE = -1;
+
+	private MvpLosses() {}
+
+	/**
+	 * @param fusedLogits [B, C, h, w]
+	 * @param gprLogits [B, C]
+	 * @param labels B·H·W class indices (or {@link #IGNORE}), row-major per image
+	 */
+	public static NDArray segmentation(NDArray fusedLogits, NDArray gprLogits, int[] labels, int height, int width) {
+		long b = fusedLogits.getShape().get(0), c = fusedLogits.getShape().get(1);
+		NDArray up = fusedLogits;
+		if (fusedLogits.getShape().get(2) != height || fusedLogits.getShape().get(3) != width)
+			up = fusedLogits.getNDArrayInternal().interpolation(new long[] { height, width }, 1 /* bilinear */, false);
+		NDArray logp = MvpHead.logScores(up, gprLogits); // [B, C, H, W]
+		int plane = height * width;
+		float[] onehot = new float[(int) (b * c * plane)];
+		int labelled = 0;
+		for (int i = 0; i < b; i++) {
+			for (int x = 0; x < plane; x++) {
+				int l = labels[i * plane + x];
+				if (l == IGNORE) continue;
+				if (l < 0 || l >= c) throw new IllegalArgumentException("label " + l + " outside 0.." + (c - 1));
+				onehot[(int) ((i * c + l) * plane + x)] = 1;
+				labelled++;
+			}
+		}
+		NDManager m = logp.getManager();
+		NDArray mask = m.create(onehot, new Shape(b, c, height, width)).toType(logp.getDataType(), false);
+		return logp.mul(mask).sum().neg().div(Math.max(1, labelled));
+	}
+
+	/** Full binary cross-entropy of g_c against class presence, summed over classes, averaged over images. */
+	public static NDArray classification(NDArray gprLogits, float[] present) {
+		long b = gprLogits.getShape().get(0);
+		NDArray y = gprLogits.getManager().create(present, gprLogits.getShape()).toType(gprLogits.getDataType(), false);
+		NDArray pos = MvpHead.logSigmoid(gprLogits).mul(y);
+		NDArray neg = MvpHead.logSigmoid(gprLogits.neg()).mul(y.neg().add(1));
+		return pos.add(neg).sum().neg().div(b);
+	}
+
+	/** Orthogonal Constraint Loss over the K segmentation prompts (row 0, the global prompt, is left out). */
+	public static NDArray orthogonal(NDArray context) {
+		long k = context.getShape().get(0) - 1;
+		NDArray means = context.get("1:, :, :").mean(new int[] { 1 }); // [K, W]
+		NDArray unit = means.div(means.norm(new int[] { 1 }, true));
+		NDArray gram = unit.matMul(unit.transpose()).abs();
+		float[] upper = new float[(int) (k * k)];
+		for (int i = 0; i < k; i++) for (int j = i + 1; j < k; j++) upper[(int) (i * k + j)] = 1;
+		NDArray mask = gram.getManager().create(upper, new Shape(k, k)).toType(gram.getDataType(), false);
+		return gram.mul(mask).sum();
+	}
+
+	/** Which classes occur among the labelled pixels of each image: B·C flags. */
+	public static float[] presence(int[] labels, int images, int classes) {
+		float[] y = new float[images * classes];
+		int plane = labels.length / images;
+		for (int i = 0; i < images; i++)
+			for (int x = 0; x < plane; x++) {
+				int l = labels[i * plane + x];
+				if (l >= 0) y[i * classes + l] = 1;
+			}
+		return y;
+	}
+
+	/** Total and terms, with the weights λ. */
+	public record Terms(NDArray total, NDArray seg, NDArray cls, NDArray oc) {
+		public static Terms of(NDArray seg, NDArray cls, NDArray oc, double l1, double l2, double l3) {
+			return new Terms(seg.mul(l1).add(cls.mul(l2)).add(oc.mul(l3)), seg, cls, oc);
+		}
+	}
+
+	static DataType dtype(NDArray a) {
+		return a.getDataType();
+	}
+}

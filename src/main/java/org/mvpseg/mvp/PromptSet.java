@@ -1,0 +1,191 @@
+package org.mvpseg.mvp;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.SafetensorsWriter;
+import org.mvpseg.clip.io.WeightFormatException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * MVP-SEG's learned prompts (DESIGN.md §5): one global prompt p₀ and K segmentation prompts
+ * p₁…p_K, each M context vectors of the text width, plus τ₁ = exp(a), τ₂, the optional GPR bias b
+ * and the fixed γ.
+ * <p>
+ * File format (version 1): a safetensors file with F32 tensors {@code context} [K+1, M, W] (row 0
+ * is the global prompt), {@code tau1_log} [1], {@code tau2} [1], {@code gpr_bias} [1], and string
+ * metadata: {@code format} = "mvp-seg-prompts", {@code version}, {@code k}, {@code m}, {@code gamma},
+ * {@code learn_bias}, {@code backbone_sha256} and {@code backbone} (the weights it was trained
+ * with; other weights are refused), {@code seen_classes} (JSON array), {@code training} and
+ * {@code losses} (JSON objects). A prompt set only ever comes out of training.
+ */
+public final class PromptSet {
+
+	public static final String FORMAT = "mvp-seg-prompts";
+	public static final int VERSION = 1;
+
+	final int k, m, width;
+	final float[] context;
+	double tau1Log, tau2, gprBias;
+	final boolean learnBias;
+	final double gamma;
+	String backboneSha256, backbone;
+	List<String> seenClasses = List.of();
+	JsonObject training = new JsonObject(), losses = new JsonObject();
+
+	PromptSet(int k, int m, int width, float[] context, double tau1Log, double tau2, double gprBias,
+		boolean learnBias, double gamma)
+	{
+		if (context.length != (k + 1) * m * width) throw new IllegalArgumentException("context has " + context.length
+			+ " values, expected " + (k + 1) * m * width);
+		this.k = k;
+		this.m = m;
+		this.width = width;
+		this.context = context;
+		this.tau1Log = tau1Log;
+		this.tau2 = tau2;
+		this.gprBias = gprBias;
+		this.learnBias = learnBias;
+		this.gamma = gamma;
+	}
+
+	/**
+	 * The starting point of training: every vector drawn from N(0, 0.02²) (all prompts differ),
+	 * τ₁ = 100 / K so that τ₁·K ≈ 100, τ₂ = 0.07, bias 0, γ = 100 (DESIGN.md §5 choices).
+	 */
+	public static PromptSet initial(int k, int m, int width, long seed, boolean learnBias) {
+		if (k < 1 || m < 1) throw new IllegalArgumentException("K and M must be at least 1");
+		Random r = new Random(seed);
+		float[] ctx = new float[(k + 1) * m * width];
+		for (int i = 0; i < ctx.length; i++) ctx[i] = (float) (0.02 * r.nextGaussian());
+		return new PromptSet(k, m, width, ctx, Math.log(100.0 / k), 0.07, 0, learnBias, 100);
+	}
+
+	public int segmentationPrompts() {
+		return k;
+	}
+
+	public int contextLength() {
+		return m;
+	}
+
+	public int width() {
+		return width;
+	}
+
+	public double tau1() {
+		return Math.exp(tau1Log);
+	}
+
+	public double tau2() {
+		return tau2;
+	}
+
+	public double gprBias() {
+		return gprBias;
+	}
+
+	public double gamma() {
+		return gamma;
+	}
+
+	public boolean learnsBias() {
+		return learnBias;
+	}
+
+	public float[] context() {
+		return context.clone();
+	}
+
+	public List<String> seenClasses() {
+		return seenClasses;
+	}
+
+	public String backboneSha256() {
+		return backboneSha256;
+	}
+
+	public JsonObject losses() {
+		return losses;
+	}
+
+	/** Refuses to run with weights other than those the prompts were trained with. */
+	public void checkBackbone(String sha256, int textWidth) {
+		if (textWidth != width) throw new IllegalArgumentException("These prompts were trained for a text width of "
+			+ width + " (" + backbone + ") but the model has " + textWidth + ": use the weights they were trained with.");
+		if (backboneSha256 != null && !backboneSha256.equals(sha256)) throw new IllegalArgumentException("These "
+			+ "prompts were trained with other weights (" + backbone + ", SHA-256 " + backboneSha256.substring(0, 12)
+			+ "…); the given weights have SHA-256 " + sha256.substring(0, 12) + "…. Use the same weights or retrain.");
+	}
+
+	public void save(Path file) throws IOException {
+		Map<String, RawTensor> t = new LinkedHashMap<>();
+		t.put("context", SafetensorsWriter.f32("context", context, k + 1, m, width));
+		t.put("tau1_log", SafetensorsWriter.f32("tau1_log", new float[] { (float) tau1Log }, 1));
+		t.put("tau2", SafetensorsWriter.f32("tau2", new float[] { (float) tau2 }, 1));
+		t.put("gpr_bias", SafetensorsWriter.f32("gpr_bias", new float[] { (float) gprBias }, 1));
+		Map<String, String> meta = new LinkedHashMap<>();
+		meta.put("format", FORMAT);
+		meta.put("version", Integer.toString(VERSION));
+		meta.put("k", Integer.toString(k));
+		meta.put("m", Integer.toString(m));
+		meta.put("gamma", Double.toString(gamma));
+		meta.put("learn_bias", Boolean.toString(learnBias));
+		if (backboneSha256 != null) meta.put("backbone_sha256", backboneSha256);
+		if (backbone != null) meta.put("backbone", backbone);
+		meta.put("seen_classes", new Gson().toJson(seenClasses));
+		meta.put("training", training.toString());
+		meta.put("losses", losses.toString());
+		SafetensorsWriter.write(file, t, meta);
+	}
+
+	public static PromptSet load(Path file) throws IOException {
+		if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null,
+			"prompt set not found");
+		Map<String, String> meta = SafetensorsReader.metadata(file);
+		if (!FORMAT.equals(meta.get("format"))) throw new WeightFormatException(file.getFileName()
+			+ " is not an MVP-SEG prompt set (no format=" + FORMAT + " in its metadata); prompt sets come from the "
+			+ "train command.");
+		int version = Integer.parseInt(meta.getOrDefault("version", "0"));
+		if (version > VERSION) throw new WeightFormatException(file.getFileName() + " has prompt-set version "
+			+ version + "; this MVP-SEG reads version " + VERSION + ": update the plugin.");
+		Map<String, RawTensor> t = SafetensorsReader.read(file);
+		try {
+			int k = Integer.parseInt(meta.get("k")), m = Integer.parseInt(meta.get("m"));
+			RawTensor ctx = t.get("context");
+			PromptSet p = new PromptSet(k, m, (int) ctx.shape()[2], ctx.toFloats(), t.get("tau1_log").toFloats()[0],
+				t.get("tau2").toFloats()[0], t.get("gpr_bias").toFloats()[0], Boolean.parseBoolean(meta.get(
+					"learn_bias")), Double.parseDouble(meta.get("gamma")));
+			p.backboneSha256 = meta.get("backbone_sha256");
+			p.backbone = meta.get("backbone");
+			List<String> seen = new ArrayList<>();
+			for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e
+				.getAsString());
+			p.seenClasses = List.copyOf(seen);
+			p.training = JsonParser.parseString(meta.getOrDefault("training", "{}")).getAsJsonObject();
+			p.losses = JsonParser.parseString(meta.getOrDefault("losses", "{}")).getAsJsonObject();
+			return p;
+		}
+		catch (RuntimeException e) {
+			throw new WeightFormatException(file.getFileName() + " is a damaged prompt set (" + e.getMessage()
+				+ "); train again.");
+		}
+	}
+
+	/** A summary line for logs. */
+	public String describe() {
+		return String.format(java.util.Locale.ROOT, "MVP-SEG prompts K=%d, M=%d, tau1=%.2f, tau2=%.4f%s, gamma=%.0f, "
+			+ "seen %s", k, m, tau1(), tau2, learnBias ? String.format(java.util.Locale.ROOT, ", bias=%.4f", gprBias)
+				: "", gamma, seenClasses);
+	}
+}
