@@ -146,7 +146,7 @@ public final class ClipModel implements AutoCloseable {
 				ids[at + 2 + (int) m + n] = ClipTokenizer.EOT;
 				for (int q = 0; q < p; q++) eot[q * c + k] = 2 + m + n;
 			}
-			NDArray emb = text.embed(scope.create(ids, new Shape(c, len))); // [C, L, W]
+			NDArray emb = text.embed(Nn.owned(scope.create(ids, new Shape(c, len)))); // [C, L, W]
 			NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
 			NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
 			NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);

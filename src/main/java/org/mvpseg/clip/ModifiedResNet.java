@@ -113,7 +113,7 @@ final class ModifiedResNet implements VisionTower {
 			NDArray t = f.reshape(b, c, hw).transpose(0, 2, 1); // [B, HW, C]
 			t = NDArrays.concat(new NDList(t.mean(new int[] { 1 }, true), t), 1).add(pos);
 			int dh = (int) c / heads;
-			NDArray q = Nn.linear(t.get(":, :1, :"), qW, qB).mul((float) (1.0 / Math.sqrt(dh)))
+			NDArray q = Nn.times(Nn.linear(t.get(":, :1, :"), qW, qB), 1.0 / Math.sqrt(dh))
 				.reshape(b, 1, heads, dh).transpose(0, 2, 1, 3);
 			NDArray k = Nn.linear(t, kW, kB).reshape(b, hw + 1, heads, dh).transpose(0, 2, 1, 3);
 			NDArray v = Nn.linear(t, vW, vB).reshape(b, hw + 1, heads, dh).transpose(0, 2, 1, 3);

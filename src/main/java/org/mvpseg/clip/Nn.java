@@ -16,7 +16,7 @@ import java.util.function.Function;
  * first operand, so every result belongs to the caller's (scoped) manager and never to the frozen
  * weights' manager — which is capped, so a violation fails loudly instead of leaking.
  */
-final class Nn {
+public final class Nn {
 
 	private Nn() {}
 
@@ -32,7 +32,7 @@ final class Nn {
 
 	/** QuickGELU(x) = x·sigmoid(1.702x), as CLIP was trained. Consumes {@code x}. */
 	static NDArray quickGelu(NDArray x) {
-		NDArray t = x.mul(1.702f);
+		NDArray t = times(x, 1.702);
 		NDArray s = Activation.sigmoid(t);
 		t.close();
 		// in place only where autograd keeps nothing
@@ -53,6 +53,35 @@ final class Nn {
 		NDArray y = a.add(b);
 		a.close();
 		return y;
+	}
+
+	/**
+	 * A copy in libtorch-owned memory. Arrays made from Java data wrap that data without copying;
+	 * if autograd saves one for the backward pass (an index, a mask) and the Java side is released
+	 * first, the graph reads freed memory. Anything that may be saved for backward goes through this.
+	 */
+	public static NDArray owned(NDArray fromJava) {
+		NDArray copy = fromJava.duplicate();
+		fromJava.close();
+		return copy;
+	}
+
+	/**
+	 * {@code x · v}. DJL's {@code mul(Number)} wraps the number in a Java-backed array and frees it
+	 * right after the op; autograd saves that operand for the backward pass, which then reads freed
+	 * memory (seen as non-reproducible training). Here the scalar lives in libtorch memory.
+	 */
+	public static NDArray times(NDArray x, double v) {
+		return x.mul(scalar(x, v));
+	}
+
+	/** {@code x / v}, safe under autograd (see {@link #times}). */
+	public static NDArray dividedBy(NDArray x, double v) {
+		return x.div(scalar(x, v));
+	}
+
+	private static NDArray scalar(NDArray like, double v) {
+		return owned(like.getManager().create((float) v).toType(like.getDataType(), false));
 	}
 
 	/**

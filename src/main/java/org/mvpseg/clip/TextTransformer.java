@@ -86,7 +86,7 @@ final class TextTransformer {
 			for (ResidualAttentionBlock b : blocks) h = Nn.step(h, t -> b.forward(t, mask));
 			long[] flat = new long[(int) n];
 			for (int i = 0; i < n; i++) flat[i] = i * l + eot[i];
-			NDArray rows = h.reshape(n * l, width).get(new NDIndex("{}", m.create(flat)));
+			NDArray rows = h.reshape(n * l, width).get(new NDIndex("{}", Nn.owned(m.create(flat))));
 			return Nn.layerNorm(rows, lnFinalW, lnFinalB).matMul(projection);
 		});
 	}
@@ -95,8 +95,8 @@ final class TextTransformer {
 	private NDArray positional(int l, DataType dtype) {
 		return positionalPrefix.computeIfAbsent(l, k -> {
 			synchronized (cacheManager) {
-				return cacheManager.create(java.util.Arrays.copyOf(positional, k * width), new Shape(k, width)).toType(
-					dtype, false);
+				return Nn.owned(cacheManager.create(java.util.Arrays.copyOf(positional, k * width), new Shape(k, width))
+					.toType(dtype, false));
 			}
 		});
 	}
@@ -106,7 +106,7 @@ final class TextTransformer {
 		float[] mask = new float[l * l];
 		for (int i = 0; i < l; i++)
 			for (int j = i + 1; j < l; j++) mask[i * l + j] = Float.NEGATIVE_INFINITY;
-		return m.create(mask, new Shape(l, l)).toType(dtype, false);
+		return Nn.owned(m.create(mask, new Shape(l, l)).toType(dtype, false));
 	}
 
 	/** EOT position per row: the argmax of the ids, as OpenAI takes it. */

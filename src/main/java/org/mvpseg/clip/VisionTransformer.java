@@ -98,7 +98,8 @@ final class VisionTransformer implements VisionTower {
 			float[] resized = gh == grid && gw == grid ? src : Bicubic.resize(src, grid, grid, width, gh, gw);
 			System.arraycopy(resized, 0, out, width, resized.length);
 			synchronized (cacheManager) {
-				return cacheManager.create(out, new Shape(1 + (long) gh * gw, width)).toType(classEmbedding.getDataType(), false);
+				return Nn.owned(cacheManager.create(out, new Shape(1 + (long) gh * gw, width)).toType(classEmbedding
+					.getDataType(), false));
 			}
 		});
 	}

@@ -33,7 +33,7 @@ final class Weights {
 	/** The tensor {@code name}, which must have exactly {@code shape}. */
 	NDArray get(String name, long... shape) throws WeightFormatException {
 		RawTensor t = raw(name, shape);
-		return manager.create(t.toFloats(), new Shape(t.shape())).toType(dtype, false);
+		return Nn.owned(manager.create(t.toFloats(), new Shape(t.shape())).toType(dtype, false));
 	}
 
 	float[] floats(String name, long... shape) throws WeightFormatException {
@@ -41,7 +41,7 @@ final class Weights {
 	}
 
 	NDArray create(float[] data, long... shape) {
-		return manager.create(data, new Shape(shape)).toType(dtype, false);
+		return Nn.owned(manager.create(data, new Shape(shape)).toType(dtype, false));
 	}
 
 	private RawTensor raw(String name, long... shape) throws WeightFormatException {

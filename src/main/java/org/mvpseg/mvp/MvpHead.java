@@ -1,7 +1,9 @@
 package org.mvpseg.mvp;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.Nn;
 
 /**
  * The MVP-SEG head (DESIGN.md §5), as differentiable NDArray functions. With dense features F̂
@@ -51,14 +53,14 @@ public final class MvpHead {
 	public static NDArray gprLogits(NDArray maps, double gamma, NDArray tau2, NDArray bias) {
 		long b = maps.getShape().get(0), c = maps.getShape().get(2);
 		NDArray m0 = maps.get(":, 0, :, :, :").reshape(b, c, -1); // [B, C, hw]
-		NDArray pooled = m0.mul(m0.mul((float) gamma).softmax(2)).sum(new int[] { 2 });
+		NDArray pooled = m0.mul(Nn.times(m0, gamma).softmax(2)).sum(new int[] { 2 });
 		if (bias != null) pooled = pooled.sub(bias);
 		return pooled.div(tau2);
 	}
 
-	/** log σ(z), stable for any z: min(z, 0) − log(1 + e^−|z|). */
+	/** log σ(z), stable for any z: −(relu(−z) + log(1 + e^−|z|)). */
 	public static NDArray logSigmoid(NDArray z) {
-		return z.minimum(0).sub(z.abs().neg().exp().add(1).log());
+		return Activation.relu(z.neg()).add(z.abs().neg().exp().add(1).log()).neg();
 	}
 
 	/**

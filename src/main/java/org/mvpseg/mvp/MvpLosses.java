@@ -2,7 +2,7 @@ package org.mvpseg.mvp;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import org.mvpseg.clip.Nn;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -45,17 +45,18 @@ public final class MvpLosses {
 			}
 		}
 		NDManager m = logp.getManager();
-		NDArray mask = m.create(onehot, new Shape(b, c, height, width)).toType(logp.getDataType(), false);
-		return logp.mul(mask).sum().neg().div(Math.max(1, labelled));
+		NDArray mask = Nn.owned(m.create(onehot, new Shape(b, c, height, width)).toType(logp.getDataType(), false));
+		return Nn.dividedBy(logp.mul(mask).sum().neg(), Math.max(1, labelled));
 	}
 
 	/** Full binary cross-entropy of g_c against class presence, summed over classes, averaged over images. */
 	public static NDArray classification(NDArray gprLogits, float[] present) {
 		long b = gprLogits.getShape().get(0);
-		NDArray y = gprLogits.getManager().create(present, gprLogits.getShape()).toType(gprLogits.getDataType(), false);
+		NDArray y = Nn.owned(gprLogits.getManager().create(present, gprLogits.getShape()).toType(gprLogits
+			.getDataType(), false));
 		NDArray pos = MvpHead.logSigmoid(gprLogits).mul(y);
 		NDArray neg = MvpHead.logSigmoid(gprLogits.neg()).mul(y.neg().add(1));
-		return pos.add(neg).sum().neg().div(b);
+		return Nn.dividedBy(pos.add(neg).sum().neg(), b);
 	}
 
 	/** Orthogonal Constraint Loss over the K segmentation prompts (row 0, the global prompt, is left out). */
@@ -66,7 +67,7 @@ public final class MvpLosses {
 		NDArray gram = unit.matMul(unit.transpose()).abs();
 		float[] upper = new float[(int) (k * k)];
 		for (int i = 0; i < k; i++) for (int j = i + 1; j < k; j++) upper[(int) (i * k + j)] = 1;
-		NDArray mask = gram.getManager().create(upper, new Shape(k, k)).toType(gram.getDataType(), false);
+		NDArray mask = Nn.owned(gram.getManager().create(upper, new Shape(k, k)).toType(gram.getDataType(), false));
 		return gram.mul(mask).sum();
 	}
 
@@ -85,11 +86,7 @@ public final class MvpLosses {
 	/** Total and terms, with the weights λ. */
 	public record Terms(NDArray total, NDArray seg, NDArray cls, NDArray oc) {
 		public static Terms of(NDArray seg, NDArray cls, NDArray oc, double l1, double l2, double l3) {
-			return new Terms(seg.mul(l1).add(cls.mul(l2)).add(oc.mul(l3)), seg, cls, oc);
+			return new Terms(Nn.times(seg, l1).add(Nn.times(cls, l2)).add(Nn.times(oc, l3)), seg, cls, oc);
 		}
-	}
-
-	static DataType dtype(NDArray a) {
-		return a.getDataType();
 	}
 }

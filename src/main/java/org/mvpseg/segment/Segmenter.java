@@ -125,7 +125,7 @@ public final class Segmenter {
 			input.window(w.x(), w.y(), w.width(), w.height(), winW, winH, pixels, i * plane);
 		}
 		try (NDManager m = manager.newSubManager()) {
-			NDArray x = m.create(pixels, new Shape(n, 3, winH, winW));
+			NDArray x = org.mvpseg.clip.Nn.owned(m.create(pixels, new Shape(n, 3, winH, winW)));
 			NDArray s = classifier.scores(features.apply(x)); // [B, C, h, w]
 			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);

@@ -89,7 +89,7 @@ public final class ZeroShotClassifier implements PixelClassifier, AutoCloseable 
 	}
 
 	/** Per-pixel softmax over classes of {@code scale · scores}, in place. */
-	static void softmax(float[][] scores, int offset, int n, float scale) {
+	public static void softmax(float[][] scores, int offset, int n, float scale) {
 		int classes = scores.length;
 		for (int i = offset; i < offset + n; i++) {
 			float max = Float.NEGATIVE_INFINITY;

@@ -1,0 +1,180 @@
+package org.mvpseg.mvp;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.PixelClassifier;
+import org.mvpseg.segment.Segmenter;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The zero-shot protocol's metrics (DESIGN.md §5): predict over seen + unseen classes, build one
+ * dataset-wide confusion matrix, IoU per class = TP / (TP + FP + FN), mIoU over seen and over
+ * unseen classes (classes absent from both ground truth and prediction are left out), and
+ * hIoU = 2·S·U / (S + U).
+ */
+public final class Evaluation {
+
+	private final List<String> classes;
+	private final int seenCount;
+	private final long[][] confusion; // [ground truth][prediction]
+
+	private Evaluation(List<String> classes, int seenCount) {
+		this.classes = classes;
+		this.seenCount = seenCount;
+		this.confusion = new long[classes.size()][classes.size()];
+	}
+
+	/**
+	 * @param classifier a classifier over exactly {@code seen} followed by {@code unseen}
+	 */
+	public static Evaluation run(List<LabelledImage> data, List<String> datasetClasses, List<String> seen,
+		List<String> unseen, Segmenter segmenter, PixelClassifier classifier, Progress progress) throws IOException
+	{
+		List<String> all = new ArrayList<>(seen);
+		all.addAll(unseen);
+		if (!classifier.classNames().equals(all)) throw new IllegalArgumentException("classifier classes "
+			+ classifier.classNames() + " differ from seen + unseen " + all);
+		int[] map = new int[Math.max(256, datasetClasses.size())];
+		java.util.Arrays.fill(map, -1);
+		for (int i = 0; i < all.size(); i++) {
+			int n = datasetClasses.indexOf(all.get(i));
+			if (n < 0) throw new IllegalArgumentException("Class \"" + all.get(i) + "\" is not in classes.txt "
+				+ datasetClasses + ".");
+			map[n] = i;
+		}
+		Evaluation e = new Evaluation(List.copyOf(all), seen.size());
+		for (int k = 0; k < data.size(); k++) {
+			progress.checkCancelled();
+			progress.update("evaluating images", k, data.size());
+			LabelledImage li = data.get(k);
+			int w = li.image().width();
+			segmenter.run(ClipInput.of(li.image()), classifier, (y0, rows, width, p, labels) -> {
+				for (int i = 0; i < rows * width; i++) {
+					int v = li.labels()[y0 * w + i];
+					int gt = v >= 0 && v < map.length ? map[v] : -1;
+					if (gt >= 0) e.confusion[gt][labels[i]]++;
+				}
+			}, Progress.NONE);
+		}
+		progress.update("evaluating images", data.size(), data.size());
+		return e;
+	}
+
+	/** IoU of class {@code c}, or NaN when it is neither in the ground truth nor predicted. */
+	public double iou(int c) {
+		long tp = confusion[c][c], fp = 0, fn = 0;
+		for (int o = 0; o < classes.size(); o++) {
+			if (o == c) continue;
+			fp += confusion[o][c];
+			fn += confusion[c][o];
+		}
+		long union = tp + fp + fn;
+		return union == 0 ? Double.NaN : tp / (double) union;
+	}
+
+	private double mean(int from, int to) {
+		double s = 0;
+		int n = 0;
+		for (int c = from; c < to; c++) {
+			double v = iou(c);
+			if (!Double.isNaN(v)) {
+				s += v;
+				n++;
+			}
+		}
+		return n == 0 ? Double.NaN : s / n;
+	}
+
+	public double miouSeen() {
+		return mean(0, seenCount);
+	}
+
+	public double miouUnseen() {
+		return mean(seenCount, classes.size());
+	}
+
+	/** Harmonic mean of seen and unseen mIoU (NaN if either is undefined). */
+	public double hiou() {
+		double s = miouSeen(), u = miouUnseen();
+		return Double.isNaN(s) || Double.isNaN(u) ? Double.NaN : s + u == 0 ? 0 : 2 * s * u / (s + u);
+	}
+
+	public double pixelAccuracy() {
+		long ok = 0, all = 0;
+		for (int i = 0; i < classes.size(); i++)
+			for (int j = 0; j < classes.size(); j++) {
+				all += confusion[i][j];
+				if (i == j) ok += confusion[i][j];
+			}
+		return all == 0 ? Double.NaN : ok / (double) all;
+	}
+
+	public List<String> classes() {
+		return classes;
+	}
+
+	public JsonObject toJson() {
+		JsonObject o = new JsonObject();
+		o.addProperty("miou_seen", miouSeen());
+		o.addProperty("miou_unseen", miouUnseen());
+		o.addProperty("hiou", hiou());
+		o.addProperty("pixel_accuracy", pixelAccuracy());
+		JsonObject per = new JsonObject();
+		for (int c = 0; c < classes.size(); c++) {
+			JsonObject e = new JsonObject();
+			e.addProperty("iou", iou(c));
+			e.addProperty("seen", c < seenCount);
+			long gt = 0;
+			for (long v : confusion[c]) gt += v;
+			e.addProperty("pixels", gt);
+			per.add(classes.get(c), e);
+		}
+		o.add("per_class", per);
+		JsonArray names = new JsonArray();
+		classes.forEach(names::add);
+		o.add("classes", names);
+		o.add("confusion", new GsonBuilder().create().toJsonTree(confusion));
+		return o;
+	}
+
+	/** Rows of "class | seen/unseen | IoU" for each evaluation side by side, then the means. */
+	public static String table(List<String> titles, List<Evaluation> runs) {
+		StringBuilder sb = new StringBuilder();
+		Evaluation first = runs.get(0);
+		sb.append(String.format(Locale.ROOT, "%-24s %-7s", "class", ""));
+		for (String t : titles) sb.append(String.format(Locale.ROOT, " %12s", t));
+		sb.append('\n');
+		for (int c = 0; c < first.classes.size(); c++) {
+			sb.append(String.format(Locale.ROOT, "%-24s %-7s", first.classes.get(c), c < first.seenCount ? "seen"
+				: "unseen"));
+			for (Evaluation e : runs) sb.append(String.format(Locale.ROOT, " %12s", pct(e.iou(c))));
+			sb.append('\n');
+		}
+		String[] rows = { "mIoU(seen)", "mIoU(unseen)", "hIoU", "pixel accuracy" };
+		for (String r : rows) {
+			sb.append(String.format(Locale.ROOT, "%-32s", r));
+			for (Evaluation e : runs) {
+				double v = switch (r) {
+					case "mIoU(seen)" -> e.miouSeen();
+					case "mIoU(unseen)" -> e.miouUnseen();
+					case "hIoU" -> e.hiou();
+					default -> e.pixelAccuracy();
+				};
+				sb.append(String.format(Locale.ROOT, " %12s", pct(v)));
+			}
+			sb.append('\n');
+		}
+		return sb.toString();
+	}
+
+	private static String pct(double v) {
+		return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", 100 * v);
+	}
+}

@@ -1,0 +1,105 @@
+package org.mvpseg.mvp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.Nn;
+import org.mvpseg.segment.PixelClassifier;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * MVP-SEG inference in the shared sliding-window pipeline: per window, log m_c = log m_f^c + log g_c
+ * (upsampled and averaged like any score); probabilities are m_c normalised over classes, so the
+ * label is argmax_c m_c. GPR's g_c is recorded per window as the image-level class presence.
+ * Any class names work, seen or not: that is the point of learned prompts.
+ */
+public final class MvpClassifier implements PixelClassifier, AutoCloseable {
+
+	private final List<String> names;
+	private final PromptSet prompts;
+	private final NDManager manager;
+	private final NDArray text, tau1Log, tau2, bias;
+	private final double[] presenceMax, presenceSum;
+	private int windows;
+
+	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, NDManager parent) {
+		this.names = List.copyOf(classNames);
+		this.prompts = prompts;
+		this.manager = parent.newSubManager();
+		NDArray ctx = Nn.owned(manager.create(prompts.context, new Shape(prompts.k + 1, prompts.m, prompts.width))
+			.toType(model.dataType(), false));
+		this.text = MvpHead.textFeatures(model, ctx, PromptTrainer.classTokens(names));
+		this.tau1Log = scalar(prompts.tau1Log, model);
+		this.tau2 = scalar(prompts.tau2, model);
+		this.bias = prompts.learnBias ? scalar(prompts.gprBias, model) : null;
+		this.presenceMax = new double[names.size()];
+		this.presenceSum = new double[names.size()];
+		resetPresence();
+	}
+
+	private NDArray scalar(double v, ClipModel model) {
+		return Nn.owned(manager.create(new float[] { (float) v }).toType(model.dataType(), false));
+	}
+
+	@Override
+	public List<String> classNames() {
+		return names;
+	}
+
+	@Override
+	public NDArray scores(NDArray features) {
+		NDArray maps = MvpHead.maps(features, text);
+		NDArray gpr = MvpHead.gprLogits(maps, prompts.gamma, tau2, bias);
+		float[] g = Activation.sigmoid(gpr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+		synchronized (this) {
+			int c = names.size();
+			for (int w = 0; w < g.length / c; w++) {
+				for (int i = 0; i < c; i++) {
+					presenceMax[i] = Math.max(presenceMax[i], g[w * c + i]);
+					presenceSum[i] += g[w * c + i];
+				}
+				windows++;
+			}
+		}
+		return MvpHead.logScores(MvpHead.fusedLogits(maps, tau1Log), gpr);
+	}
+
+	@Override
+	public void toProbabilities(float[][] scores, int offset, int n) {
+		org.mvpseg.segment.ZeroShotClassifier.softmax(scores, offset, n, 1f);
+	}
+
+	/** Starts a new image's presence record. */
+	public synchronized void resetPresence() {
+		java.util.Arrays.fill(presenceMax, 0);
+		java.util.Arrays.fill(presenceSum, 0);
+		windows = 0;
+	}
+
+	/** GPR's g_c since the last reset: the highest over windows (class present somewhere). */
+	public synchronized double[] presence() {
+		return presenceMax.clone();
+	}
+
+	/** GPR's g_c averaged over windows. */
+	public synchronized double[] meanPresence() {
+		double[] m = presenceSum.clone();
+		for (int i = 0; i < m.length; i++) m[i] /= Math.max(1, windows);
+		return m;
+	}
+
+	@Override
+	public String describe() {
+		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, tau2=%.4f, trained on %s)",
+			prompts.k, prompts.m, prompts.tau1(), prompts.tau2, prompts.seenClasses);
+	}
+
+	@Override
+	public void close() {
+		manager.close();
+	}
+}

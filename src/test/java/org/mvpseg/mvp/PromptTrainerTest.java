@@ -1,0 +1,177 @@
+package org.mvpseg.mvp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.TestFiles;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.SegmentOptions;
+import org.mvpseg.segment.Segmenter;
+import org.mvpseg.segment.Templates;
+import org.mvpseg.segment.ZeroShotClassifier;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Prompt training on synthetic data where classes differ in colour and texture, with the random-
+ * weight tiny CLIP (no real weights exist here): learning must beat the zero-shot baseline.
+ */
+class PromptTrainerTest {
+
+	@TempDir
+	Path tmp;
+
+	static NDManager manager;
+	static ClipModel clip;
+	static final List<String> ALL = SyntheticDataset.CLASSES, SEEN = ALL.subList(0, 4), UNSEEN = ALL.subList(4, 6);
+	static final List<LabelledImage> TRAIN = SyntheticDataset.generate(12, 128, 1);
+	static final List<LabelledImage> TEST = SyntheticDataset.generate(6, 128, 2);
+
+	@BeforeAll
+	static void load() throws Exception {
+		manager = NDManager.newBaseManager();
+		clip = ClipModel.load(TestFiles.fixture("clip-vit-tiny").resolve("clip.pt"), manager);
+	}
+
+	@AfterAll
+	static void close() {
+		clip.close();
+		manager.close();
+	}
+
+	/** lr 0.05: the random tiny text tower needs larger steps than real CLIP's 2e-3. */
+	static PromptTrainer.Config config(int iterations, int checkpointEvery) {
+		return new PromptTrainer.Config(3, 8, iterations, 64, 4, 0, 0.05, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, true,
+			checkpointEvery);
+	}
+
+	@Test
+	void trainingOnSeenClassesBeatsZeroShotAndEveryLossBehaves() throws Exception {
+		List<PromptTrainer.Step> steps = new ArrayList<>();
+		Path out = tmp.resolve("prompts.safetensors");
+		PromptSet p = new PromptTrainer(clip, "sha", config(100, 50)).train(TRAIN, ALL, SEEN, out, false, steps::add,
+			Progress.NONE);
+		assertEquals(100, steps.size());
+		Segmenter seg = Segmenter.of(clip, manager, SegmentOptions.defaults());
+		Evaluation zs, mvp;
+		try (ZeroShotClassifier z = new ZeroShotClassifier(clip, "tiny", ALL, Templates.ensemble(), 0, manager,
+			Progress.NONE))
+		{
+			zs = Evaluation.run(TEST, ALL, SEEN, UNSEEN, seg, z, Progress.NONE);
+		}
+		try (MvpClassifier m = new MvpClassifier(clip, PromptSet.load(out), ALL, manager)) {
+			mvp = Evaluation.run(TEST, ALL, SEEN, UNSEEN, seg, m, Progress.NONE);
+		}
+		System.out.println(Evaluation.table(List.of("zero-shot", "MVP-SEG"), List.of(zs, mvp)));
+		assertTrue(mvp.miouSeen() > 0.6 && mvp.miouSeen() > zs.miouSeen() + 0.4, "seen mIoU: zero-shot " + zs
+			.miouSeen() + ", MVP-SEG " + mvp.miouSeen());
+		double segStart = mean(steps.subList(0, 10), 0), segEnd = mean(steps.subList(90, 100), 0);
+		assertTrue(segEnd < 0.85 * segStart, "L_seg should fall: " + segStart + " -> " + segEnd);
+		double ocStart = steps.get(0).oc(), ocEnd = steps.get(99).oc();
+		assertTrue(ocEnd < ocStart / 10, "L_OC should drive the prompt means apart: " + ocStart + " -> " + ocEnd);
+		for (PromptTrainer.Step s : steps) assertTrue(Double.isFinite(s.cls()) && s.cls() > 0, "L_cls " + s.cls());
+		// the file records what was learned and how
+		assertEquals(SEEN, p.seenClasses());
+		assertEquals("sha", p.backboneSha256());
+		assertTrue(p.losses().has("seg") && p.losses().has("oc"));
+		assertFalse(Files.exists(out.resolveSibling("prompts.safetensors.part")));
+	}
+
+	private static double mean(List<PromptTrainer.Step> s, int which) {
+		return s.stream().mapToDouble(x -> which == 0 ? x.seg() : x.cls()).average().orElse(Double.NaN);
+	}
+
+	@Test
+	void seededRunsAreReproducibleAndResumeContinuesBitForBit() throws Exception {
+		Path a = tmp.resolve("a"), b = tmp.resolve("b"), c = tmp.resolve("c");
+		PromptSet full = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, a, false, s -> {},
+			Progress.NONE);
+		PromptSet again = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, b, false, s -> {},
+			Progress.NONE);
+		assertArrayEquals(full.context(), again.context());
+		// cancel after iteration 15: the checkpoint of iteration 10 stays, and resuming finishes the run
+		Progress cancelAt15 = new Progress() {
+			int polls;
+
+			@Override
+			public void update(String what, long done, long total) {}
+
+			@Override
+			public boolean isCancelled() {
+				return ++polls > 15;
+			}
+		};
+		assertThrows(CancellationException.class, () -> new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL,
+			SEEN, c, false, s -> {}, cancelAt15));
+		assertFalse(Files.exists(c), "a cancelled run writes no prompt set");
+		assertTrue(Files.exists(c.resolveSibling("c.ckpt")), "the last good checkpoint is kept");
+		List<Integer> resumedIterations = new ArrayList<>();
+		PromptSet resumed = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, c, true, s ->
+			resumedIterations.add(s.iteration()), Progress.NONE);
+		assertEquals(11, resumedIterations.get(0));
+		assertArrayEquals(full.context(), resumed.context());
+		assertEquals(full.tau1(), resumed.tau1(), 0);
+		// other settings cannot resume that checkpoint
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PromptTrainer(clip, "sha",
+			config(30, 10)).train(TRAIN, ALL, SEEN, c, true, s -> {}, Progress.NONE));
+		assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+	}
+
+	@Test
+	void promptSetsAreCheckedAgainstTheirBackbone() throws Exception {
+		Path out = tmp.resolve("p");
+		new PromptTrainer(clip, "a".repeat(64), config(2, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
+			Progress.NONE);
+		PromptSet p = PromptSet.load(out);
+		p.checkBackbone("a".repeat(64), 64);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.checkBackbone("b".repeat(64),
+			64));
+		assertTrue(e.getMessage().contains("other weights"), e.getMessage());
+		assertThrows(IllegalArgumentException.class, () -> p.checkBackbone("a".repeat(64), 512));
+		Path notPrompts = TestFiles.fixture("clip-vit-tiny").resolve("clip.safetensors");
+		var ex = assertThrows(java.io.IOException.class, () -> PromptSet.load(notPrompts));
+		assertTrue(ex.getMessage().contains("not an MVP-SEG prompt set"), ex.getMessage());
+	}
+
+	@Test
+	void badTrainingInputsSayWhatIsWrong() {
+		PromptTrainer t = new PromptTrainer(clip, "sha", config(2, 10));
+		var e = assertThrows(IllegalArgumentException.class, () -> t.train(TRAIN, ALL, List.of("red", "purple"), tmp
+			.resolve("x"), false, s -> {}, Progress.NONE));
+		assertTrue(e.getMessage().contains("purple"), e.getMessage());
+		int[] none = new int[128 * 128];
+		java.util.Arrays.fill(none, LabelledImage.IGNORE_VALUE);
+		var unlabelled = List.of(new LabelledImage("u", TRAIN.get(0).image(), none));
+		e = assertThrows(IllegalArgumentException.class, () -> t.train(unlabelled, ALL, SEEN, tmp.resolve("x"), false,
+			s -> {}, Progress.NONE));
+		assertTrue(e.getMessage().contains("No pixel"), e.getMessage());
+	}
+
+	@Test
+	void mvpClassifierRecordsClassPresence() throws Exception {
+		Path out = tmp.resolve("p");
+		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
+			Progress.NONE);
+		try (MvpClassifier m = new MvpClassifier(clip, p, ALL, manager)) {
+			Segmenter.of(clip, manager, SegmentOptions.defaults()).run(org.mvpseg.image.ClipInput.of(TEST.get(0)
+				.image()), m, (y0, rows, w, prob, labels) -> {}, Progress.NONE);
+			double[] g = m.presence();
+			assertEquals(ALL.size(), g.length);
+			for (double v : g) assertTrue(v > 0 && v < 1, "g_c is a probability: " + v);
+			assertTrue(m.describe().contains("K=3"));
+		}
+	}
+}
