@@ -24,6 +24,9 @@ public final class Main {
 		COMMANDS.put("tokenize", TokenizeCommand::new);
 		COMMANDS.put("verify-reference", VerifyReferenceCommand::new);
 		COMMANDS.put("segment", SegmentCommand::new);
+		COMMANDS.put("train", TrainCommand::new);
+		COMMANDS.put("evaluate", EvaluateCommand::new);
+		COMMANDS.put("synthetic-data", SyntheticDataCommand::new);
 		COMMANDS.put("fetch-model", FetchModelCommand::new);
 		COMMANDS.put("models", ModelsCommand::new);
 		COMMANDS.put("bench", BenchCommand::new);
@@ -74,7 +77,7 @@ public final class Main {
 			err.println("mvp-seg " + argv[0] + ": file not found: " + e.getFile());
 			return 1;
 		}
-		catch (IOException | Torch.EngineException | IllegalArgumentException e) {
+		catch (IOException | Torch.EngineException | IllegalArgumentException | IllegalStateException e) {
 			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
 			return 1;
 		}

@@ -6,12 +6,12 @@ import org.mvpseg.clip.ClipModel;
 import org.mvpseg.fiji.ImagePlusSource;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.io.SegmentationFiles;
-import org.mvpseg.models.ModelCache;
-import org.mvpseg.models.ModelRegistry;
-import org.mvpseg.models.ModelResolver;
+import org.mvpseg.mvp.MvpClassifier;
+import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.runtime.LoadedModels;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.Torch;
+import org.mvpseg.segment.PixelClassifier;
 import org.mvpseg.segment.SegmentOptions;
 import org.mvpseg.segment.Segmenter;
 import org.mvpseg.segment.Templates;
@@ -38,14 +38,16 @@ final class SegmentCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" [--model ViT-B/16 | --weights FILE] "
-			+ "[--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
+			+ "[--prompts FILE] [--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
 			+ "[--channels 1,2,3] [--out DIR] [--outputs labels,probabilities,summary] [--overwrite] [--models-dir DIR]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Args a = new Args(argv, 1, Set.of("classes", "model", "weights", "window", "stride", "batch", "short-side",
-			"template", "denoise", "channels", "out", "outputs", "models-dir", "registry"), Set.of("overwrite"));
+		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
+		valued.addAll(Set.of("classes", "prompts", "window", "stride", "batch", "short-side", "template", "denoise",
+			"channels", "out", "outputs"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		List<String> classes = Templates.parseClassNames(a.require("classes"));
 		List<String> templates = a.has("template") ? Templates.single(a.get("template", "")) : Templates.ensemble();
@@ -61,15 +63,17 @@ final class SegmentCommand implements Main.Subcommand {
 		PrintStream err = System.err;
 		Progress progress = new ConsoleProgress(err);
 
-		ModelRegistry registry = a.has("registry") ? ModelRegistry.read(a.path("registry")) : ModelRegistry.builtIn();
-		Path weights = ModelResolver.resolve(a.has("weights") ? a.path("weights") : null, a.get("model", null),
-			registry, ModelCache.locate(a.has("models-dir") ? a.path("models-dir") : null), progress);
+		PromptSet prompts = a.has("prompts") ? PromptSet.load(a.path("prompts")) : null;
+		ModelArgs.Resolved resolved = ModelArgs.resolve(a, progress);
+		Path weights = resolved.weights();
 		out.println("model: " + weights + " on " + Torch.describe());
 		ClipModel model = LoadedModels.get(weights);
+		if (prompts != null) prompts.checkBackbone(resolved.sha256(), model.config().textWidth());
 		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), options);
 		int failed = 0;
-		try (ZeroShotClassifier classifier = new ZeroShotClassifier(model, LoadedModels.identity(weights), classes,
-			templates, denoise, LoadedModels.manager(), progress))
+		try (PixelClassifier classifier = prompts != null ? new MvpClassifier(model, prompts, classes, LoadedModels
+			.manager()) : new ZeroShotClassifier(model, LoadedModels.identity(weights), classes, templates, denoise,
+				LoadedModels.manager(), progress))
 		{
 			out.println("classes: " + String.join(", ", classes) + " (" + classifier.describe() + ")");
 			for (int i = 0; i < images.size(); i++) {
@@ -99,7 +103,7 @@ final class SegmentCommand implements Main.Subcommand {
 	}
 
 	private static Segmenter.Result segmentOne(Path img, int[] channels, Segmenter segmenter,
-		ZeroShotClassifier classifier, Path outDir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite,
+		PixelClassifier classifier, Path outDir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite,
 		Progress progress, Path weights, ClipModel model, SegmentOptions options, List<String> templates,
 		double denoise) throws IOException
 	{
@@ -115,15 +119,27 @@ final class SegmentCommand implements Main.Subcommand {
 		extra.put("image", img.toAbsolutePath().toString());
 		extra.put("model", Map.of("weights", weights.toAbsolutePath().toString(), "architecture", model.config()
 			.describe()));
-		extra.put("templates", templates.size() == 1 ? templates.get(0) : templates.size() + " (MaskCLIP ensemble)");
-		extra.put("prompt_denoising", denoise);
+		if (classifier instanceof MvpClassifier) extra.put("prompts", "learned (MVP-SEG)");
+		else {
+			extra.put("templates", templates.size() == 1 ? templates.get(0) : templates.size() + " (MaskCLIP ensemble)");
+			extra.put("prompt_denoising", denoise);
+		}
 		String provenance = "MVP-SEG zero-shot segmentation of " + img.getFileName() + "\nmodel: " + weights
 			.getFileName() + " (" + model.config().describe() + ")\nclasses: " + String.join(", ", classifier
 				.classNames()) + "\n" + classifier.describe() + "\nscaling: " + input.scalingDescription();
 		try (SegmentationFiles files = new SegmentationFiles(outDir, name, outputs, classifier.classNames(), input
 			.width(), input.height(), input.source().calibration(), overwrite, provenance))
 		{
+			if (classifier instanceof MvpClassifier m) m.resetPresence();
 			Segmenter.Result r = segmenter.run(input, classifier, files, progress);
+			if (classifier instanceof MvpClassifier m) {
+				// GPR's g_c: the image-level presence of each class (highest and mean over windows)
+				Map<String, Object> presence = new LinkedHashMap<>();
+				double[] max = m.presence(), mean = m.meanPresence();
+				for (int c = 0; c < max.length; c++) presence.put(m.classNames().get(c), Map.of("max", max[c], "mean",
+					mean[c]));
+				extra.put("gpr_presence", presence);
+			}
 			files.writeSummary(r, extra);
 			return r;
 		}

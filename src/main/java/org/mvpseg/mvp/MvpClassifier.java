@@ -17,7 +17,7 @@ import java.util.Locale;
  * label is argmax_c m_c. GPR's g_c is recorded per window as the image-level class presence.
  * Any class names work, seen or not: that is the point of learned prompts.
  */
-public final class MvpClassifier implements PixelClassifier, AutoCloseable {
+public final class MvpClassifier implements PixelClassifier {
 
 	private final List<String> names;
 	private final PromptSet prompts;

@@ -9,7 +9,7 @@ import java.util.List;
  * (after bilinear upsampling), then turned into probabilities. The zero-shot classifier (text
  * templates) and the MVP-SEG head (learned prompts) both implement it, so both share the pipeline.
  */
-public interface PixelClassifier {
+public interface PixelClassifier extends AutoCloseable {
 
 	List<String> classNames();
 
@@ -21,4 +21,8 @@ public interface PixelClassifier {
 
 	/** One line for logs and provenance. */
 	String describe();
+
+	/** Frees the classifier's native memory (text features). */
+	@Override
+	default void close() {}
 }

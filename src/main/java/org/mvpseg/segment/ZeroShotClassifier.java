@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * its dense feature with each class, and its probability softmax(logit_scale · cosine). Optional
  * prompt denoising drops, per window, classes whose best softmax(100·score) stays below a threshold.
  */
-public final class ZeroShotClassifier implements PixelClassifier, AutoCloseable {
+public final class ZeroShotClassifier implements PixelClassifier {
 
 	/** Text features per (model, templates, name): encoding 85 sentences per class is the slow part. */
 	private static final Map<String, float[]> CACHE = new ConcurrentHashMap<>();

@@ -1,0 +1,81 @@
+package org.mvpseg.fiji;
+
+import ij.IJ;
+import ij.ImagePlus;
+import org.mvpseg.mvp.LabelledImage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * A training/evaluation folder: {@code images/*} and {@code labels/*} with the same base names
+ * (label images hold class indices, 255 = ignore) and {@code classes.txt} (line n = the name of
+ * class index n). Read with ImageJ, so any format it opens works.
+ */
+public final class DatasetFolder {
+
+	public static final List<String> SUFFIXES = List.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+	/** The class names and the annotated images. */
+	public record Contents(List<String> classes, List<LabelledImage> images) {}
+
+	private DatasetFolder() {}
+
+	public static Contents load(Path dir) throws IOException {
+		Path classesFile = dir.resolve("classes.txt"), images = dir.resolve("images"), labels = dir.resolve("labels");
+		for (Path p : List.of(classesFile, images, labels)) if (!Files.exists(p)) throw new NoSuchFileException(p
+			.toString(), null, "a dataset folder needs images/, labels/ and classes.txt (one class name per line)");
+		List<String> classes = new ArrayList<>();
+		for (String line : Files.readAllLines(classesFile, StandardCharsets.UTF_8)) classes.add(line.strip());
+		while (!classes.isEmpty() && classes.get(classes.size() - 1).isEmpty()) classes.remove(classes.size() - 1);
+		if (classes.isEmpty()) throw new IOException(classesFile + " lists no classes.");
+		for (int i = 0; i < classes.size(); i++) if (classes.get(i).isEmpty()) throw new IOException(classesFile
+			+ ": line " + (i + 1) + " is empty; every label value needs a name.");
+		Map<String, Path> labelFiles = byBaseName(labels);
+		List<LabelledImage> out = new ArrayList<>();
+		for (Map.Entry<String, Path> e : byBaseName(images).entrySet()) {
+			Path lf = labelFiles.get(e.getKey());
+			if (lf == null) throw new IOException("No label image for " + e.getValue().getFileName() + " in " + labels
+				+ " (same base name, e.g. " + e.getKey() + ".png).");
+			ImagePlus img = open(e.getValue()), lab = open(lf);
+			if (lab.getType() != ImagePlus.GRAY8 && lab.getType() != ImagePlus.GRAY16) throw new IOException(lf
+				+ " must be an 8- or 16-bit label image of class indices, not " + (lab.getBitDepth()) + "-bit.");
+			if (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight()) throw new IOException(lf
+				.getFileName() + " is " + lab.getWidth() + "x" + lab.getHeight() + " but its image is " + img.getWidth()
+				+ "x" + img.getHeight() + ".");
+			int[] values = new int[lab.getWidth() * lab.getHeight()];
+			var ip = lab.getProcessor();
+			for (int i = 0; i < values.length; i++) values[i] = ip.get(i);
+			out.add(new LabelledImage(e.getKey(), new ImagePlusSource(img, 1, 1), values));
+		}
+		if (out.isEmpty()) throw new IOException("No images in " + images + ".");
+		return new Contents(List.copyOf(classes), out);
+	}
+
+	private static ImagePlus open(Path p) throws IOException {
+		ImagePlus imp = IJ.openImage(p.toString());
+		if (imp == null) throw new IOException("cannot read " + p + " as an image");
+		return imp;
+	}
+
+	private static Map<String, Path> byBaseName(Path dir) throws IOException {
+		Map<String, Path> m = new TreeMap<>();
+		try (Stream<Path> s = Files.list(dir)) {
+			for (Path p : (Iterable<Path>) s::iterator) {
+				String n = p.getFileName().toString(), lower = n.toLowerCase(Locale.ROOT);
+				if (!Files.isRegularFile(p) || SUFFIXES.stream().noneMatch(lower::endsWith)) continue;
+				m.put(n.substring(0, n.lastIndexOf('.')), p);
+			}
+		}
+		return m;
+	}
+}
