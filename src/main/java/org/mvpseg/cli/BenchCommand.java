@@ -26,13 +26,14 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
-			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R]]";
+			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R]] "
+			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
-			"reference-kind", "e2e", "e2e-repeat"), Set.of());
+			"reference-kind", "e2e", "e2e-repeat", "train-classes", "crop", "train-batch", "k", "m"), Set.of("train-step"));
 		Path weights = a.path("weights");
 		int[] sizes = a.integers("size", "224,448");
 		int batch = a.integer("batch", 1, 1), prompts = a.integer("prompts", 20, 1);
@@ -85,6 +86,8 @@ final class BenchCommand implements Main.Subcommand {
 				}
 			}
 			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1));
+			if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16),
+				a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), repeat);
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
 			out.print(ratios);
 			model.close();
@@ -135,6 +138,94 @@ final class BenchCommand implements Main.Subcommand {
 			out.printf(java.util.Locale.ROOT, "e2e batching gain: %.2fx (stride=window/2), %.2fx (stride=window)%n",
 				median(results[1]) / median(results[0]), median(results[3]) / median(results[2]));
 		}
+	}
+
+	/**
+	 * One MVP-SEG training step, split into its parts: dense features of the crops (no gradients),
+	 * the (K+1)·C prompt sentences through the text tower, head and losses, and the backward pass.
+	 */
+	private static void trainStep(PrintStream out, ClipModel model, int classes, int crop, int batch, int k, int m,
+		int repeat)
+	{
+		int cell = model.config().stride();
+		crop -= crop % cell;
+		int[][] tokens = new int[classes][];
+		for (int c = 0; c < classes; c++) tokens[c] = org.mvpseg.clip.ClipTokenizer.get().encode("structure " + c);
+		java.util.Random rnd = new java.util.Random(0);
+		double[][] t = new double[5][repeat];
+		for (int r = 0; r < repeat + 1; r++) {
+			try (NDManager mm = org.mvpseg.runtime.Torch.newManager()) {
+				float[] px = new float[batch * 3 * crop * crop];
+				for (int i = 0; i < px.length; i++) px[i] = (float) rnd.nextGaussian();
+				int[] labels = new int[batch * crop * crop];
+				for (int i = 0; i < labels.length; i++) labels[i] = (i / 997) % classes;
+				long t0 = System.nanoTime();
+				boolean prev = org.mvpseg.runtime.Torch.setGradMode(false);
+				NDArray features = model.denseFeatures(org.mvpseg.clip.Nn.owned(mm.create(px, new Shape(batch, 3, crop,
+					crop))));
+				features.toFloatArray();
+				org.mvpseg.runtime.Torch.setGradMode(prev);
+				long t1 = System.nanoTime();
+				NDArray ctx = org.mvpseg.clip.Nn.owned(mm.randomNormal(0, 0.02f, new Shape(k + 1, m, model.config()
+					.textWidth()), ai.djl.ndarray.types.DataType.FLOAT32));
+				NDArray tau1 = org.mvpseg.clip.Nn.owned(mm.create(new float[] { (float) Math.log(100.0 / k) }));
+				NDArray tau2 = org.mvpseg.clip.Nn.owned(mm.create(new float[] { 0.07f }));
+				for (NDArray x : new NDArray[] { ctx, tau1, tau2 }) x.setRequiresGradient(true);
+				long t2, t3, t4;
+				try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+					NDArray text = org.mvpseg.mvp.MvpHead.textFeatures(model, ctx, tokens);
+					text.toFloatArray();
+					t2 = System.nanoTime();
+					NDArray maps = org.mvpseg.mvp.MvpHead.maps(features, text);
+					NDArray fused = org.mvpseg.mvp.MvpHead.fusedLogits(maps, tau1);
+					NDArray gpr = org.mvpseg.mvp.MvpHead.gprLogits(maps, 100, tau2, null);
+					var terms = org.mvpseg.mvp.MvpLosses.Terms.of(org.mvpseg.mvp.MvpLosses.segmentation(fused, gpr, labels,
+						crop, crop), org.mvpseg.mvp.MvpLosses.classification(gpr, org.mvpseg.mvp.MvpLosses.presence(labels,
+							batch, classes)), org.mvpseg.mvp.MvpLosses.orthogonal(ctx), 1, 1, 1);
+					terms.total().toFloatArray();
+					t3 = System.nanoTime();
+					gc.backward(terms.total());
+					ctx.getGradient().toFloatArray();
+					t4 = System.nanoTime();
+				}
+				if (r == 0) continue; // warm-up
+				t[0][r - 1] = (t1 - t0) / 1e6;
+				t[1][r - 1] = (t2 - t1) / 1e6;
+				t[2][r - 1] = (t3 - t2) / 1e6;
+				t[3][r - 1] = (t4 - t3) / 1e6;
+				t[4][r - 1] = (t4 - t0) / 1e6;
+			}
+		}
+		out.printf("train step: K=%d M=%d, %d classes (%d sentences), batch %d of %d² crops%n", k, m, classes, (k + 1)
+			* classes, batch, crop);
+		report(out, "  image features (no grad)", t[0]);
+		report(out, "  text tower forward", t[1]);
+		report(out, "  head + losses forward", t[2]);
+		report(out, "  backward (text tower)", t[3]);
+		report(out, "  whole step", t[4]);
+		// What skipping the positions after EOT saves: the same sentences padded to all 77 positions.
+		int[][] full = new int[classes][];
+		for (int c = 0; c < classes; c++) {
+			full[c] = new int[77 - 3 - m];
+			java.util.Arrays.fill(full[c], 269);
+		}
+		double[] tf = new double[repeat];
+		for (int r = 0; r < repeat; r++) {
+			try (NDManager mm = org.mvpseg.runtime.Torch.newManager()) {
+				NDArray ctx = org.mvpseg.clip.Nn.owned(mm.randomNormal(0, 0.02f, new Shape(k + 1, m, model.config()
+					.textWidth()), ai.djl.ndarray.types.DataType.FLOAT32));
+				ctx.setRequiresGradient(true);
+				long t0 = System.nanoTime();
+				try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+					gc.backward(org.mvpseg.mvp.MvpHead.textFeatures(model, ctx, full).sum());
+					ctx.getGradient().toFloatArray();
+				}
+				tf[r] = (System.nanoTime() - t0) / 1e6;
+			}
+		}
+		report(out, "  text fwd+bwd at 77 positions", tf);
+		out.printf(java.util.Locale.ROOT, "text fwd+bwd speed-up from stopping at the last EOT: %.2fx%n", median(tf)
+			/ (median(t[1]) + median(t[3])));
 	}
 
 	private static void run(NDManager parent, Function<NDArray, NDArray> f, NDArray x) {

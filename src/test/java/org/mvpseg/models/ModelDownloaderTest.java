@@ -170,7 +170,7 @@ class ModelDownloaderTest {
 
 	@Test
 	void noNetworkExplainsTheManualDownload() {
-		ModelRegistry.Entry e = new ModelRegistry.Entry("ViT-B/16", "http://no-such-host.invalid/ViT-B-16.pt", sha,
+		ModelRegistry.Entry e = new ModelRegistry.Entry("ViT-B/16", "http://127.0.0.1:1/ViT-B-16.pt", sha,
 			"ViT-B-16.pt", -1);
 		IOException ex = assertThrows(IOException.class, () -> downloader(tmp).fetch(e, Progress.NONE));
 		assertTrue(ex.getMessage().contains("place it at " + tmp.resolve("ViT-B-16.pt")) && ex.getMessage().contains(
