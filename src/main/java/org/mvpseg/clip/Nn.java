@@ -30,11 +30,9 @@ public final class Nn {
 		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, 1e-5f).singletonOrThrow();
 	}
 
-	/** QuickGELU(x) = x·sigmoid(1.702x), as CLIP was trained. Consumes {@code x}. */
-	static NDArray quickGelu(NDArray x) {
-		NDArray t = times(x, 1.702);
-		NDArray s = Activation.sigmoid(t);
-		t.close();
+	/** SiLU(x) = x·sigmoid(x) (QuickGELU once 1.702 is folded into the weights). Consumes {@code x}. */
+	static NDArray silu(NDArray x) {
+		NDArray s = Activation.sigmoid(x);
 		// in place only where autograd keeps nothing
 		NDArray y = recording(x) ? x.mul(s) : s.muli(x);
 		if (y == s) {

@@ -1,0 +1,109 @@
+package org.mvpseg.fiji;
+
+import ij.ImagePlus;
+import org.mvpseg.runtime.Progress;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+/**
+ * Plugins › Segmentation › MVP-SEG › Segment by Name… — a SciJava command, recordable as one
+ * macro line, runnable headless. Parameter names are the macro keys (lower snake_case, none a
+ * suffix of another); nothing persists between runs, so an omitted key takes its default.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Segment by Name...", headless = true)
+public class SegmentByNameCommand implements Command {
+
+	@Parameter(label = "Image")
+	public ImagePlus input;
+
+	@Parameter(label = "Class names (comma-separated)", persist = false)
+	public String classes = "nucleus, cytoplasm, background";
+
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
+		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
+	public String model = "ViT-B/16";
+
+	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
+	public String weights = "";
+
+	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", required = false, persist = false)
+	public String prompts = "";
+
+	@Parameter(label = "Window (pixels; 0 = the model's size)", min = "0", persist = false)
+	public int window = 0;
+
+	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
+	public int stride = 0;
+
+	@Parameter(label = "Template (optional; e.g. a microscopy image of {}.)", required = false, persist = false)
+	public String template = "";
+
+	@Parameter(label = "Channels for R,G,B (optional; e.g. 1 or 2,1,3)", required = false, persist = false)
+	public String channels = "";
+
+	@Parameter(label = "Planes", choices = { "Current plane", "All planes" }, persist = false)
+	public String planes = "Current plane";
+
+	@Parameter(label = "Label image", persist = false)
+	public boolean show_labels = true;
+
+	@Parameter(label = "Probability maps", persist = false)
+	public boolean show_probabilities = true;
+
+	@Parameter(label = "Add ROIs to the ROI Manager", persist = false)
+	public boolean add_rois = true;
+
+	@Parameter(label = "Results table", persist = false)
+	public boolean show_table = true;
+
+	@Parameter(type = ItemIO.OUTPUT)
+	public ImagePlus segmentation;
+
+	@Parameter(type = ItemIO.OUTPUT)
+	public ImagePlus probability_maps;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(required = false)
+	private LogService log;
+
+	/** The options this command's fields hold (shared with the ImageJ 1.x plugin). */
+	public FijiSegmentation.Options options() {
+		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
+			: prompts, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
+				.equals(planes), show_labels, show_probabilities, add_rois, show_table);
+	}
+
+	@Override
+	public void run() {
+		long t0 = System.nanoTime();
+		Progress progress = (what, done, total) -> {
+			if (status == null) return;
+			if (total > 0) status.showProgress((int) Math.min(done, Integer.MAX_VALUE), (int) Math.min(total,
+				Integer.MAX_VALUE));
+			status.showStatus("MVP-SEG: " + what);
+		};
+		try {
+			FijiSegmentation.Outputs out = FijiSegmentation.run(input, options(), progress);
+			segmentation = out.labels();
+			probability_maps = out.probabilities();
+			if (out.table() != null) out.table().show("MVP-SEG Results");
+			ij.IJ.log(out.provenance().replace("\n", "; "));
+			ij.IJ.log(FijiSegmentation.summary(out, (System.nanoTime() - t0) / 1e9));
+		}
+		catch (Exception | OutOfMemoryError e) {
+			String msg = Errors.message(e);
+			if (log != null) log.error(msg);
+			else System.err.println(msg);
+			ij.IJ.log(msg);
+		}
+		finally {
+			if (status != null) status.clearStatus();
+		}
+	}
+}

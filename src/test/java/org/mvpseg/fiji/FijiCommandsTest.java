@@ -1,0 +1,189 @@
+package org.mvpseg.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.Macro;
+import ij.WindowManager;
+import ij.measure.ResultsTable;
+import ij.plugin.frame.RoiManager;
+import org.junit.jupiter.api.Test;
+import org.mvpseg.TestFiles;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+import org.scijava.plugin.Parameter;
+
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The Fiji layer: the SciJava command through a Context, the ImageJ 1.x plugin through macro options. */
+class FijiCommandsTest {
+
+	static final String W = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+
+	static ImagePlus chelsea() {
+		ImagePlus imp = IJ.openImage(Path.of("examples", "chelsea.png").toString());
+		imp.getCalibration().pixelWidth = 0.5;
+		imp.getCalibration().pixelHeight = 0.5;
+		imp.getCalibration().setUnit("mm");
+		return imp;
+	}
+
+	@Test
+	void sciJavaCommandRunsThroughTheCommandService() throws Exception {
+		ImagePlus imp = chelsea();
+		int[] before = ((int[]) imp.getProcessor().getPixels()).clone();
+		try (Context ctx = new Context(CommandService.class)) {
+			CommandModule m = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", imp,
+				"classes", "cat, grass, sky", "weights", W, "template", "a photo of a {}.", "add_rois", false).get();
+			ImagePlus seg = (ImagePlus) m.getOutput("segmentation");
+			ImagePlus prob = (ImagePlus) m.getOutput("probability_maps");
+			assertNotNull(seg);
+			assertNotNull(prob);
+			assertEquals(imp.getWidth(), seg.getWidth());
+			assertEquals(ImagePlus.GRAY8, seg.getType());
+			assertEquals(0.5, seg.getCalibration().pixelWidth);
+			assertEquals("mm", prob.getCalibration().getUnit());
+			assertEquals("grass", seg.getProp("class.1"));
+			assertEquals(3, prob.getNChannels());
+			assertEquals("sky", prob.getStack().getSliceLabel(3));
+			assertTrue(seg.getTitle().startsWith("chelsea"));
+		}
+		assertArrayEquals(before, (int[]) imp.getProcessor().getPixels(), "the input image is never modified");
+	}
+
+	@Test
+	void imageJ1PluginTakesTheSameMacroKeys() {
+		ImagePlus imp = chelsea();
+		WindowManager.setTempCurrentImage(imp);
+		boolean display = !java.awt.GraphicsEnvironment.isHeadless();
+		RoiManager rm = display ? RoiManager.getRoiManager() : null;
+		if (display) {
+			rm.reset();
+			rm.addRoi(new ij.gui.Roi(1, 1, 5, 5)); // the user's own ROI must survive
+		}
+		List<ImagePlus> shown = new ArrayList<>();
+		try {
+			Thread.currentThread().setName("Run$_segment"); // Macro.getOptions reads per-thread options
+			ij.macro.Interpreter.batchMode = true; // as in "ImageJ -batch": shown images are registered, not drawn
+			Macro.setOptions("classes=[cat, grass] weights=[" + W + "] template=[a photo of a {}.] show_labels add_rois "
+				+ "show_table");
+			new SegmentByNamePlugin().run("");
+			ImagePlus labels = WindowManager.getImage("chelsea-labels");
+			assertNotNull(labels, "the label image is shown (registered in batch mode)");
+			assertEquals("cat", labels.getProp("class.0"));
+			shown.add(labels);
+			if (display) {
+				assertTrue(rm.getCount() > 1, "ROIs added to the manager");
+				assertEquals(1, rm.getRoi(0).getBounds().x, "user ROI kept");
+				boolean named = false;
+				for (int i = 1; i < rm.getCount(); i++) named |= rm.getRoi(i).getName().equals("cat") || rm.getRoi(i)
+					.getName().equals("grass");
+				assertTrue(named, "ROIs are named by class");
+			}
+			ResultsTable rt = ResultsTable.getResultsTable("MVP-SEG Results");
+			if (display) { // a table window needs a display
+				assertEquals(2, rt.size());
+				assertTrue(rt.columnExists("Area") && rt.columnExists("Mean probability"));
+				assertEquals(0.25 * rt.getValue("Pixels", 0), rt.getValue("Area", 0), 1e-9);
+			}
+			assertNull(WindowManager.getImage("chelsea-probabilities"), "probabilities were not asked for");
+		}
+		finally {
+			Macro.setOptions(null);
+			ij.macro.Interpreter.batchMode = false;
+			WindowManager.setTempCurrentImage(null);
+			if (rm != null) rm.reset();
+		}
+	}
+
+	@Test
+	void badInputEndsInOneLineNotAStackTrace() {
+		ImagePlus imp = chelsea();
+		try (Context ctx = new Context(CommandService.class)) {
+			CommandModule m = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", imp,
+				"classes", "cat", "weights", W).get();
+			assertNull(m.getOutput("segmentation"));
+		}
+		catch (Exception e) {
+			throw new AssertionError(e);
+		}
+		Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FijiSegmentation
+			.run(imp, new FijiSegmentation.Options("cat, dog", "ViT-B/16", W, "", 0, 0, "", "4", false, true, true,
+				false, false), org.mvpseg.runtime.Progress.NONE));
+		assertTrue(e.getMessage().contains("Channel 4 does not exist"), e.getMessage());
+		assertEquals("MVP-SEG: file not found: /nope.pt", Errors.message(new java.nio.file.NoSuchFileException(
+			"/nope.pt")));
+	}
+
+	@Test
+	void stacksAreSegmentedPlaneByPlane() throws Exception {
+		ImagePlus one = chelsea();
+		ij.ImageStack st = new ij.ImageStack(one.getWidth(), one.getHeight());
+		st.addSlice(one.getProcessor());
+		st.addSlice(one.getProcessor().duplicate().resize(one.getWidth(), one.getHeight()));
+		st.addSlice(one.getProcessor());
+		ImagePlus stack = new ImagePlus("stack", st);
+		stack.setDimensions(1, 3, 1);
+		stack.setCalibration(one.getCalibration().copy());
+		FijiSegmentation.Outputs out = FijiSegmentation.run(stack, new FijiSegmentation.Options("cat, grass",
+			"ViT-B/16", W, "", 0, 0, "a photo of a {}.", "", true, true, true, false, true),
+			org.mvpseg.runtime.Progress.NONE);
+		assertEquals(3, out.labels().getNSlices());
+		assertEquals(2, out.probabilities().getNChannels());
+		assertEquals(3, out.probabilities().getNSlices());
+		assertEquals(6, out.table().size(), "one row per class and plane");
+		assertEquals(0.25 * out.table().getValue("Pixels", 0), out.table().getValue("Area", 0), 1e-9);
+		assertTrue(out.table().columnExists("Mean probability") && out.table().columnExists("Z"));
+		assertArrayEquals((byte[]) out.labels().getStack().getPixels(1), (byte[]) out.labels().getStack().getPixels(3),
+			"identical planes give identical labels");
+	}
+
+	/**
+	 * Macro keys are the lower-cased field names: they must be lower snake_case, and none may be a
+	 * suffix of another after "_" or a digit (ij.Macro.getValue would confuse them).
+	 */
+	@Test
+	void parameterNamesAreSafeMacroKeys() {
+		List<String> names = new ArrayList<>();
+		for (Field f : SegmentByNameCommand.class.getDeclaredFields()) {
+			Parameter p = f.getAnnotation(Parameter.class);
+			if (p == null || p.type() == org.scijava.ItemIO.OUTPUT || f.getType().getName().startsWith("org.scijava"))
+				continue;
+			assertTrue(f.getName().matches("[a-z][a-z0-9_]*"), f.getName() + " is not lower snake_case");
+			names.add(f.getName());
+		}
+		for (String a : names)
+			for (String b : names)
+				if (!a.equals(b) && b.endsWith(a)) {
+					char before = b.charAt(b.length() - a.length() - 1);
+					assertFalse(before == '_' || Character.isDigit(before), a + " is a suffix of " + b);
+				}
+		// a recorded option string gives every input back
+		SegmentByNameCommand d = new SegmentByNameCommand();
+		String recorded = "classes=[nucleus, cell membrane] model=RN50 weights=[/data/my weights.pt] prompts=[] "
+			+ "window=320 stride=160 template=[a microscopy image of {}.] channels=2,1,3 planes=[All planes] "
+			+ "show_labels show_table";
+		assertEquals("nucleus, cell membrane", Macro.getValue(recorded, "classes", null));
+		FijiSegmentation.Options o = SegmentByNamePlugin.fromMacro(recorded, d);
+		assertEquals("RN50", o.model());
+		assertEquals("/data/my weights.pt", o.weights());
+		assertEquals(320, o.window());
+		assertEquals(160, o.stride());
+		assertEquals("a microscopy image of {}.", o.template());
+		assertEquals("2,1,3", o.channels());
+		assertTrue(o.allPlanes() && o.labels() && o.table());
+		assertFalse(o.probabilities() || o.rois(), "unchecked boxes are absent from a recorded macro");
+		FijiSegmentation.Options minimal = SegmentByNamePlugin.fromMacro("classes=[a, b]", new SegmentByNameCommand());
+		assertTrue(minimal.labels() && minimal.probabilities() && minimal.rois() && minimal.table());
+	}
+}
