@@ -33,7 +33,7 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
-			"reference-kind", "e2e", "e2e-repeat", "train-classes", "crop", "train-batch", "k", "m"), Set.of("train-step"));
+			"reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k", "m"), Set.of("train-step"));
 		Path weights = a.path("weights");
 		int[] sizes = a.integers("size", "224,448");
 		int batch = a.integer("batch", 1, 1), prompts = a.integer("prompts", 20, 1);
@@ -85,7 +85,8 @@ final class BenchCommand implements Main.Subcommand {
 					}
 				}
 			}
-			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1));
+			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1), a.integers(
+				"e2e-batches", "0,1"));
 			if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16),
 				a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), repeat);
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
@@ -101,8 +102,8 @@ final class BenchCommand implements Main.Subcommand {
 	 * averaging, probabilities) at the default window/stride and at stride = window, with batching
 	 * on (automatic) and off (one window per forward pass).
 	 */
-	private static void endToEnd(PrintStream out, ClipModel model, NDManager root, String size, int repeat)
-		throws java.io.IOException
+	private static void endToEnd(PrintStream out, ClipModel model, NDManager root, String size, int repeat,
+		int[] batches) throws java.io.IOException
 	{
 		String[] wh = size.toLowerCase(java.util.Locale.ROOT).split("x");
 		if (wh.length != 2) throw new Args.UsageException("--e2e takes WIDTHxHEIGHT, e.g. 1024x768");
@@ -118,25 +119,26 @@ final class BenchCommand implements Main.Subcommand {
 			org.mvpseg.segment.Templates.single("a photo of a {}."), 0, root, org.mvpseg.runtime.Progress.NONE))
 		{
 			double mp = w * (double) h / 1e6;
-			double[][] results = new double[4][];
-			String[] names = { "stride=window/2, batched", "stride=window/2, batch 1", "stride=window, batched",
-				"stride=window, batch 1" };
-			for (int k = 0; k < 4; k++) {
-				var o = org.mvpseg.segment.SegmentOptions.defaults().withWindow(win, k < 2 ? win / 2 : win).withBatch(
-					k % 2 == 0 ? 0 : 1);
-				var seg = org.mvpseg.segment.Segmenter.of(model, root, o);
-				double[] t = new double[repeat];
-				org.mvpseg.segment.Segmenter.Result last = null;
-				for (int i = 0; i < repeat; i++) {
-					last = seg.run(input, cls, (y0, n, width, p, l) -> {}, org.mvpseg.runtime.Progress.NONE);
-					t[i] = last.seconds();
+			for (int stride : new int[] { win / 2, win }) {
+				double base = Double.NaN;
+				for (int batch : batches) {
+					var o = org.mvpseg.segment.SegmentOptions.defaults().withWindow(win, stride).withBatch(batch);
+					var seg = org.mvpseg.segment.Segmenter.of(model, root, o);
+					double[] t = new double[repeat];
+					org.mvpseg.segment.Segmenter.Result last = null;
+					for (int i = 0; i < repeat; i++) {
+						last = seg.run(input, cls, (y0, n, width, p, l) -> {}, org.mvpseg.runtime.Progress.NONE);
+						t[i] = last.seconds();
+					}
+					double sPerMp = median(t) / mp;
+					if (batch == 1) base = sPerMp;
+					out.printf(java.util.Locale.ROOT, "e2e %dx%d stride=%-4s batch %-5s %6.2f s/MP  (%d windows, %d passes "
+						+ "of up to %d)%s%n", w, h, stride == win ? "win" : "win/2", batch == 0 ? "auto" : Integer.toString(
+							batch), sPerMp, last.windows(), last.forwardPasses(), last.batchSize(), batch != 1 && !Double
+								.isNaN(base) ? String.format(java.util.Locale.ROOT, "  gain over batch 1: %.2fx", base
+									/ sPerMp) : "");
 				}
-				results[k] = t;
-				out.printf(java.util.Locale.ROOT, "e2e %dx%d %-26s %6.2f s/MP  (%d windows, %d passes of up to %d)%n", w,
-					h, names[k], median(t) / mp, last.windows(), last.forwardPasses(), last.batchSize());
 			}
-			out.printf(java.util.Locale.ROOT, "e2e batching gain: %.2fx (stride=window/2), %.2fx (stride=window)%n",
-				median(results[1]) / median(results[0]), median(results[3]) / median(results[2]));
 		}
 	}
 

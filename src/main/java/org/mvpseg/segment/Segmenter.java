@@ -82,7 +82,10 @@ public final class Segmenter {
 		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
 		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
 		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
-		int batch = options.batch() > 0 ? options.batch() : (int) Math.max(1, Math.min(64, options.memoryBudget()
+		// Measured on 2 CPU cores (ViT-B/16): batches of 4–8 windows are 1.2–1.3x faster than one at a
+		// time, 54 at once 0.8x (cache-bound); a GPU wants as many as memory allows.
+		int cap = manager.getDevice().isGpu() ? 64 : 8;
+		int batch = options.batch() > 0 ? options.batch() : (int) Math.max(1, Math.min(cap, options.memoryBudget()
 			/ Math.max(1, bytesPerPixel * winW * winH)));
 		int classes = classifier.classNames().size();
 		Band band = new Band(classes, width, height, classifier, sink);

@@ -77,7 +77,7 @@ class FijiCommandsTest {
 			ij.macro.Interpreter.batchMode = true; // as in "ImageJ -batch": shown images are registered, not drawn
 			Macro.setOptions("classes=[cat, grass] weights=[" + W + "] template=[a photo of a {}.] show_labels add_rois "
 				+ "show_table");
-			new SegmentByNamePlugin().run("");
+			new MvpSegPlugin().run("segment");
 			ImagePlus labels = WindowManager.getImage("chelsea-labels");
 			assertNotNull(labels, "the label image is shown (registered in batch mode)");
 			assertEquals("cat", labels.getProp("class.0"));
@@ -154,27 +154,38 @@ class FijiCommandsTest {
 	 */
 	@Test
 	void parameterNamesAreSafeMacroKeys() {
-		List<String> names = new ArrayList<>();
-		for (Field f : SegmentByNameCommand.class.getDeclaredFields()) {
-			Parameter p = f.getAnnotation(Parameter.class);
-			if (p == null || p.type() == org.scijava.ItemIO.OUTPUT || f.getType().getName().startsWith("org.scijava"))
-				continue;
-			assertTrue(f.getName().matches("[a-z][a-z0-9_]*"), f.getName() + " is not lower snake_case");
-			names.add(f.getName());
+		for (Class<?> c : List.of(SegmentByNameCommand.class, TrainPromptsCommand.class,
+			EvaluateSegmentationCommand.class, ModelsEngineCommand.class))
+		{
+			List<String> names = new ArrayList<>();
+			for (Field f : Ij1Bridge.inputs(c)) {
+				assertTrue(f.getName().matches("[a-z][a-z0-9_]*"), c.getSimpleName() + "." + f.getName()
+					+ " is not lower snake_case");
+				names.add(f.getName());
+			}
+			assertTrue(names.size() >= 2, c + " " + names);
+			for (String a : names)
+				for (String b : names)
+					if (!a.equals(b) && b.endsWith(a)) {
+						char before = b.charAt(b.length() - a.length() - 1);
+						assertFalse(before == '_' || Character.isDigit(before), c.getSimpleName() + ": " + a
+							+ " is a suffix of " + b);
+					}
+			assertTrue(c.getAnnotation(org.scijava.plugin.Plugin.class).headless(), c + " must run headless");
 		}
-		for (String a : names)
-			for (String b : names)
-				if (!a.equals(b) && b.endsWith(a)) {
-					char before = b.charAt(b.length() - a.length() - 1);
-					assertFalse(before == '_' || Character.isDigit(before), a + " is a suffix of " + b);
-				}
-		// a recorded option string gives every input back
+	}
+
+	/** A recorded option string gives every input back, through ij.Macro.getValue as ImageJ reads it. */
+	@Test
+	void recordedOptionsFillEveryInput() {
 		SegmentByNameCommand d = new SegmentByNameCommand();
 		String recorded = "classes=[nucleus, cell membrane] model=RN50 weights=[/data/my weights.pt] prompts=[] "
 			+ "window=320 stride=160 template=[a microscopy image of {}.] channels=2,1,3 planes=[All planes] "
 			+ "show_labels show_table";
 		assertEquals("nucleus, cell membrane", Macro.getValue(recorded, "classes", null));
-		FijiSegmentation.Options o = SegmentByNamePlugin.fromMacro(recorded, d);
+		Ij1Bridge.fill(d, recorded);
+		FijiSegmentation.Options o = d.options();
+		assertEquals("nucleus, cell membrane", o.classes());
 		assertEquals("RN50", o.model());
 		assertEquals("/data/my weights.pt", o.weights());
 		assertEquals(320, o.window());
@@ -183,7 +194,15 @@ class FijiCommandsTest {
 		assertEquals("2,1,3", o.channels());
 		assertTrue(o.allPlanes() && o.labels() && o.table());
 		assertFalse(o.probabilities() || o.rois(), "unchecked boxes are absent from a recorded macro");
-		FijiSegmentation.Options minimal = SegmentByNamePlugin.fromMacro("classes=[a, b]", new SegmentByNameCommand());
-		assertTrue(minimal.labels() && minimal.probabilities() && minimal.rois() && minimal.table());
+		SegmentByNameCommand minimal = new SegmentByNameCommand();
+		Ij1Bridge.fill(minimal, "classes=[a, b]");
+		FijiSegmentation.Options m = minimal.options();
+		assertTrue(m.labels() && m.probabilities() && m.rois() && m.table(), "no box given: defaults stay");
+		TrainPromptsCommand t = new TrainPromptsCommand();
+		Ij1Bridge.fill(t, "data_folder=/d seen=[a, b] prompts_out=/p iterations=50 learning_rate=0.05 resume");
+		assertEquals(50, t.iterations);
+		assertEquals(0.05, t.learning_rate);
+		assertTrue(t.resume);
+		assertEquals("/d", t.data_folder);
 	}
 }

@@ -1,0 +1,142 @@
+package org.mvpseg.fiji;
+
+import ij.ImagePlus;
+import ij.Macro;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a SciJava command of ours in plain ImageJ 1.x: its {@code @Parameter} fields are filled
+ * from the macro options (keys = field names, exactly as Fiji records them) or from a
+ * GenericDialog built from the same fields, an {@code ImagePlus} input is the current image, and
+ * {@code ImagePlus} outputs are shown. One set of parameters, one core, both worlds.
+ */
+final class Ij1Bridge {
+
+	private Ij1Bridge() {}
+
+	/** The command's user-facing inputs, in declaration order. */
+	static List<Field> inputs(Class<?> type) {
+		List<Field> out = new ArrayList<>();
+		for (Field f : type.getDeclaredFields()) {
+			Parameter p = f.getAnnotation(Parameter.class);
+			if (p == null || p.type() == ItemIO.OUTPUT || Modifier.isStatic(f.getModifiers())) continue;
+			Class<?> t = f.getType();
+			if (t == String.class || t == int.class || t == double.class || t == boolean.class || t == ImagePlus.class)
+				out.add(f);
+		}
+		return out;
+	}
+
+	/**
+	 * Fills the fields from macro options. Check boxes follow ImageJ's rule (a key present = on,
+	 * absent = off), except that when none of the command's check-box keys is given, their
+	 * defaults stay, so a short hand-written macro line does the whole job.
+	 */
+	static void fill(Object cmd, String options) {
+		List<Field> fields = inputs(cmd.getClass());
+		boolean anyBoolean = false;
+		for (Field f : fields) if (f.getType() == boolean.class) anyBoolean |= hasKey(options, f.getName());
+		try {
+			for (Field f : fields) {
+				String key = f.getName();
+				Class<?> t = f.getType();
+				if (t == ImagePlus.class) {
+					String title = Macro.getValue(options, key, null);
+					ImagePlus imp = title != null ? WindowManager.getImage(title) : WindowManager.getCurrentImage();
+					if (title != null && imp == null) throw new IllegalArgumentException("No open image is called \""
+						+ title + "\".");
+					f.set(cmd, imp);
+					continue;
+				}
+				if (t == boolean.class) {
+					String v = Macro.getValue(options, key, null);
+					boolean on = v != null ? Boolean.parseBoolean(v.strip()) : hasKey(options, key);
+					if (anyBoolean) f.setBoolean(cmd, on);
+					continue;
+				}
+				String v = Macro.getValue(options, key, null);
+				if (v == null) continue; // default stays
+				if (t == String.class) f.set(cmd, v);
+				else if (t == int.class) f.setInt(cmd, number(key, v).intValue());
+				else f.setDouble(cmd, number(key, v).doubleValue());
+			}
+		}
+		catch (IllegalAccessException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static Number number(String key, String v) {
+		try {
+			return Double.valueOf(v.strip());
+		}
+		catch (NumberFormatException e) {
+			throw new IllegalArgumentException(key + " must be a number, got \"" + v + "\".");
+		}
+	}
+
+	static boolean hasKey(String options, String key) {
+		return Pattern.compile("(^|\\s)" + Pattern.quote(key) + "(=|\\s|$)").matcher(options).find();
+	}
+
+	/** A dialog over the same fields; false when cancelled. Field names are the macro keys. */
+	static boolean dialog(Object cmd, String title) {
+		GenericDialog gd = new GenericDialog(title);
+		gd.addMessage("Field names are the macro keys; see the MVP-SEG README for each one.");
+		List<Field> fields = inputs(cmd.getClass());
+		try {
+			for (Field f : fields) {
+				Parameter p = f.getAnnotation(Parameter.class);
+				String label = f.getName();
+				Class<?> t = f.getType();
+				if (t == ImagePlus.class) continue;
+				if (t == boolean.class) gd.addCheckbox(label, f.getBoolean(cmd));
+				else if (t == int.class) gd.addNumericField(label, f.getInt(cmd), 0);
+				else if (t == double.class) gd.addNumericField(label, f.getDouble(cmd), 4);
+				else if (p.choices().length > 0) gd.addChoice(label, p.choices(), (String) f.get(cmd));
+				else gd.addStringField(label, (String) f.get(cmd), 40);
+			}
+			gd.showDialog();
+			if (gd.wasCanceled()) return false;
+			for (Field f : fields) {
+				Parameter p = f.getAnnotation(Parameter.class);
+				Class<?> t = f.getType();
+				if (t == ImagePlus.class) f.set(cmd, WindowManager.getCurrentImage());
+				else if (t == boolean.class) f.setBoolean(cmd, gd.getNextBoolean());
+				else if (t == int.class) f.setInt(cmd, (int) gd.getNextNumber());
+				else if (t == double.class) f.setDouble(cmd, gd.getNextNumber());
+				else if (p.choices().length > 0) f.set(cmd, gd.getNextChoice());
+				else f.set(cmd, gd.getNextString());
+			}
+			return true;
+		}
+		catch (IllegalAccessException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** Shows the command's ImagePlus outputs (registered as batch images in batch mode). */
+	static void showOutputs(Command cmd) {
+		for (Field f : cmd.getClass().getDeclaredFields()) {
+			Parameter p = f.getAnnotation(Parameter.class);
+			if (p == null || p.type() != ItemIO.OUTPUT || f.getType() != ImagePlus.class) continue;
+			try {
+				ImagePlus imp = (ImagePlus) f.get(cmd);
+				if (imp != null) imp.show();
+			}
+			catch (IllegalAccessException e) {
+				throw new IllegalStateException(e);
+			}
+		}
+	}
+}

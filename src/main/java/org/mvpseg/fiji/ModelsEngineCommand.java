@@ -1,0 +1,92 @@
+package org.mvpseg.fiji;
+
+import ij.IJ;
+import ij.measure.ResultsTable;
+import org.mvpseg.models.ModelCache;
+import org.mvpseg.models.ModelDownloader;
+import org.mvpseg.models.ModelRegistry;
+import org.mvpseg.runtime.LoadedModels;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.nio.file.Files;
+
+/**
+ * Plugins › Segmentation › MVP-SEG › Models &amp; Engine… — lists, downloads (with progress),
+ * verifies and removes models; shows the engine, the device actually used and why, and the model
+ * held in memory; unloads it. Downloads happen only here or on a model's first use, never silently.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Models & Engine...", headless = true)
+public class ModelsEngineCommand implements Command {
+
+	@Parameter(label = "Action", choices = { "Show", "Download", "Verify", "Remove", "Unload model" },
+		persist = false)
+	public String action = "Show";
+
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
+		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
+	public String model = "ViT-B/16";
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	/** What was reported, for tests and the log. */
+	public String report = "";
+
+	@Override
+	public void run() {
+		try {
+			ModelRegistry registry = ModelRegistry.builtIn();
+			ModelCache cache = ModelCache.locate(null);
+			ModelRegistry.Entry e = registry.get(model);
+			Progress progress = (what, done, total) -> {
+				if (status != null) status.showStatus("MVP-SEG: " + what);
+				if (status != null && total > 0) status.showProgress((int) (done >> 20), (int) (total >> 20));
+			};
+			switch (action) {
+				case "Download" -> report = "downloaded and verified " + new ModelDownloader(cache).fetch(e, progress);
+				case "Verify" -> report = cache.isPresent(e) ? "verified " + cache.verified(e) : e.name()
+					+ " is not downloaded";
+				case "Remove" -> {
+					boolean gone = Files.deleteIfExists(cache.pathOf(e));
+					Files.deleteIfExists(cache.pathOf(e).resolveSibling(e.file() + ".sha256"));
+					report = gone ? "removed " + cache.pathOf(e) : e.name() + " was not downloaded";
+				}
+				case "Unload model" -> {
+					LoadedModels.unload();
+					report = "model unloaded from memory";
+				}
+				default -> report = "";
+			}
+			ResultsTable rt = new ResultsTable();
+			for (ModelRegistry.Entry m : registry.entries()) {
+				rt.incrementCounter();
+				rt.addValue("Model", m.name());
+				rt.addValue("File", cache.pathOf(m).toString());
+				rt.addValue("Downloaded", cache.isPresent(m) ? "yes" : "no");
+				rt.addValue("MB", cache.isPresent(m) ? Files.size(cache.pathOf(m)) >> 20 : 0);
+				rt.addValue("Verified", cache.isVerified(m) ? "yes" : "no");
+			}
+			rt.show("MVP-SEG Models");
+			String engine;
+			try {
+				engine = Torch.describe() + (Torch.defaultDevice().isGpu() ? "" : " — CPU because libtorch sees no GPU "
+					+ "(a CUDA libtorch 2.7.1 named by PYTORCH_LIBRARY_PATH with PYTORCH_FLAVOR=cu128 enables it)");
+			}
+			catch (Torch.EngineException ex) {
+				engine = ex.getMessage();
+			}
+			String loaded = LoadedModels.current();
+			report = (report.isEmpty() ? "" : report + "\n") + "engine: " + engine + "\nmodel cache: " + cache.dir()
+				+ "\nin memory: " + (loaded == null ? "none" : loaded);
+			IJ.log("MVP-SEG " + report.replace("\n", "\nMVP-SEG "));
+		}
+		catch (Exception e) {
+			IJ.log(Errors.message(e));
+		}
+	}
+}

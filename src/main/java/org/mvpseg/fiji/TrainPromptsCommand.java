@@ -1,0 +1,129 @@
+package org.mvpseg.fiji;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.WindowManager;
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.models.ModelCache;
+import org.mvpseg.models.ModelRegistry;
+import org.mvpseg.models.ModelResolver;
+import org.mvpseg.mvp.LabelledImage;
+import org.mvpseg.mvp.PromptSet;
+import org.mvpseg.mvp.PromptTrainer;
+import org.mvpseg.runtime.LoadedModels;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.Templates;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Plugins › Segmentation › MVP-SEG › Train Prompts… — learns MVP-SEG prompts from a folder in the
+ * training layout, or from the open image plus an open label image.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Train Prompts...", headless = true)
+public class TrainPromptsCommand implements Command {
+
+	@Parameter(label = "Training data", choices = { "Folder", "Open image and label image" }, persist = false)
+	public String source = "Folder";
+
+	@Parameter(label = "Folder with images/, labels/, classes.txt", required = false, persist = false)
+	public String data_folder = "";
+
+	@Parameter(label = "Image (open image mode; empty = the current image)", required = false, persist = false)
+	public String image_title = "";
+
+	@Parameter(label = "Label image title (open image mode)", required = false, persist = false)
+	public String label_title = "";
+
+	@Parameter(label = "Names of label values 0,1,2,... (open image mode)", required = false, persist = false)
+	public String class_names = "";
+
+	@Parameter(label = "Seen classes to learn (comma-separated)", persist = false)
+	public String seen = "nucleus, background";
+
+	@Parameter(label = "Save prompts as", persist = false)
+	public String prompts_out = "mvpseg.prompts";
+
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "RN50", "RN101" })
+	public String model = "ViT-B/16";
+
+	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
+	public String weights = "";
+
+	@Parameter(label = "Iterations", min = "1", persist = false)
+	public int iterations = 1000;
+
+	@Parameter(label = "Crop size (pixels)", min = "32", persist = false)
+	public int crop = 448;
+
+	@Parameter(label = "Batch size", min = "1", persist = false)
+	public int batch = 4;
+
+	@Parameter(label = "Learning rate", persist = false)
+	public double learning_rate = 2e-3;
+
+	@Parameter(label = "Random seed", persist = false)
+	public int random_seed = 0;
+
+	@Parameter(label = "Continue from the last checkpoint", persist = false)
+	public boolean resume = false;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	/** The trained prompt set (null until run). */
+	public PromptSet result;
+
+	@Override
+	public void run() {
+		try {
+			Path out = Path.of(prompts_out.strip());
+			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose "
+				+ "another name or delete it.");
+			List<String> seenNames = Templates.parseClassNames(seen);
+			List<String> names;
+			List<LabelledImage> data;
+			if (source.startsWith("Folder")) {
+				DatasetFolder.Contents c = DatasetFolder.load(Path.of(data_folder.strip()));
+				names = c.classes();
+				data = c.images();
+			}
+			else {
+				ImagePlus img = image_title.isBlank() ? WindowManager.getCurrentImage() : WindowManager.getImage(
+					image_title);
+				ImagePlus lab = WindowManager.getImage(label_title);
+				if (img == null || lab == null) throw new IllegalArgumentException("Open the image and its label "
+					+ "image, and give the label image's title.");
+				names = List.of(class_names.split(",")).stream().map(String::strip).toList();
+				int[] v = new int[lab.getWidth() * lab.getHeight()];
+				for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
+				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
+			}
+			Progress progress = (what, done, total) -> {
+				if (status != null && total > 0) status.showProgress((int) done, (int) total);
+				if (status != null) status.showStatus("MVP-SEG: " + what);
+			};
+			Path w = ModelResolver.resolve(weights.isBlank() ? null : Path.of(weights.strip()), model, ModelRegistry
+				.builtIn(), ModelCache.locate(null), progress);
+			String sha = weights.isBlank() ? ModelRegistry.builtIn().get(model).sha256() : ModelCache.sha256(w);
+			ClipModel clip = LoadedModels.get(w);
+			PromptTrainer.Config d = PromptTrainer.Config.defaults();
+			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
+				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),
+				d.scaleMax(), d.flip(), d.learnBias(), d.checkpointEvery());
+			result = new PromptTrainer(clip, sha, cfg).train(data, names, seenNames, out, resume, s -> {
+				if (s.iteration() % 10 == 0 || s.iteration() == iterations) IJ.log("MVP-SEG " + s.line());
+			}, progress);
+			IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
+		}
+		catch (Exception | OutOfMemoryError e) {
+			IJ.log(Errors.message(e));
+		}
+	}
+}
