@@ -2,7 +2,10 @@ package org.mvpseg.io;
 
 import java.awt.Color;
 
-/** A distinct colour per class (golden-angle hues, alternating brightness); label 0 is dark grey. */
+/**
+ * A distinct colour per class (golden-ratio hues, alternating saturation and brightness). Label 0
+ * is the first class name, not "background", so it gets a colour like every other.
+ */
 public final class LabelColors {
 
 	private LabelColors() {}
@@ -21,7 +24,6 @@ public final class LabelColors {
 
 	/** 0xRRGGBB for label {@code i}. */
 	public static int color(int i) {
-		if (i == 0) return 0x303030;
 		float hue = (float) ((i * 0.618033988749895) % 1.0);
 		float sat = i % 3 == 0 ? 0.55f : 0.85f;
 		float bri = i % 2 == 0 ? 0.75f : 1f;

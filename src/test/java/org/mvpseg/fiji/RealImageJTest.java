@@ -1,0 +1,130 @@
+package org.mvpseg.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.TestFiles;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+/**
+ * The macros in macros/ run by a real ImageJ 1.x ({@code ij.ImageJ -batch}) under Xvfb, with the
+ * plugin jar (and its dependencies) in ImageJ's plugins folder — as a user installs it. CI installs
+ * Xvfb (.ci/run); elsewhere the test is skipped when xvfb-run is missing.
+ */
+class RealImageJTest {
+
+	@TempDir
+	static Path imagej;
+
+	static String ijJar;
+
+	@BeforeAll
+	static void installPlugin() throws IOException {
+		boolean ci = "true".equals(System.getenv("CI"));
+		boolean xvfb = Stream.of(System.getenv("PATH").split(File.pathSeparator)).anyMatch(d -> Files.isExecutable(Path
+			.of(d, "xvfb-run")));
+		if (ci && !xvfb) throw new IllegalStateException("CI must provide xvfb-run (apt-get install xvfb)");
+		assumeTrue(xvfb, "xvfb-run is not installed");
+		Path plugins = Files.createDirectories(imagej.resolve("plugins/jars"));
+		// the plugin jar, as `mvn package` would make it: classes plus plugins.config at the root
+		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(imagej.resolve("plugins/mvp_seg.jar") /* ImageJ 1.x loads plugin jars with a "_" in their name */));
+			Stream<Path> files = Files.walk(Path.of("target/classes")))
+		{
+			for (Path f : (Iterable<Path>) files::iterator) {
+				if (!Files.isRegularFile(f)) continue;
+				jar.putNextEntry(new JarEntry(Path.of("target/classes").relativize(f).toString().replace('\\', '/')));
+				Files.copy(f, jar);
+				jar.closeEntry();
+			}
+		}
+		for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+			Path p = Path.of(entry);
+			String n = p.getFileName().toString();
+			if (!n.endsWith(".jar")) continue;
+			if (n.startsWith("ij-")) {
+				ijJar = p.toString();
+				continue;
+			}
+			if (n.startsWith("junit") || n.startsWith("opentest4j") || n.startsWith("apiguardian") || n.startsWith(
+				"imglib2") || n.startsWith("mvp-seg")) continue; // scijava-common goes along: the commands implement its Command
+			Files.createSymbolicLink(plugins.resolve(n), p.toAbsolutePath());
+		}
+		assertNotNull(ijJar, "ij.jar on the test class path");
+	}
+
+	private static String run(String macro, String args) throws Exception {
+		List<String> cmd = new ArrayList<>(List.of("xvfb-run", "-a", Path.of(System.getProperty("java.home"), "bin",
+			"java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ijJar, "ij.ImageJ",
+			"-batch", Path.of("macros", macro).toAbsolutePath().toString(), args));
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+		String out;
+		try (var in = p.getInputStream()) {
+			boolean done = p.waitFor(180, TimeUnit.SECONDS);
+			out = new String(in.readNBytes(1 << 20));
+			if (!done) {
+				p.destroyForcibly();
+				throw new AssertionError("ImageJ did not finish in 240 s:\n" + out);
+			}
+		}
+		assertEquals(0, p.exitValue(), out);
+		return out;
+	}
+
+	@Test
+	void batchMacroSegmentsAFolderInRealImageJ() throws Exception {
+		Path in = Files.createDirectories(imagej.resolve("in")), out = imagej.resolve("out");
+		Files.copy(Path.of("examples", "chelsea.png"), in.resolve("chelsea.png"));
+		Files.copy(Path.of("examples", "cell.png"), in.resolve("cell.png"));
+		String log = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[cat, grass, sky] "
+			+ "weights=[" + TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "]");
+		assertTrue(log.contains("segmented 2 image(s)"), log);
+		for (String name : new String[] { "chelsea", "cell" }) {
+			ImagePlus labels = IJ.openImage(out.resolve(name + ".labels.tif").toString());
+			assertNotNull(labels, log);
+			ImagePlus src = IJ.openImage(in.resolve(name + ".png").toString());
+			assertEquals(src.getWidth(), labels.getWidth());
+			assertTrue(labels.getStatistics().max <= 2, "label values are class indices");
+			ImagePlus prob = IJ.openImage(out.resolve(name + ".probabilities.tif").toString());
+			assertEquals(3, prob.getNChannels());
+			assertEquals("sky", prob.getStack().getSliceLabel(3));
+			List<String> rows = Files.readAllLines(out.resolve(name + ".results.csv"));
+			assertTrue(rows.get(0).contains("Class") && rows.get(0).contains("Area") && rows.get(0).contains(
+				"Mean probability"), rows.get(0));
+			assertEquals(4, rows.size(), "header + one row per class");
+		}
+	}
+
+	@Test
+	void singleImageMacroKeepsCalibrationAndNames() throws Exception {
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		cell.getCalibration().pixelWidth = cell.getCalibration().pixelHeight = 0.107;
+		cell.getCalibration().setUnit("micron");
+		Path tif = imagej.resolve("cell.tif"), out = imagej.resolve("single");
+		new ij.io.FileSaver(cell).saveAsTiff(tif.toString());
+		String log = run("segment_current_image.ijm", "input=[" + tif + "] output=[" + out + "] classes=[cell, "
+			+ "background] weights=[" + TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "]");
+		ImagePlus labels = IJ.openImage(out.resolve("cell.labels.tif").toString());
+		assertNotNull(labels, log);
+		assertEquals(0.107, labels.getCalibration().pixelWidth, 1e-6);
+		assertEquals("micron", labels.getCalibration().getUnit());
+		assertTrue(log.contains("ROI") || Files.exists(out.resolve("cell.results.csv")), log);
+	}
+}
