@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import ij.ImageStack;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
+import org.mvpseg.image.ArrayImage;
 import org.mvpseg.image.ImageSource;
 
 /**
@@ -82,21 +83,6 @@ public final class ImagePlusSource implements ImageSource {
 
 	@Override
 	public void read(int c, int x, int y, int w, int h, float[] dst) {
-		if (rgb) {
-			int[] px = (int[]) planes[0];
-			int shift = 16 - 8 * c;
-			for (int r = 0; r < h; r++) {
-				int src = (y + r) * width + x, o = r * w;
-				for (int i = 0; i < w; i++) dst[o + i] = (px[src + i] >> shift) & 0xff;
-			}
-			return;
-		}
-		Object p = planes[c];
-		for (int r = 0; r < h; r++) {
-			int src = (y + r) * width + x, o = r * w;
-			if (p instanceof byte[] b) for (int i = 0; i < w; i++) dst[o + i] = b[src + i] & 0xff;
-			else if (p instanceof short[] s) for (int i = 0; i < w; i++) dst[o + i] = s[src + i] & 0xffff;
-			else System.arraycopy((float[]) p, src, dst, o, w);
-		}
+		ArrayImage.readPlane(rgb ? planes[0] : planes[c], c, width, x, y, w, h, dst);
 	}
 }

@@ -10,7 +10,8 @@ public final class ArrayImage implements ImageSource {
 
 	private ArrayImage(int width, int height, Object[] planes, Kind kind, Calibration calibration) {
 		for (Object p : planes) {
-			int n = p instanceof byte[] b ? b.length : p instanceof short[] s ? s.length : ((float[]) p).length;
+			int n = p instanceof byte[] b ? b.length : p instanceof short[] s ? s.length : p instanceof int[] i ? i.length
+				: ((float[]) p).length;
 			if (n != width * height) throw new IllegalArgumentException("plane has " + n + " values, expected "
 				+ width * height);
 		}
@@ -37,41 +38,25 @@ public final class ArrayImage implements ImageSource {
 	public static ImageSource ofRgb(int width, int height, Calibration cal, int[] rgb) {
 		if (rgb.length != width * height) throw new IllegalArgumentException("RGB array has " + rgb.length
 			+ " pixels, expected " + width * height);
-		return new ImageSource() {
-			@Override
-			public int width() {
-				return width;
-			}
+		return new ArrayImage(width, height, new Object[] { rgb, rgb, rgb }, Kind.U8, cal);
+	}
 
-			@Override
-			public int height() {
-				return height;
-			}
-
-			@Override
-			public int channels() {
-				return 3;
-			}
-
-			@Override
-			public Kind kind() {
-				return Kind.U8;
-			}
-
-			@Override
-			public Calibration calibration() {
-				return cal;
-			}
-
-			@Override
-			public void read(int c, int x, int y, int w, int h, float[] dst) {
+	/**
+	 * Copies a rectangle of one plane (byte, short, float, or packed RGB where {@code c} picks the
+	 * channel) of a {@code stride}-wide image into {@code dst} as floats. Shared by every
+	 * array-backed source, ImageJ's included.
+	 */
+	public static void readPlane(Object plane, int c, int stride, int x, int y, int w, int h, float[] dst) {
+		for (int r = 0; r < h; r++) {
+			int src = (y + r) * stride + x, o = r * w;
+			if (plane instanceof byte[] b) for (int i = 0; i < w; i++) dst[o + i] = b[src + i] & 0xff;
+			else if (plane instanceof short[] s) for (int i = 0; i < w; i++) dst[o + i] = s[src + i] & 0xffff;
+			else if (plane instanceof int[] rgb) {
 				int shift = 16 - 8 * c;
-				for (int r = 0; r < h; r++) {
-					int src = (y + r) * width + x, o = r * w;
-					for (int i = 0; i < w; i++) dst[o + i] = (rgb[src + i] >> shift) & 0xff;
-				}
+				for (int i = 0; i < w; i++) dst[o + i] = (rgb[src + i] >> shift) & 0xff;
 			}
-		};
+			else System.arraycopy((float[]) plane, src, dst, o, w);
+		}
 	}
 
 	@Override
@@ -101,12 +86,6 @@ public final class ArrayImage implements ImageSource {
 
 	@Override
 	public void read(int c, int x, int y, int w, int h, float[] dst) {
-		Object p = planes[c];
-		for (int r = 0; r < h; r++) {
-			int src = (y + r) * width + x, o = r * w;
-			if (p instanceof byte[] b) for (int i = 0; i < w; i++) dst[o + i] = b[src + i] & 0xff;
-			else if (p instanceof short[] s) for (int i = 0; i < w; i++) dst[o + i] = s[src + i] & 0xffff;
-			else System.arraycopy((float[]) p, src, dst, o, w);
-		}
+		readPlane(planes[c], c, width, x, y, w, h, dst);
 	}
 }
