@@ -8,6 +8,8 @@ import org.scijava.command.Command;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
+import org.scijava.task.Task;
+import org.scijava.task.TaskService;
 
 /**
  * Plugins › Segmentation › MVP-SEG › Segment by Name… — a SciJava command, recordable as one
@@ -72,6 +74,9 @@ public class SegmentByNameCommand implements Command {
 	@Parameter(required = false)
 	private LogService log;
 
+	@Parameter(required = false)
+	private TaskService tasks;
+
 	/** The options this command's fields hold (shared with the ImageJ 1.x plugin). */
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
@@ -82,11 +87,30 @@ public class SegmentByNameCommand implements Command {
 	@Override
 	public void run() {
 		long t0 = System.nanoTime();
-		Progress progress = (what, done, total) -> {
-			if (status == null) return;
-			if (total > 0) status.showProgress((int) Math.min(done, Integer.MAX_VALUE), (int) Math.min(total,
-				Integer.MAX_VALUE));
-			status.showStatus("MVP-SEG: " + what);
+		// A SciJava task: Fiji shows it in the status bar with a cancel button; cancelling stops the
+		// run between windows and planes, and nothing is changed.
+		Task task = tasks == null ? null : tasks.createTask("MVP-SEG: Segment by Name");
+		if (task != null) task.start();
+		Progress progress = new Progress() {
+			@Override
+			public void update(String what, long done, long total) {
+				if (task != null) {
+					task.setStatusMessage(what);
+					if (total > 0) {
+						task.setProgressMaximum(total);
+						task.setProgressValue(done);
+					}
+				}
+				if (status == null) return;
+				if (total > 0) status.showProgress((int) Math.min(done, Integer.MAX_VALUE), (int) Math.min(total,
+					Integer.MAX_VALUE));
+				status.showStatus("MVP-SEG: " + what);
+			}
+
+			@Override
+			public boolean isCancelled() {
+				return (task != null && task.isCanceled()) || Thread.currentThread().isInterrupted();
+			}
 		};
 		try {
 			FijiSegmentation.Outputs out = FijiSegmentation.run(input, options(), progress);
@@ -103,6 +127,7 @@ public class SegmentByNameCommand implements Command {
 			ij.IJ.log(msg);
 		}
 		finally {
+			if (task != null) task.finish();
 			if (status != null) status.clearStatus();
 		}
 	}

@@ -107,6 +107,25 @@ class FijiCommandsTest {
 	}
 
 	@Test
+	void cancellingTheTaskStopsTheRunAndChangesNothing() throws Exception {
+		ImagePlus imp = chelsea();
+		try (Context ctx = new Context(CommandService.class, org.scijava.task.TaskService.class)) {
+			org.scijava.task.TaskService ts = ctx.service(org.scijava.task.TaskService.class);
+			// cancel every task as soon as it starts: what Fiji's cancel button does
+			ctx.service(org.scijava.event.EventService.class).subscribe(new Object() {
+				@org.scijava.event.EventHandler
+				public void onTask(org.scijava.task.event.TaskEvent e) {
+					if (!e.getTask().isCanceled()) e.getTask().cancel("test");
+				}
+			});
+			CommandModule m = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", imp,
+				"classes", "cat, grass", "weights", W, "template", "a photo of a {}.", "add_rois", false).get();
+			assertNull(m.getOutput("segmentation"), "a cancelled run produces nothing");
+			assertNotNull(ts);
+		}
+	}
+
+	@Test
 	void badInputEndsInOneLineNotAStackTrace() {
 		ImagePlus imp = chelsea();
 		try (Context ctx = new Context(CommandService.class)) {
