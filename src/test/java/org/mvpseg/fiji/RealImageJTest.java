@@ -113,6 +113,24 @@ class RealImageJTest {
 	}
 
 	@Test
+	void trainAndEvaluateMacrosInRealImageJ() throws Exception {
+		Path train = imagej.resolve("train"), test = imagej.resolve("test"), prompts = imagej.resolve("p.prompts");
+		assertEquals(0, org.mvpseg.cli.MainTestAccess.run("synthetic-data", train.toString(), "--images", "6"));
+		assertEquals(0, org.mvpseg.cli.MainTestAccess.run("synthetic-data", test.toString(), "--images", "3", "--seed",
+			"2"));
+		String w = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+		String log = run("train_prompts.ijm", "input=[" + train + "] output=[" + prompts + "] classes=[red, green, "
+			+ "blue, yellow] weights=[" + w + "] iterations=20 crop=64 learning_rate=0.05");
+		assertTrue(Files.exists(prompts), log);
+		assertTrue(log.contains("prompts written"), log);
+		Path json = imagej.resolve("eval.json");
+		log = run("evaluate.ijm", "input=[" + test + "] prompts=[" + prompts + "] classes=[red, green, blue, yellow] "
+			+ "output=[" + json + "] weights=[" + w + "]");
+		String j = Files.readString(json);
+		assertTrue(j.contains("miou_seen") && j.contains("hiou") && j.contains("per_class"), log + j);
+	}
+
+	@Test
 	void singleImageMacroKeepsCalibrationAndNames() throws Exception {
 		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
 		cell.getCalibration().pixelWidth = cell.getCalibration().pixelHeight = 0.107;
