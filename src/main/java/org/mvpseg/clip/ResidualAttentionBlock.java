@@ -75,19 +75,20 @@ final class ResidualAttentionBlock {
 		long b = x.getShape().get(0), l = x.getShape().get(1);
 		int dh = width / heads;
 		NDArray lin = Nn.linear(x, inW, inB); // [B, L, 3W], q rows pre-scaled
-		// One copy into [3, B·H, L, dh]; then every product is a plain bmm on contiguous operands.
-		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4).reshape(3, b * heads, l, dh);
-		lin.close();
-		NDArray q = qkv.get(0), k = qkv.get(1), v = qkv.get(2);
-		NDArray kt = k.transpose(0, 2, 1);
-		NDArray scores = q.batchMatMul(kt);
-		Nn.free(q, k, kt);
+		// Per-head q, k, v are strided views of the projection, as in PyTorch's own attention: the
+		// matrix products read them in place (no copy into a head-major layout).
+		NDArray qkv = lin.reshape(b, l, 3, heads, dh);
+		NDArray q = qkv.get(":, :, 0").transpose(0, 2, 1, 3); // [B, H, L, dh]
+		NDArray kt = qkv.get(":, :, 1").transpose(0, 2, 3, 1); // [B, H, dh, L]
+		NDArray v = qkv.get(":, :, 2").transpose(0, 2, 1, 3);
+		NDArray scores = q.matMul(kt);
+		Nn.free(q, kt);
 		if (mask != null) scores = Nn.addInto(scores, mask);
 		NDArray p = scores.softmax(-1);
 		scores.close();
-		NDArray o = p.batchMatMul(v); // [B·H, L, dh]
-		Nn.free(p, v, qkv);
-		NDArray merged = o.reshape(b, heads, l, dh).transpose(0, 2, 1, 3).reshape(b, l, width);
+		NDArray o = p.matMul(v); // [B, H, L, dh]
+		Nn.free(p, v, qkv, lin);
+		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, l, width);
 		o.close();
 		NDArray out = Nn.linear(merged, outW, outB);
 		merged.close();
