@@ -22,6 +22,7 @@ if (nImages == 0) exit("MVP-SEG: no image; give input=/path/to/image");
 title = getTitle();
 options = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] show_labels show_probabilities add_rois show_table";
 run("Segment by Name...", options);
+print("MVP-SEG: " + roiManager("count") + " ROI(s) in the ROI Manager");
 if (output != "") {
 	File.makeDirectory(output);
 	base = File.getNameWithoutExtension(title);

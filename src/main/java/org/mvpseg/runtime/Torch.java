@@ -39,9 +39,15 @@ public final class Torch {
 				engine = Engine.getEngine("PyTorch");
 			}
 			catch (RuntimeException | UnsatisfiedLinkError ex) {
-				throw new EngineException("The PyTorch engine could not start: " + rootMessage(ex) + ". "
-					+ "The command line needs ai.djl.pytorch:pytorch-native-cpu (or a libtorch 2.7.1 named by "
-					+ "PYTORCH_LIBRARY_PATH with PYTORCH_FLAVOR=cpu or cu128) on its class path.", ex);
+				String platform = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).startsWith("win")
+					? "win-x86_64" : System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("mac")
+						? "osx-aarch64" : "linux-" + ("aarch64".equals(System.getProperty("os.arch")) ? "aarch64"
+							: "x86_64");
+				throw new EngineException("The PyTorch engine could not start: " + rootMessage(ex) + ". It needs "
+					+ "libtorch 2.7.1, which is never downloaded behind your back: put the jar "
+					+ "ai.djl.pytorch:pytorch-native-cpu:2.7.1:" + platform + " from Maven Central into Fiji.app/jars/, "
+					+ "or unpack libtorch 2.7.1 and start with PYTORCH_LIBRARY_PATH=<its lib folder> PYTORCH_VERSION=2.7.1 "
+					+ "PYTORCH_FLAVOR=cpu (cu128 for an NVIDIA GPU).", ex);
 			}
 			finally {
 				Thread.currentThread().setContextClassLoader(previous);

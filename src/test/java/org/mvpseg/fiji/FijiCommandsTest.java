@@ -145,6 +145,32 @@ class FijiCommandsTest {
 	}
 
 	@Test
+	void imgLib2ViewsShareImageJsPixelsAndReadTheSame() {
+		ij.ImageStack st = new ij.ImageStack(40, 30);
+		short[] a = new short[1200], b = new short[1200];
+		for (int i = 0; i < 1200; i++) {
+			a[i] = (short) (i * 7);
+			b[i] = (short) (60000 - i);
+		}
+		st.addSlice("a", a);
+		st.addSlice("b", b);
+		ImagePlus imp = new ImagePlus("two", st);
+		imp.setDimensions(2, 1, 1);
+		ImgLib2Source view = ImgLib2Source.wrap(imp, 1, 1);
+		ImagePlusSource direct = new ImagePlusSource(imp, 1, 1);
+		assertEquals(org.mvpseg.image.ImageSource.Kind.U16, view.kind());
+		float[] x = new float[12 * 5], y = new float[12 * 5];
+		for (int c = 0; c < 2; c++) {
+			view.read(c, 7, 3, 12, 5, x);
+			direct.read(c, 7, 3, 12, 5, y);
+			org.junit.jupiter.api.Assertions.assertArrayEquals(y, x);
+		}
+		a[3 * 40 + 7] = 123; // a view, not a copy
+		view.read(0, 7, 3, 1, 1, x);
+		assertEquals(123f, x[0]);
+	}
+
+	@Test
 	void stacksAreSegmentedPlaneByPlane() throws Exception {
 		ImagePlus one = chelsea();
 		ij.ImageStack st = new ij.ImageStack(one.getWidth(), one.getHeight());

@@ -143,6 +143,11 @@ class RealImageJTest {
 		assertNotNull(labels, log);
 		assertEquals(0.107, labels.getCalibration().pixelWidth, 1e-6);
 		assertEquals("micron", labels.getCalibration().getUnit());
-		assertTrue(log.contains("ROI") || Files.exists(out.resolve("cell.results.csv")), log);
+		java.util.regex.Matcher rois = java.util.regex.Pattern.compile("MVP-SEG: (\\d+) ROI\\(s\\)").matcher(log);
+		assertTrue(rois.find(), log);
+		int n = Integer.parseInt(rois.group(1));
+		assertTrue(n >= 1 && n <= 2, "one ROI per class present: " + n);
+		List<String> rows = Files.readAllLines(out.resolve("cell.results.csv"));
+		assertEquals(3, rows.size(), "header + one row per class");
 	}
 }
