@@ -18,7 +18,6 @@ final class VisionTransformer implements VisionTower {
 	private final float[] positional;
 	private final ResidualAttentionBlock[] blocks;
 	private final NDManager cacheManager;
-	private final Weights weights;
 	private final Map<Long, NDArray> posCache = new ConcurrentHashMap<>();
 
 	VisionTransformer(Weights w, ClipConfig c, NDManager cacheManager) throws WeightFormatException {
@@ -26,7 +25,6 @@ final class VisionTransformer implements VisionTower {
 		patch = c.patchSize();
 		grid = c.imageResolution() / patch;
 		embed = c.embedDim();
-		this.weights = w;
 		this.cacheManager = cacheManager;
 		conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
 		classEmbedding = w.get("visual.class_embedding", width);
