@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import ij.ImageStack;
 import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
+import org.mvpseg.image.AbstractImageSource;
 import org.mvpseg.image.ArrayImage;
 import org.mvpseg.image.ImageSource;
 
@@ -12,73 +13,54 @@ import org.mvpseg.image.ImageSource;
  * (never modifying them). RGB gives three 8-bit channels; a composite gives its C channels;
  * indexed-colour 8-bit images are read as the colours they show.
  */
-public final class ImagePlusSource implements ImageSource {
+public final class ImagePlusSource extends AbstractImageSource {
 
-	private final int width, height, channels;
-	private final Kind kind;
+	private final int width;
 	private final Object[] planes; // byte[], short[], float[] per channel, or one int[] for RGB
 	private final boolean rgb;
-	private final ImageSource.Calibration calibration;
 
 	/** Plane {@code z}, {@code t} (1-based) of {@code imp}. */
 	public ImagePlusSource(ImagePlus imp, int z, int t) {
-		if (z < 1 || z > imp.getNSlices() || t < 1 || t > imp.getNFrames()) throw new IllegalArgumentException(
-			"Plane z=" + z + ", t=" + t + " does not exist in " + imp.getTitle() + " (" + imp.getNSlices() + " slices, "
-				+ imp.getNFrames() + " frames).");
-		width = imp.getWidth();
-		height = imp.getHeight();
-		ImageStack stack = imp.getStack();
-		int type = imp.getType();
-		if (type == ImagePlus.COLOR_RGB || type == ImagePlus.COLOR_256) {
-			ImageProcessor ip = stack.getProcessor(imp.getStackIndex(1, z, t));
-			// An indexed-colour image is read as the colours it shows (a copy; the original is untouched).
-			int[] px = (int[]) (ip instanceof ColorProcessor ? ip.getPixels() : ip.convertToRGB().getPixels());
-			planes = new Object[] { px };
-			channels = 3;
-			kind = Kind.U8;
-			rgb = true;
-		}
-		else {
-			channels = imp.getNChannels();
-			planes = new Object[channels];
-			for (int c = 0; c < channels; c++) planes[c] = stack.getPixels(imp.getStackIndex(c + 1, z, t));
-			kind = switch (type) {
+		this(Plane.of(imp, z, t));
+	}
+
+	private ImagePlusSource(Plane p) {
+		super(p.width, p.height, p.channels, p.kind, p.calibration);
+		this.width = p.width;
+		this.planes = p.planes;
+		this.rgb = p.rgb;
+	}
+
+	/** What the constructor needs to know about one plane of an ImagePlus. */
+	private record Plane(int width, int height, int channels, Kind kind, Object[] planes, boolean rgb,
+		ImageSource.Calibration calibration)
+	{
+		static Plane of(ImagePlus imp, int z, int t) {
+			if (z < 1 || z > imp.getNSlices() || t < 1 || t > imp.getNFrames()) throw new IllegalArgumentException(
+				"Plane z=" + z + ", t=" + t + " does not exist in " + imp.getTitle() + " (" + imp.getNSlices()
+					+ " slices, " + imp.getNFrames() + " frames).");
+			ImageStack stack = imp.getStack();
+			int type = imp.getType();
+			ij.measure.Calibration cal = imp.getCalibration();
+			ImageSource.Calibration c = cal != null && cal.scaled() ? new ImageSource.Calibration(cal.pixelWidth,
+				cal.pixelHeight, cal.getUnit()) : ImageSource.Calibration.NONE;
+			if (type == ImagePlus.COLOR_RGB || type == ImagePlus.COLOR_256) {
+				ImageProcessor ip = stack.getProcessor(imp.getStackIndex(1, z, t));
+				// An indexed-colour image is read as the colours it shows (a copy; the original is untouched).
+				int[] px = (int[]) (ip instanceof ColorProcessor ? ip.getPixels() : ip.convertToRGB().getPixels());
+				return new Plane(imp.getWidth(), imp.getHeight(), 3, Kind.U8, new Object[] { px }, true, c);
+			}
+			Object[] planes = new Object[imp.getNChannels()];
+			for (int i = 0; i < planes.length; i++) planes[i] = stack.getPixels(imp.getStackIndex(i + 1, z, t));
+			Kind kind = switch (type) {
 				case ImagePlus.GRAY8 -> Kind.U8;
 				case ImagePlus.GRAY16 -> Kind.U16;
 				case ImagePlus.GRAY32 -> Kind.F32;
-				default -> throw new IllegalArgumentException("Unsupported image type " + type + " of " + imp.getTitle()
-					+ "; convert it to 8-bit, 16-bit, 32-bit or RGB (Image > Type).");
+				default -> throw new IllegalArgumentException("Unsupported image type " + type + " of " + imp
+					.getTitle() + "; convert it to 8-bit, 16-bit, 32-bit or RGB (Image > Type).");
 			};
-			rgb = false;
+			return new Plane(imp.getWidth(), imp.getHeight(), planes.length, kind, planes, false, c);
 		}
-		ij.measure.Calibration cal = imp.getCalibration();
-		calibration = cal != null && cal.scaled() ? new ImageSource.Calibration(cal.pixelWidth, cal.pixelHeight, cal
-			.getUnit()) : ImageSource.Calibration.NONE;
-	}
-
-	@Override
-	public int width() {
-		return width;
-	}
-
-	@Override
-	public int height() {
-		return height;
-	}
-
-	@Override
-	public int channels() {
-		return channels;
-	}
-
-	@Override
-	public Kind kind() {
-		return kind;
-	}
-
-	@Override
-	public ImageSource.Calibration calibration() {
-		return calibration;
 	}
 
 	@Override

@@ -7,7 +7,7 @@ import net.imglib2.img.array.ArrayImgs;
 import net.imglib2.type.numeric.RealType;
 import net.imglib2.type.numeric.integer.UnsignedByteType;
 import net.imglib2.type.numeric.integer.UnsignedShortType;
-import org.mvpseg.image.ImageSource;
+import org.mvpseg.image.AbstractImageSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,26 +17,31 @@ import java.util.List;
  * for scripts and tools that hold ImgLib2 data. {@link #wrap} views an ImagePlus plane as ImgLib2
  * images without copying (8/16/32-bit grey and composites; RGB is read by {@link ImagePlusSource}).
  */
-public final class ImgLib2Source implements ImageSource {
+public final class ImgLib2Source extends AbstractImageSource {
 
 	private final List<? extends RandomAccessibleInterval<? extends RealType<?>>> channels;
-	private final int width, height;
-	private final Kind kind;
-	private final Calibration calibration;
 
 	public ImgLib2Source(List<? extends RandomAccessibleInterval<? extends RealType<?>>> channels,
 		Calibration calibration)
+	{
+		super((int) first(channels).dimension(0), (int) first(channels).dimension(1), channels.size(), kindOf(first(
+			channels)), calibration);
+		this.channels = channels;
+	}
+
+	private static RandomAccessibleInterval<? extends RealType<?>> first(
+		List<? extends RandomAccessibleInterval<? extends RealType<?>>> channels)
 	{
 		if (channels.isEmpty()) throw new IllegalArgumentException("no channels");
 		RandomAccessibleInterval<? extends RealType<?>> first = channels.get(0);
 		if (first.numDimensions() != 2) throw new IllegalArgumentException("each channel must be 2-D, got "
 			+ first.numDimensions() + " dimensions");
-		this.channels = channels;
-		this.width = (int) first.dimension(0);
-		this.height = (int) first.dimension(1);
-		RealType<?> t = first.getAt(first.minAsLongArray());
-		this.kind = t instanceof UnsignedByteType ? Kind.U8 : t instanceof UnsignedShortType ? Kind.U16 : Kind.F32;
-		this.calibration = calibration;
+		return first;
+	}
+
+	private static Kind kindOf(RandomAccessibleInterval<? extends RealType<?>> img) {
+		RealType<?> t = img.getAt(img.minAsLongArray());
+		return t instanceof UnsignedByteType ? Kind.U8 : t instanceof UnsignedShortType ? Kind.U16 : Kind.F32;
 	}
 
 	/** Views plane (z, t) of a grey or composite ImagePlus as ImgLib2 images, sharing its arrays. */
@@ -54,30 +59,10 @@ public final class ImgLib2Source implements ImageSource {
 		return new ImgLib2Source(list, new ImagePlusSource(imp, z, t).calibration());
 	}
 
-	@Override
-	public int width() {
-		return width;
-	}
 
-	@Override
-	public int height() {
-		return height;
-	}
 
-	@Override
-	public int channels() {
-		return channels.size();
-	}
 
-	@Override
-	public Kind kind() {
-		return kind;
-	}
 
-	@Override
-	public Calibration calibration() {
-		return calibration;
-	}
 
 	@Override
 	public void read(int c, int x, int y, int w, int h, float[] dst) {

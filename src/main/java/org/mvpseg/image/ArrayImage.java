@@ -1,14 +1,13 @@
 package org.mvpseg.image;
 
 /** An {@link ImageSource} over planar Java arrays (byte, short or float per channel), not copied. */
-public final class ArrayImage implements ImageSource {
+public final class ArrayImage extends AbstractImageSource {
 
-	private final int width, height;
+	private final int width;
 	private final Object[] planes;
-	private final Kind kind;
-	private final Calibration calibration;
 
 	private ArrayImage(int width, int height, Object[] planes, Kind kind, Calibration calibration) {
+		super(width, height, planes.length, kind, calibration);
 		for (Object p : planes) {
 			int n = p instanceof byte[] b ? b.length : p instanceof short[] s ? s.length : p instanceof int[] i ? i.length
 				: ((float[]) p).length;
@@ -16,10 +15,7 @@ public final class ArrayImage implements ImageSource {
 				+ width * height);
 		}
 		this.width = width;
-		this.height = height;
 		this.planes = planes;
-		this.kind = kind;
-		this.calibration = calibration;
 	}
 
 	public static ArrayImage ofBytes(int width, int height, Calibration cal, byte[]... planes) {
@@ -59,30 +55,10 @@ public final class ArrayImage implements ImageSource {
 		}
 	}
 
-	@Override
-	public int width() {
-		return width;
-	}
 
-	@Override
-	public int height() {
-		return height;
-	}
 
-	@Override
-	public int channels() {
-		return planes.length;
-	}
 
-	@Override
-	public Kind kind() {
-		return kind;
-	}
 
-	@Override
-	public Calibration calibration() {
-		return calibration;
-	}
 
 	@Override
 	public void read(int c, int x, int y, int w, int h, float[] dst) {

@@ -4,15 +4,13 @@ package org.mvpseg.image;
  * A resized view of another source (bilinear, pixel centres aligned as align_corners = false),
  * computed on the fly rectangle by rectangle.
  */
-public final class ScaledSource implements ImageSource {
+public final class ScaledSource extends AbstractImageSource {
 
 	private final ImageSource src;
-	private final int width, height;
 
 	public ScaledSource(ImageSource src, int width, int height) {
+		super(width, height, src.channels(), src.kind(), scaled(src.calibration(), src, width, height));
 		this.src = src;
-		this.width = width;
-		this.height = height;
 	}
 
 	/** The size whose short side is {@code shortSide}, keeping the aspect ratio. */
@@ -21,35 +19,17 @@ public final class ScaledSource implements ImageSource {
 		return new int[] { Math.max(1, (int) Math.round(w * s)), Math.max(1, (int) Math.round(h * s)) };
 	}
 
-	@Override
-	public int width() {
-		return width;
-	}
 
-	@Override
-	public int height() {
-		return height;
-	}
 
-	@Override
-	public int channels() {
-		return src.channels();
-	}
 
-	@Override
-	public Kind kind() {
-		return src.kind();
-	}
 
-	@Override
-	public Calibration calibration() {
-		Calibration c = src.calibration();
+	private static Calibration scaled(Calibration c, ImageSource src, int width, int height) {
 		return new Calibration(c.pixelWidth() * src.width() / width, c.pixelHeight() * src.height() / height, c.unit());
 	}
 
 	@Override
 	public void read(int c, int x, int y, int w, int h, float[] dst) {
-		double sx = src.width() / (double) width, sy = src.height() / (double) height;
+		double sx = src.width() / (double) width(), sy = src.height() / (double) height();
 		int[] x0 = new int[w], x1 = new int[w];
 		float[] fx = new float[w];
 		int minX = Integer.MAX_VALUE, maxX = 0;
