@@ -81,7 +81,12 @@ public final class Main {
 			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
 			return 1;
 		}
-		catch (Exception | OutOfMemoryError e) {
+		catch (OutOfMemoryError e) {
+			err.println("mvp-seg " + argv[0] + ": out of memory. Give Java more (java -Xmx16g -jar …), or use a smaller "
+				+ "--window or --batch, or leave probabilities out of --outputs.");
+			return 1;
+		}
+		catch (Exception e) {
 			err.println("mvp-seg " + argv[0] + ": unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()
 				+ " (please report this with the command you ran)");
 			return 1;

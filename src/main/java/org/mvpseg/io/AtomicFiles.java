@@ -21,7 +21,9 @@ public final class AtomicFiles {
 			Path p = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current()
 				.nextLong() & 0xffffffffL) + ".part");
 			try {
-				return Files.createFile(p);
+				Path created = Files.createFile(p);
+				created.toFile().deleteOnExit(); // an interrupted run (Ctrl-C) leaves no partial file
+				return created;
 			}
 			catch (FileAlreadyExistsException e) {
 				if (i > 100) throw e;

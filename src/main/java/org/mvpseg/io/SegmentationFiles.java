@@ -79,6 +79,9 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			}
 		}
 		Files.createDirectories(dir);
+		if ((long) width * height > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("The image has "
+			+ (long) width * height + " pixels, more than one label image can hold (2^31); segment it in parts, "
+			+ "or resize it first with --short-side.");
 		boolean wide = classes.size() > 256, want = outputs.contains(Output.LABELS);
 		this.labels8 = want && !wide ? new byte[Math.multiplyExact(width, height)] : null;
 		this.labels16 = want && wide ? new short[Math.multiplyExact(width, height)] : null;
