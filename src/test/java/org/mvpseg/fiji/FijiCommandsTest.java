@@ -61,6 +61,48 @@ class FijiCommandsTest {
 		assertArrayEquals(before, (int[]) imp.getProcessor().getPixels(), "the input image is never modified");
 	}
 
+	/** Train Prompts, Evaluate and Models & Engine through the CommandService too. */
+	@Test
+	void everyCommandRunsThroughTheCommandService(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+		Path data = tmp.resolve("data"), prompts = tmp.resolve("p.prompts"), json = tmp.resolve("e.json");
+		assertEquals(0, org.mvpseg.cli.MainTestAccess.run("synthetic-data", data.toString(), "--images", "4"));
+		try (Context ctx = new Context(CommandService.class)) {
+			CommandService cs = ctx.service(CommandService.class);
+			CommandModule t = cs.run(TrainPromptsCommand.class, true, "data_folder", data.toString(), "seen",
+				"red, green, blue", "prompts_out", prompts.toString(), "weights", W, "iterations", 3, "crop", 64,
+				"learning_rate", 0.05).get();
+			assertNotNull(((TrainPromptsCommand) t.getDelegateObject()).result);
+			assertTrue(java.nio.file.Files.exists(prompts));
+			CommandModule e = cs.run(EvaluateSegmentationCommand.class, true, "data_folder", data.toString(), "prompts",
+				prompts.toString(), "seen", "red, green, blue", "weights", W, "json_out", json.toString()).get();
+			List<org.mvpseg.mvp.Evaluation> results = ((EvaluateSegmentationCommand) e.getDelegateObject()).results;
+			assertEquals(2, results.size(), "prompts and the zero-shot baseline");
+			assertTrue(java.nio.file.Files.readString(json).contains("miou_unseen"));
+			CommandModule m = cs.run(ModelsEngineCommand.class, true, "action", "Show").get();
+			String report = ((ModelsEngineCommand) m.getDelegateObject()).report;
+			assertTrue(report.contains("engine: PyTorch 2.7.1") && report.contains("model cache:") && report.contains(
+				"in memory:"), report);
+			// training from the open image and an open label image
+			ImagePlus img = IJ.openImage(data.resolve("images/synthetic-0.png").toString());
+			ImagePlus lab = IJ.openImage(data.resolve("labels/synthetic-0.png").toString());
+			lab.setTitle("labels-0");
+			WindowManager.setTempCurrentImage(img);
+			ij.macro.Interpreter.batchMode = true;
+			try {
+				lab.show();
+				Path p2 = tmp.resolve("p2.prompts");
+				CommandModule t2 = cs.run(TrainPromptsCommand.class, true, "source", "Open image and label image",
+					"label_title", "labels-0", "class_names", "red, green, blue, yellow, striped, dotted", "seen",
+					"red, green", "prompts_out", p2.toString(), "weights", W, "iterations", 2, "crop", 64).get();
+				assertNotNull(((TrainPromptsCommand) t2.getDelegateObject()).result);
+			}
+			finally {
+				ij.macro.Interpreter.batchMode = false;
+				WindowManager.setTempCurrentImage(null);
+			}
+		}
+	}
+
 	@Test
 	void imageJ1PluginTakesTheSameMacroKeys() {
 		ImagePlus imp = chelsea();
