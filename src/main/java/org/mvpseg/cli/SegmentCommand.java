@@ -38,14 +38,14 @@ final class SegmentCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" [--model ViT-B/16 | --weights FILE] "
-			+ "[--prompts FILE] [--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
+			+ "[--prompts FILE] [--dense-mode maskclip|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
 			+ "[--channels 1,2,3] [--out DIR] [--outputs labels,probabilities,summary] [--overwrite] [--models-dir DIR]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(Set.of("classes", "prompts", "window", "stride", "batch", "short-side", "template", "denoise",
+		valued.addAll(Set.of("classes", "prompts", "dense-mode", "window", "stride", "batch", "short-side", "template", "denoise",
 			"channels", "out", "outputs"));
 		Args a = new Args(argv, 1, valued, Set.of("overwrite"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
@@ -69,19 +69,21 @@ final class SegmentCommand implements Main.Subcommand {
 		out.println("model: " + weights + " on " + Torch.describe());
 		ClipModel model = LoadedModels.get(weights);
 		if (prompts != null) prompts.checkBackbone(resolved.sha256(), model.config().textWidth());
-		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), options);
+		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
+		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), options, mode);
 		int failed = 0;
 		try (PixelClassifier classifier = prompts != null ? new MvpClassifier(model, prompts, classes, LoadedModels
 			.manager()) : new ZeroShotClassifier(model, LoadedModels.identity(weights), classes, templates, denoise,
 				LoadedModels.manager(), progress))
 		{
-			out.println("classes: " + String.join(", ", classes) + " (" + classifier.describe() + ")");
+			out.println("classes: " + String.join(", ", classes) + " (" + classifier.describe() + "; dense features: "
+				+ mode.label() + ")");
 			for (int i = 0; i < images.size(); i++) {
 				Path img = images.get(i);
 				out.printf("[%d/%d] %s%n", i + 1, images.size(), img);
 				try {
 					Segmenter.Result r = segmentOne(img, channels, segmenter, classifier, outDir, outputs, overwrite,
-						progress, weights, model, options, templates, denoise);
+						progress, weights, model, options, templates, denoise, mode);
 					StringBuilder sb = new StringBuilder();
 					long total = (long) r.width() * r.height();
 					for (int c = 0; c < classes.size(); c++) sb.append(c == 0 ? "" : ", ").append(String.format(
@@ -105,7 +107,7 @@ final class SegmentCommand implements Main.Subcommand {
 	private static Segmenter.Result segmentOne(Path img, int[] channels, Segmenter segmenter,
 		PixelClassifier classifier, Path outDir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite,
 		Progress progress, Path weights, ClipModel model, SegmentOptions options, List<String> templates,
-		double denoise) throws IOException
+		double denoise, org.mvpseg.clip.DenseMode mode) throws IOException
 	{
 		ImagePlus imp = IJ.openImage(img.toString());
 		if (imp == null) throw new IOException("cannot read " + img.getFileName() + " as an image (supported: TIFF, "
@@ -117,6 +119,7 @@ final class SegmentCommand implements Main.Subcommand {
 		String name = baseName(img);
 		Map<String, Object> extra = new LinkedHashMap<>();
 		extra.put("image", img.toAbsolutePath().toString());
+		extra.put("dense_mode", mode.label());
 		extra.put("model", Map.of("weights", weights.toAbsolutePath().toString(), "architecture", model.config()
 			.describe()));
 		if (classifier instanceof MvpClassifier) extra.put("prompts", "learned (MVP-SEG)");
@@ -126,7 +129,8 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 		String provenance = "MVP-SEG zero-shot segmentation of " + img.getFileName() + "\nmodel: " + weights
 			.getFileName() + " (" + model.config().describe() + ")\nclasses: " + String.join(", ", classifier
-				.classNames()) + "\n" + classifier.describe() + "\nscaling: " + input.scalingDescription();
+				.classNames()) + "\n" + classifier.describe() + "\ndense features: " + mode.label() + "\nscaling: " + input
+				.scalingDescription();
 		try (SegmentationFiles files = new SegmentationFiles(outDir, name, outputs, classifier.classNames(), input
 			.width(), input.height(), input.source().calibration(), overwrite, provenance))
 		{

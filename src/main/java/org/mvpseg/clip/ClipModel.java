@@ -93,6 +93,11 @@ public final class ClipModel implements AutoCloseable {
 		return visual.denseFeatures(images.toType(dtype, false));
 	}
 
+	/** Dense features with a chosen last-block treatment (ViT only for the non-MaskCLIP modes). */
+	public NDArray denseFeatures(NDArray images, DenseMode mode) {
+		return visual.denseFeatures(images.toType(dtype, false), mode);
+	}
+
 	/** {@code encode_text}: [N, 77] token ids → [N, E]. */
 	public NDArray encodeText(NDArray ids) {
 		return text.encode(ids);

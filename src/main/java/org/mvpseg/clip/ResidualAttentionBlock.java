@@ -121,6 +121,40 @@ final class ResidualAttentionBlock {
 		return Nn.addInto(mlp(h), h);
 	}
 
+	/**
+	 * The training-free last blocks (ClearCLIP, SCLIP, NACLIP): attention weights from q·qᵀ and/or
+	 * k·kᵀ (each softmaxed, then summed) applied to v; SCLIP keeps the residual and FFN, the others
+	 * drop both.
+	 *
+	 * @param bias added to the k·kᵀ logits (NACLIP's neighbourhood), or null
+	 */
+	NDArray surrogateAttention(NDArray x, boolean qq, boolean kk, NDArray bias) {
+		long b = x.getShape().get(0), l = x.getShape().get(1);
+		int dh = width / heads;
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray lin = Nn.linear(n, inW, inB); // q rows carry 1/sqrt(dh)
+		n.close();
+		NDArray qkv = lin.reshape(b, l, 3, heads, dh);
+		NDArray weights = null;
+		if (qq) { // (q/√d)(q/√d)ᵀ·√d = q·qᵀ/√d
+			NDArray q = qkv.get(":, :, 0").transpose(0, 2, 1, 3);
+			weights = Nn.times(q.matMul(q.transpose(0, 1, 3, 2)), Math.sqrt(dh)).softmax(-1);
+		}
+		if (kk) {
+			NDArray k = qkv.get(":, :, 1").transpose(0, 2, 1, 3);
+			NDArray logits = Nn.dividedBy(k.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(dh));
+			if (bias != null) logits = logits.add(bias);
+			NDArray w = logits.softmax(-1);
+			weights = weights == null ? w : weights.add(w);
+		}
+		NDArray v = qkv.get(":, :, 2").transpose(0, 2, 1, 3);
+		NDArray o = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, width);
+		NDArray out = Nn.linear(o, outW, outB);
+		if (!(qq && kk)) return out; // ClearCLIP, NACLIP: no residual, no FFN
+		NDArray h = Nn.addInto(out, x);
+		return Nn.addInto(mlp(h), h);
+	}
+
 	/** MaskCLIP's last block: value path only, residual and FFN kept (DESIGN.md §3). */
 	NDArray valuePath(NDArray x) {
 		NDArray n = Nn.layerNorm(x, ln1W, ln1B);

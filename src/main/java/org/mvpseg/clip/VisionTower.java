@@ -9,5 +9,10 @@ public interface VisionTower {
 	NDArray encodeImage(NDArray images);
 
 	/** [B,3,H,W] → [B, H/stride, W/stride, E] per-patch features (MaskCLIP, not normalised). */
-	NDArray denseFeatures(NDArray images);
+	default NDArray denseFeatures(NDArray images) {
+		return denseFeatures(images, DenseMode.MASKCLIP);
+	}
+
+	/** Per-patch features with the given last-block treatment. */
+	NDArray denseFeatures(NDArray images, DenseMode mode);
 }

@@ -51,14 +51,38 @@ final class VisionTransformer implements VisionTower {
 	}
 
 	@Override
-	public NDArray denseFeatures(NDArray images) {
+	public NDArray denseFeatures(NDArray images, DenseMode mode) {
 		return Nn.scoped(images, x -> {
 			NDArray h = tokens(x, blocks.length - 1);
-			long b = x.getShape().get(0), gh = x.getShape().get(2) / patch, gw = x.getShape().get(3) / patch;
-			// The value path mixes no tokens: drop the class token before the last block.
-			h = Nn.step(h, t -> blocks[blocks.length - 1].valuePath(t.get(":, 1:, :")));
+			long b = x.getShape().get(0);
+			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
+			ResidualAttentionBlock last = blocks[blocks.length - 1];
+			h = Nn.step(h, t -> switch (mode) {
+				// The value path mixes no tokens: the class token is dropped before it.
+				case MASKCLIP -> last.valuePath(t.get(":, 1:, :"));
+				case CLEARCLIP -> last.surrogateAttention(t, true, false, null).get(":, 1:, :");
+				case SCLIP -> last.surrogateAttention(t, true, true, null).get(":, 1:, :");
+				case NACLIP -> last.surrogateAttention(t, false, true, neighbourhood(t.getManager(), gh, gw, t
+					.getDataType())).get(":, 1:, :");
+			});
 			return Nn.layerNorm(h, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
 		});
+	}
+
+	/**
+	 * NACLIP's neighbourhood bias: exp(−‖pᵢ − pⱼ‖² / 2σ²), σ = 5 patches, between patch tokens; zero
+	 * for rows and columns of the class token. [1 + gh·gw]².
+	 */
+	static NDArray neighbourhood(ai.djl.ndarray.NDManager m, int gh, int gw, ai.djl.ndarray.types.DataType dtype) {
+		int n = gh * gw, l = n + 1;
+		double sigma = 5;
+		float[] g = new float[l * l];
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++) {
+				int dy = i / gw - j / gw, dx = i % gw - j % gw;
+				g[(i + 1) * l + j + 1] = (float) Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
+			}
+		return Nn.owned(m.create(g, new Shape(l, l)).toType(dtype, false));
 	}
 
 	/** conv1 → class token → positional embedding → ln_pre → the first {@code depth} blocks. */

@@ -44,13 +44,14 @@ import java.util.Locale;
 public final class FijiSegmentation {
 
 	/** Everything the dialog and the macro keys can set. Empty strings mean "default". */
-	public record Options(String classes, String model, String weights, String prompts, int window, int stride,
+	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
+		int stride,
 		String template, String channels, boolean allPlanes, boolean labels, boolean probabilities, boolean rois,
 		boolean table)
 	{
 		public static Options defaults(String classes) {
-			return new Options(classes, ModelRegistry.DEFAULT_MODEL, "", "", 0, 0, "", "", false, true, true, true,
-				true);
+			return new Options(classes, ModelRegistry.DEFAULT_MODEL, "", "", "maskclip", 0, 0, "", "", false, true, true,
+				true, true);
 		}
 	}
 
@@ -70,8 +71,10 @@ public final class FijiSegmentation {
 		PromptSet prompts = o.prompts().isBlank() ? null : PromptSet.load(Path.of(o.prompts().strip()));
 		if (prompts != null) prompts.checkBackbone(o.weights().isBlank() ? ModelRegistry.builtIn().get(o.model())
 			.sha256() : ModelCache.sha256(weights), model.config().textWidth());
+		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(o.denseMode().isBlank() ? "maskclip" : o
+			.denseMode());
 		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), SegmentOptions.defaults().withWindow(o
-			.window(), o.stride()));
+			.window(), o.stride()), mode);
 		int w = imp.getWidth(), h = imp.getHeight(), nc = classes.size();
 		List<int[]> planes = new ArrayList<>();
 		if (o.allPlanes()) {
@@ -157,7 +160,8 @@ public final class FijiSegmentation {
 			}
 		}
 		String provenance = "MVP-SEG segmentation of " + imp.getTitle() + "\nclasses: " + String.join(", ", classes)
-			+ "\nmodel: " + weights + " (" + model.config().describe() + ")\n" + describe + "\nwindow " + o.window()
+			+ "\nmodel: " + weights + " (" + model.config().describe() + ")\n" + describe + "\ndense features: " + mode
+				.label() + "\nwindow " + o.window()
 			+ ", stride " + o.stride() + " (0 = automatic), planes: " + (o.allPlanes() ? "all" : "current");
 		ImagePlus labels = null, probabilities = null;
 		if (o.labels()) {

@@ -35,6 +35,10 @@ public class SegmentByNameCommand implements Command {
 	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", required = false, persist = false)
 	public String prompts = "";
 
+	@Parameter(label = "Dense features (ViT: MaskCLIP or a training-free upgrade)", persist = false, choices = {
+		"maskclip", "clearclip", "sclip", "naclip" })
+	public String dense_mode = "maskclip";
+
 	@Parameter(label = "Window (pixels; 0 = the model's size)", min = "0", persist = false)
 	public int window = 0;
 
@@ -80,7 +84,7 @@ public class SegmentByNameCommand implements Command {
 	/** The options this command's fields hold (shared with the ImageJ 1.x plugin). */
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
-			: prompts, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
+			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
 				.equals(planes), show_labels, show_probabilities, add_rois, show_table);
 	}
 

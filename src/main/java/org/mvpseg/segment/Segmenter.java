@@ -46,12 +46,22 @@ public final class Segmenter {
 
 	/** The pipeline over a CLIP model's MaskCLIP dense features. */
 	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options) {
+		return of(model, manager, options, org.mvpseg.clip.DenseMode.MASKCLIP);
+	}
+
+	/** The pipeline over dense features made with {@code mode} (ClearCLIP, SCLIP, NACLIP: ViT only). */
+	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
+		org.mvpseg.clip.DenseMode mode)
+	{
+		if (mode != org.mvpseg.clip.DenseMode.MASKCLIP && !model.config().vit()) throw new IllegalArgumentException(
+			"Dense mode " + mode.label() + " needs a ViT model; use maskclip with ResNets.");
 		var c = model.config();
 		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's
 		// width per token (ViT) or per early-stage position (ResNet), in fp32.
 		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
 			: 4L * 10 * c.visionWidth() / 4 + 64;
-		return new Segmenter(model::denseFeatures, manager, c.stride(), c.imageResolution(), perPixel, options);
+		return new Segmenter(x -> model.denseFeatures(x, mode), manager, c.stride(), c.imageResolution(), perPixel,
+			options);
 	}
 
 	/** What was done, for logs, summaries and provenance. */

@@ -170,6 +170,19 @@ class SegmentCommandTest {
 	}
 
 	@Test
+	void trainingFreeDenseModesFromTheCommandLine() throws Exception {
+		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
+			WEIGHTS, "--out", tmp.resolve("o").toString(), "--dense-mode", "naclip", "--template", "a photo of a {}.");
+		assertEquals(0, r.code(), r.out() + r.err());
+		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("o/chelsea.summary.json"))).getAsJsonObject();
+		assertEquals("naclip", s.get("dense_mode").getAsString());
+		MainTest.Result bad = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
+			WEIGHTS, "--dense-mode", "best");
+		assertEquals(1, bad.code());
+		assertTrue(bad.err().contains("Unknown dense mode"), bad.err());
+	}
+
+	@Test
 	void badClassNamesAndOptionsSayWhatToDo() {
 		MainTest.Result empty = MainTest.run("segment", "examples/chelsea.png", "--classes", " ", "--weights", WEIGHTS);
 		assertEquals(1, empty.code());

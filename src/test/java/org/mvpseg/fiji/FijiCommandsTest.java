@@ -179,7 +179,7 @@ class FijiCommandsTest {
 			throw new AssertionError(e);
 		}
 		Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FijiSegmentation
-			.run(imp, new FijiSegmentation.Options("cat, dog", "ViT-B/16", W, "", 0, 0, "", "4", false, true, true,
+			.run(imp, new FijiSegmentation.Options("cat, dog", "ViT-B/16", W, "", "maskclip", 0, 0, "", "4", false, true, true,
 				false, false), org.mvpseg.runtime.Progress.NONE));
 		assertTrue(e.getMessage().contains("Channel 4 does not exist"), e.getMessage());
 		assertEquals("MVP-SEG: file not found: /nope.pt", Errors.message(new java.nio.file.NoSuchFileException(
@@ -223,7 +223,7 @@ class FijiCommandsTest {
 		stack.setDimensions(1, 3, 1);
 		stack.setCalibration(one.getCalibration().copy());
 		FijiSegmentation.Outputs out = FijiSegmentation.run(stack, new FijiSegmentation.Options("cat, grass",
-			"ViT-B/16", W, "", 0, 0, "a photo of a {}.", "", true, true, true, false, true),
+			"ViT-B/16", W, "", "naclip", 0, 0, "a photo of a {}.", "", true, true, true, false, true),
 			org.mvpseg.runtime.Progress.NONE);
 		assertEquals(3, out.labels().getNSlices());
 		assertEquals(2, out.probabilities().getNChannels());

@@ -1,0 +1,34 @@
+package org.mvpseg.clip;
+
+import java.util.Locale;
+
+/**
+ * How the last block of a ViT turns into per-patch features (DESIGN.md §3). MaskCLIP is the
+ * paper's baseline and is tested against reference outputs; the three training-free upgrades are
+ * offered as options (published 8-benchmark averages, ViT-B/16: MaskCLIP 30.3, SCLIP 38.2,
+ * ClearCLIP ≈ 38, NACLIP 39.4) and follow their papers' descriptions, without reference fixtures.
+ */
+public enum DenseMode {
+	/** Value path only, residual and FFN kept. */
+	MASKCLIP,
+	/** Self-self attention softmax(q·qᵀ), no residual, no FFN. */
+	CLEARCLIP,
+	/** Correlative attention softmax(q·qᵀ) + softmax(k·kᵀ), residual and FFN kept. */
+	SCLIP,
+	/** k·kᵀ plus a Gaussian neighbourhood bias (σ = 5 patches) between patches, no residual, no FFN. */
+	NACLIP;
+
+	public static DenseMode parse(String name) {
+		try {
+			return valueOf(name.strip().toUpperCase(Locale.ROOT));
+		}
+		catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException("Unknown dense mode '" + name + "': choose maskclip, clearclip, sclip or "
+				+ "naclip.");
+		}
+	}
+
+	public String label() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+}
