@@ -38,14 +38,14 @@ final class SegmentCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" [--model ViT-B/16 | --weights FILE] "
-			+ "[--prompts FILE] [--dense-mode maskclip|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
+			+ "[--prompts FILE] [--key-smoothing 1.0] [--dense-mode maskclip|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--template TEXT] [--denoise 0.5] "
 			+ "[--channels 1,2,3] [--out DIR] [--outputs labels,probabilities,summary] [--overwrite] [--models-dir DIR]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(Set.of("classes", "prompts", "dense-mode", "window", "stride", "batch", "short-side", "template", "denoise",
+		valued.addAll(Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window", "stride", "batch", "short-side", "template", "denoise",
 			"channels", "out", "outputs"));
 		Args a = new Args(argv, 1, valued, Set.of("overwrite"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
@@ -73,8 +73,8 @@ final class SegmentCommand implements Main.Subcommand {
 		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), options, mode);
 		int failed = 0;
 		try (PixelClassifier classifier = prompts != null ? new MvpClassifier(model, prompts, classes, LoadedModels
-			.manager()) : new ZeroShotClassifier(model, LoadedModels.identity(weights), classes, templates, denoise,
-				LoadedModels.manager(), progress))
+			.manager()) : new ZeroShotClassifier(model, LoadedModels.identity(weights), classes, templates, denoise, a
+				.decimal("key-smoothing", 0), LoadedModels.manager(), progress))
 		{
 			out.println("classes: " + String.join(", ", classes) + " (" + classifier.describe() + "; dense features: "
 				+ mode.label() + ")");

@@ -98,6 +98,11 @@ public final class ClipModel implements AutoCloseable {
 		return visual.denseFeatures(images.toType(dtype, false), mode);
 	}
 
+	/** Dense features and the last attention layer's keys, [B, h, w, E] and [B, h, w, K]. */
+	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
+		return visual.denseFeaturesAndKeys(images.toType(dtype, false), mode);
+	}
+
 	/** {@code encode_text}: [N, 77] token ids → [N, E]. */
 	public NDArray encodeText(NDArray ids) {
 		return text.encode(ids);

@@ -122,6 +122,22 @@ final class ModifiedResNet implements VisionTower {
 		});
 	}
 
+	@Override
+	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
+		if (mode != DenseMode.MASKCLIP) throw new IllegalArgumentException("Dense mode " + mode.label() + " needs a "
+			+ "ViT; ResNet towers use MaskCLIP's attention-pool value path.");
+		ai.djl.ndarray.NDManager caller = images.getManager();
+		try (ai.djl.ndarray.NDManager scope = caller.newSubManager()) {
+			images.tempAttach(scope);
+			NDArray f = trunk(images).transpose(0, 2, 3, 1); // [B, h, w, C]
+			NDArray dense = Nn.linear(Nn.linear(f, vW, vB), cW, cB);
+			NDArray keys = Nn.linear(f, kW, kB);
+			dense.attach(caller);
+			keys.attach(caller);
+			return new ai.djl.ndarray.NDList(dense, keys);
+		}
+	}
+
 	/** MaskCLIP for the ResNet: attention pool without q/k, {@code c_proj(v_proj(X))} at every position. */
 	@Override
 	public NDArray denseFeatures(NDArray images, DenseMode mode) {

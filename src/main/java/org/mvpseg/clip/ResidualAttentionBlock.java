@@ -14,6 +14,8 @@ final class ResidualAttentionBlock {
 	final NDArray ln1W, ln1B, inW, inB, outW, outB, ln2W, ln2B, fcW, fcB, projW, projB;
 	/** The value rows of in_proj, for MaskCLIP's value path. */
 	final NDArray vW, vB;
+	/** The key rows of in_proj, for MaskCLIP's key smoothing. */
+	final NDArray kW, kB;
 
 	ResidualAttentionBlock(Weights w, String p, int width, int heads) throws WeightFormatException {
 		this.width = width;
@@ -41,6 +43,8 @@ final class ResidualAttentionBlock {
 		projB = w.get(p + "mlp.c_proj.bias", width);
 		vW = w.create(java.util.Arrays.copyOfRange(in, 2 * width * width, 3 * width * width), width, width);
 		vB = w.create(java.util.Arrays.copyOfRange(inBias, 2 * width, 3 * width), width);
+		kW = w.create(java.util.Arrays.copyOfRange(in, width * width, 2 * width * width), width, width);
+		kB = w.create(java.util.Arrays.copyOfRange(inBias, width, 2 * width), width);
 	}
 
 	private static final double QUICK_GELU = 1.702;
@@ -153,6 +157,14 @@ final class ResidualAttentionBlock {
 		if (!(qq && kk)) return out; // ClearCLIP, NACLIP: no residual, no FFN
 		NDArray h = Nn.addInto(out, x);
 		return Nn.addInto(mlp(h), h);
+	}
+
+	/** The attention keys of {@code x} (all heads side by side), as MaskCLIP's key smoothing uses them. */
+	NDArray keys(NDArray x) {
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray k = Nn.linear(n, kW, kB);
+		n.close();
+		return k;
 	}
 
 	/** MaskCLIP's last block: value path only, residual and FFN kept (DESIGN.md §3). */

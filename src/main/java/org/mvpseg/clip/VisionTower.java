@@ -15,4 +15,10 @@ public interface VisionTower {
 
 	/** Per-patch features with the given last-block treatment. */
 	NDArray denseFeatures(NDArray images, DenseMode mode);
+
+	/**
+	 * Dense features and, beside them, the last attention layer's keys at every position
+	 * ([B, h, w, K]) for MaskCLIP's key smoothing.
+	 */
+	ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode);
 }

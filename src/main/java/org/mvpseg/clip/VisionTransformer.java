@@ -69,6 +69,31 @@ final class VisionTransformer implements VisionTower {
 		});
 	}
 
+	@Override
+	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
+		NDManager caller = images.getManager();
+		try (NDManager scope = caller.newSubManager()) {
+			images.tempAttach(scope);
+			NDArray x = images;
+			long b = x.getShape().get(0);
+			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
+			NDArray h = tokens(x, blocks.length - 1);
+			ResidualAttentionBlock last = blocks[blocks.length - 1];
+			NDArray keys = last.keys(h.get(":, 1:, :")).reshape(b, gh, gw, width);
+			NDArray f = switch (mode) {
+				case MASKCLIP -> last.valuePath(h.get(":, 1:, :"));
+				case CLEARCLIP -> last.surrogateAttention(h, true, false, null).get(":, 1:, :");
+				case SCLIP -> last.surrogateAttention(h, true, true, null).get(":, 1:, :");
+				case NACLIP -> last.surrogateAttention(h, false, true, neighbourhood(scope, gh, gw, h.getDataType())).get(
+					":, 1:, :");
+			};
+			f = Nn.layerNorm(f, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
+			f.attach(caller);
+			keys.attach(caller);
+			return new ai.djl.ndarray.NDList(f, keys);
+		}
+	}
+
 	/**
 	 * NACLIP's neighbourhood bias: exp(−‖pᵢ − pⱼ‖² / 2σ²), σ = 5 patches, between patch tokens; zero
 	 * for rows and columns of the class token. [1 + gh·gw]².

@@ -16,6 +16,16 @@ public interface PixelClassifier extends AutoCloseable {
 	/** [B, h, w, E] dense features → [B, C, h, w] scores, in the features' manager. */
 	NDArray scores(NDArray features);
 
+	/** Whether {@link #scores(NDArray, NDArray)} wants the attention keys too. */
+	default boolean usesKeys() {
+		return false;
+	}
+
+	/** Scores from features and the last attention layer's keys ([B, h, w, K]). */
+	default NDArray scores(NDArray features, NDArray keys) {
+		return scores(features);
+	}
+
 	/** Averaged scores → probabilities, in place: {@code scores[c][offset + i]} for i < n. */
 	void toProbabilities(float[][] scores, int offset, int n);
 

@@ -22,6 +22,8 @@ import java.util.function.UnaryOperator;
 public final class Segmenter {
 
 	private final UnaryOperator<NDArray> features;
+	/** Features and keys together, for classifiers that smooth with keys; null where unavailable. */
+	private java.util.function.Function<NDArray, ai.djl.ndarray.NDList> featuresAndKeys;
 	private final NDManager manager;
 	private final int cell, nativeSize;
 	private final long bytesPerPixel;
@@ -60,8 +62,10 @@ public final class Segmenter {
 		// width per token (ViT) or per early-stage position (ResNet), in fp32.
 		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
 			: 4L * 10 * c.visionWidth() / 4 + 64;
-		return new Segmenter(x -> model.denseFeatures(x, mode), manager, c.stride(), c.imageResolution(), perPixel,
-			options);
+		Segmenter s = new Segmenter(x -> model.denseFeatures(x, mode), manager, c.stride(), c.imageResolution(),
+			perPixel, options);
+		s.featuresAndKeys = x -> model.denseFeaturesAndKeys(x, mode);
+		return s;
 	}
 
 	/** What was done, for logs, summaries and provenance. */
@@ -78,7 +82,9 @@ public final class Segmenter {
 				.shortSide());
 			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
 				input.height());
-			Result r = new Segmenter(features, manager, cell, nativeSize, bytesPerPixel, options.withShortSide(0)).run(
+			Segmenter inner = new Segmenter(features, manager, cell, nativeSize, bytesPerPixel, options.withShortSide(0));
+			inner.featuresAndKeys = featuresAndKeys;
+			Result r = inner.run(
 				input.resized(size[0], size[1]), classifier, back, progress);
 			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
 				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.nonFinite(), r.scaling() + "; resized to "
@@ -139,7 +145,13 @@ public final class Segmenter {
 		}
 		try (NDManager m = manager.newSubManager()) {
 			NDArray x = org.mvpseg.clip.Nn.owned(m.create(pixels, new Shape(n, 3, winH, winW)));
-			NDArray s = classifier.scores(features.apply(x)); // [B, C, h, w]
+			NDArray s; // [B, C, h, w]
+			if (classifier.usesKeys()) {
+				if (featuresAndKeys == null) throw new IllegalArgumentException("key smoothing needs a CLIP model");
+				ai.djl.ndarray.NDList fk = featuresAndKeys.apply(x);
+				s = classifier.scores(fk.get(0), fk.get(1));
+			}
+			else s = classifier.scores(features.apply(x));
 			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
 			}

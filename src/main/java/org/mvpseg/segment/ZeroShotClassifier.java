@@ -26,7 +26,7 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final NDArray text; // [E, C], normalised columns
 	private final float scale;
-	private final double denoise;
+	private final double denoise, keySmoothing;
 	private final int templateCount;
 
 	/**
@@ -36,6 +36,18 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
 		double denoiseThreshold, NDManager parent, Progress progress)
 	{
+		this(model, modelKey, classNames, templates, denoiseThreshold, 0, parent, progress);
+	}
+
+	/**
+	 * @param keySmoothingThreshold MaskCLIP key smoothing: positions whose best probability is below
+	 *          this are replaced by the key-affinity-weighted sum of all positions' probabilities
+	 *          (1.0 in MaskCLIP's configurations), or 0 for none
+	 */
+	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
+		double denoiseThreshold, double keySmoothingThreshold, NDManager parent, Progress progress)
+	{
+		this.keySmoothing = keySmoothingThreshold;
 		this.names = List.copyOf(classNames);
 		this.manager = parent.newSubManager();
 		this.scale = model.logitScale();
@@ -84,8 +96,52 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	}
 
 	@Override
+	public boolean usesKeys() {
+		return keySmoothing > 0;
+	}
+
+	/** With key smoothing the scores are already (smoothed) probabilities: softmax(100·cosine), then smoothed. */
+	@Override
+	public NDArray scores(NDArray features, NDArray keys) {
+		NDArray s = scores(features);
+		if (keySmoothing <= 0) return s;
+		long b = s.getShape().get(0), c = s.getShape().get(1), h = s.getShape().get(2), w = s.getShape().get(3);
+		NDArray p = org.mvpseg.clip.Nn.times(s, 100).softmax(1).reshape(b, c, h * w);
+		return keySmooth(p, keys.reshape(b, h * w, -1), keySmoothing).reshape(b, c, h, w);
+	}
+
+	/**
+	 * MaskCLIP's key smoothing: with k̂ the L2-normalised keys, positions whose highest class
+	 * probability is below {@code threshold} take Σ_j ⟨k̂_i, k̂_j⟩ p_j instead of their own p_i.
+	 *
+	 * @param p [B, C, N] probabilities
+	 * @param keys [B, N, K]
+	 */
+	static NDArray keySmooth(NDArray p, NDArray keys, double threshold) {
+		NDArray k = keys.div(keys.norm(new int[] { -1 }, true));
+		NDArray weight = k.matMul(k.transpose(0, 2, 1)); // [B, N, N]
+		NDArray pt = p.transpose(0, 2, 1); // [B, N, C]
+		NDArray smoothed = weight.matMul(pt);
+		NDArray low = pt.max(new int[] { -1 }, true).lt(threshold).broadcast(pt.getShape());
+		return ai.djl.ndarray.NDArrays.where(low, smoothed, pt).transpose(0, 2, 1);
+	}
+
+	@Override
 	public void toProbabilities(float[][] scores, int offset, int n) {
-		softmax(scores, offset, n, scale);
+		if (keySmoothing <= 0) {
+			softmax(scores, offset, n, scale);
+			return;
+		}
+		// smoothed probabilities: clip negative affinity sums, renormalise to 1 per pixel
+		int classes = scores.length;
+		for (int i = offset; i < offset + n; i++) {
+			double sum = 0;
+			for (int c = 0; c < classes; c++) {
+				scores[c][i] = Math.max(0, scores[c][i]);
+				sum += scores[c][i];
+			}
+			for (int c = 0; c < classes; c++) scores[c][i] = sum > 0 ? (float) (scores[c][i] / sum) : 1f / classes;
+		}
 	}
 
 	/** Per-pixel softmax over classes of {@code scale · scores}, in place. */
@@ -108,7 +164,8 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	@Override
 	public String describe() {
 		return "zero-shot MaskCLIP, " + templateCount + " template(s), logit scale " + String.format("%.2f", scale)
-			+ (denoise > 0 ? ", prompt denoising " + denoise : "");
+			+ (denoise > 0 ? ", prompt denoising " + denoise : "") + (keySmoothing > 0 ? ", key smoothing " + keySmoothing
+				: "");
 	}
 
 	@Override

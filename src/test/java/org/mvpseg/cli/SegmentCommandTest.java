@@ -170,6 +170,26 @@ class SegmentCommandTest {
 	}
 
 	@Test
+	void keySmoothingKeepsProbabilitiesAndArgmaxLabels() throws Exception {
+		Path out = tmp.resolve("ks");
+		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass, sky", "--weights",
+			WEIGHTS, "--out", out.toString(), "--key-smoothing", "1.0", "--denoise", "0.5");
+		assertEquals(0, r.code(), r.out() + r.err());
+		assertTrue(r.out().contains("key smoothing 1.0"), r.out());
+		ImagePlus prob = IJ.openImage(out.resolve("chelsea.probabilities.tif").toString());
+		ImagePlus labels = IJ.openImage(out.resolve("chelsea.labels.tif").toString());
+		float[][] p = new float[3][];
+		for (int c = 0; c < 3; c++) p[c] = (float[]) prob.getStack().getPixels(c + 1);
+		byte[] l = (byte[]) labels.getProcessor().getPixels();
+		for (int i = 0; i < l.length; i += 7) {
+			assertEquals(1f, p[0][i] + p[1][i] + p[2][i], 1e-5f);
+			int best = p[1][i] > p[0][i] ? 1 : 0;
+			if (p[2][i] > p[best][i]) best = 2;
+			assertEquals(best, l[i]);
+		}
+	}
+
+	@Test
 	void trainingFreeDenseModesFromTheCommandLine() throws Exception {
 		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
 			WEIGHTS, "--out", tmp.resolve("o").toString(), "--dense-mode", "naclip", "--template", "a photo of a {}.");
