@@ -56,15 +56,7 @@ final class VisionTransformer implements VisionTower {
 			NDArray h = tokens(x, blocks.length - 1);
 			long b = x.getShape().get(0);
 			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
-			ResidualAttentionBlock last = blocks[blocks.length - 1];
-			h = Nn.step(h, t -> switch (mode) {
-				// The value path mixes no tokens: the class token is dropped before it.
-				case MASKCLIP -> last.valuePath(t.get(":, 1:, :"));
-				case CLEARCLIP -> last.surrogateAttention(t, true, false, null).get(":, 1:, :");
-				case SCLIP -> last.surrogateAttention(t, true, true, null).get(":, 1:, :");
-				case NACLIP -> last.surrogateAttention(t, false, true, neighbourhood(t.getManager(), gh, gw, t
-					.getDataType())).get(":, 1:, :");
-			});
+			h = Nn.step(h, t -> lastBlock(t, mode, gh, gw));
 			return Nn.layerNorm(h, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
 		});
 	}
@@ -80,18 +72,25 @@ final class VisionTransformer implements VisionTower {
 			NDArray h = tokens(x, blocks.length - 1);
 			ResidualAttentionBlock last = blocks[blocks.length - 1];
 			NDArray keys = last.keys(h.get(":, 1:, :")).reshape(b, gh, gw, width);
-			NDArray f = switch (mode) {
-				case MASKCLIP -> last.valuePath(h.get(":, 1:, :"));
-				case CLEARCLIP -> last.surrogateAttention(h, true, false, null).get(":, 1:, :");
-				case SCLIP -> last.surrogateAttention(h, true, true, null).get(":, 1:, :");
-				case NACLIP -> last.surrogateAttention(h, false, true, neighbourhood(scope, gh, gw, h.getDataType())).get(
-					":, 1:, :");
-			};
+			NDArray f = lastBlock(h, mode, gh, gw);
 			f = Nn.layerNorm(f, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
 			f.attach(caller);
 			keys.attach(caller);
 			return new ai.djl.ndarray.NDList(f, keys);
 		}
+	}
+
+	/** The last block's patch tokens under {@code mode}; the class token is dropped. */
+	private NDArray lastBlock(NDArray h, DenseMode mode, int gh, int gw) {
+		ResidualAttentionBlock last = blocks[blocks.length - 1];
+		return switch (mode) {
+			// The value path mixes no tokens: the class token is dropped before it.
+			case MASKCLIP -> last.valuePath(h.get(":, 1:, :"));
+			case CLEARCLIP -> last.surrogateAttention(h, true, false, null).get(":, 1:, :");
+			case SCLIP -> last.surrogateAttention(h, true, true, null).get(":, 1:, :");
+			case NACLIP -> last.surrogateAttention(h, false, true, neighbourhood(h.getManager(), gh, gw, h
+				.getDataType())).get(":, 1:, :");
+		};
 	}
 
 	/**
