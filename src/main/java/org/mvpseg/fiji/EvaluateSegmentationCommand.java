@@ -10,7 +10,6 @@ import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.mvp.MvpClassifier;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.runtime.LoadedModels;
-import org.mvpseg.runtime.Progress;
 import org.mvpseg.segment.PixelClassifier;
 import org.mvpseg.segment.SegmentOptions;
 import org.mvpseg.segment.Segmenter;
@@ -56,12 +55,18 @@ public class EvaluateSegmentationCommand implements Command {
 	@Parameter(label = "Save the metrics as JSON (optional)", required = false, persist = false)
 	public String json_out = "";
 
+	@org.scijava.plugin.Parameter(required = false)
+	private org.scijava.app.StatusService status;
+
+	@org.scijava.plugin.Parameter(required = false)
+	private org.scijava.task.TaskService tasks;
+
 	/** The evaluations made (prompts first when given). */
 	public final List<Evaluation> results = new ArrayList<>();
 
 	@Override
 	public void run() {
-		try {
+		try (FijiProgress progress = new FijiProgress(tasks, status, "Evaluate")) {
 			DatasetFolder.Contents data = DatasetFolder.load(Path.of(data_folder.strip()));
 			List<String> s = Templates.parseClassNames(seen), u = new ArrayList<>();
 			if (!unseen.isBlank()) for (String x : unseen.split(",")) if (!x.isBlank()) u.add(x.strip());
@@ -69,7 +74,7 @@ public class EvaluateSegmentationCommand implements Command {
 			List<String> all = new ArrayList<>(s);
 			all.addAll(u);
 			Path w = ModelResolver.resolve(weights.isBlank() ? null : Path.of(weights.strip()), model, ModelRegistry
-				.builtIn(), ModelCache.locate(null), Progress.NONE);
+				.builtIn(), ModelCache.locate(null), progress);
 			ClipModel clip = LoadedModels.get(w);
 			Segmenter seg = Segmenter.of(clip, LoadedModels.manager(), SegmentOptions.defaults());
 			List<String> titles = new ArrayList<>();
@@ -78,15 +83,15 @@ public class EvaluateSegmentationCommand implements Command {
 				p.checkBackbone(weights.isBlank() ? ModelRegistry.builtIn().get(model).sha256() : ModelCache.sha256(w),
 					clip.config().textWidth());
 				try (PixelClassifier c = new MvpClassifier(clip, p, all, LoadedModels.manager())) {
-					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, Progress.NONE));
+					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, progress));
 					titles.add("MVP-SEG");
 				}
 			}
 			if (zero_shot || prompts.isBlank()) {
 				try (PixelClassifier c = new ZeroShotClassifier(clip, LoadedModels.identity(w), all, Templates
-					.ensemble(), 0, LoadedModels.manager(), Progress.NONE))
+					.ensemble(), 0, LoadedModels.manager(), progress))
 				{
-					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, Progress.NONE));
+					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, progress));
 					titles.add("zero-shot");
 				}
 			}

@@ -1,14 +1,12 @@
 package org.mvpseg.fiji;
 
 import ij.ImagePlus;
-import org.mvpseg.runtime.Progress;
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.task.Task;
 import org.scijava.task.TaskService;
 
 /**
@@ -91,32 +89,7 @@ public class SegmentByNameCommand implements Command {
 	@Override
 	public void run() {
 		long t0 = System.nanoTime();
-		// A SciJava task: Fiji shows it in the status bar with a cancel button; cancelling stops the
-		// run between windows and planes, and nothing is changed.
-		Task task = tasks == null ? null : tasks.createTask("MVP-SEG: Segment by Name");
-		if (task != null) task.start();
-		Progress progress = new Progress() {
-			@Override
-			public void update(String what, long done, long total) {
-				if (task != null) {
-					task.setStatusMessage(what);
-					if (total > 0) {
-						task.setProgressMaximum(total);
-						task.setProgressValue(done);
-					}
-				}
-				if (status == null) return;
-				if (total > 0) status.showProgress((int) Math.min(done, Integer.MAX_VALUE), (int) Math.min(total,
-					Integer.MAX_VALUE));
-				status.showStatus("MVP-SEG: " + what);
-			}
-
-			@Override
-			public boolean isCancelled() {
-				return (task != null && task.isCanceled()) || Thread.currentThread().isInterrupted();
-			}
-		};
-		try {
+		try (FijiProgress progress = new FijiProgress(tasks, status, "Segment by Name")) {
 			FijiSegmentation.Outputs out = FijiSegmentation.run(input, options(), progress);
 			segmentation = out.labels();
 			probability_maps = out.probabilities();
@@ -129,10 +102,6 @@ public class SegmentByNameCommand implements Command {
 			if (log != null) log.error(msg);
 			else System.err.println(msg);
 			ij.IJ.log(msg);
-		}
-		finally {
-			if (task != null) task.finish();
-			if (status != null) status.clearStatus();
 		}
 	}
 }

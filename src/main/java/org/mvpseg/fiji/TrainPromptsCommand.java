@@ -11,7 +11,6 @@ import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
 import org.mvpseg.runtime.LoadedModels;
-import org.mvpseg.runtime.Progress;
 import org.mvpseg.segment.Templates;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -77,12 +76,15 @@ public class TrainPromptsCommand implements Command {
 	@Parameter(required = false)
 	private StatusService status;
 
+	@Parameter(required = false)
+	private org.scijava.task.TaskService tasks;
+
 	/** The trained prompt set (null until run). */
 	public PromptSet result;
 
 	@Override
 	public void run() {
-		try {
+		try (FijiProgress progress = new FijiProgress(tasks, status, "Train Prompts")) {
 			Path out = Path.of(prompts_out.strip());
 			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose "
 				+ "another name or delete it.");
@@ -105,10 +107,6 @@ public class TrainPromptsCommand implements Command {
 				for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
 				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
 			}
-			Progress progress = (what, done, total) -> {
-				if (status != null && total > 0) status.showProgress((int) done, (int) total);
-				if (status != null) status.showStatus("MVP-SEG: " + what);
-			};
 			Path w = ModelResolver.resolve(weights.isBlank() ? null : Path.of(weights.strip()), model, ModelRegistry
 				.builtIn(), ModelCache.locate(null), progress);
 			String sha = weights.isBlank() ? ModelRegistry.builtIn().get(model).sha256() : ModelCache.sha256(w);
