@@ -1,5 +1,7 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.models.ModelResolver;
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import org.mvpseg.clip.ClipModel;
@@ -48,7 +50,7 @@ final class EvaluateCommand implements Main.Subcommand {
 		List<String> all = new ArrayList<>(seen);
 		all.addAll(unseen);
 		ConsoleProgress progress = new ConsoleProgress(System.err);
-		ModelArgs.Resolved model = ModelArgs.resolve(a, progress);
+		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
 		ClipModel clip = LoadedModels.get(model.weights());
 		Segmenter seg = Segmenter.of(clip, LoadedModels.manager(), SegmentOptions.defaults().withWindow(a.integer(
 			"window", 0, 0), a.integer("stride", 0, 0)));

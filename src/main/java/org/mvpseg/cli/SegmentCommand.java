@@ -1,5 +1,7 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.models.ModelResolver;
+
 import ij.IJ;
 import ij.ImagePlus;
 import org.mvpseg.clip.ClipModel;
@@ -64,7 +66,7 @@ final class SegmentCommand implements Main.Subcommand {
 		Progress progress = new ConsoleProgress(err);
 
 		PromptSet prompts = a.has("prompts") ? PromptSet.load(a.path("prompts")) : null;
-		ModelArgs.Resolved resolved = ModelArgs.resolve(a, progress);
+		ModelResolver.Resolved resolved = ModelArgs.resolve(a, progress);
 		Path weights = resolved.weights();
 		out.println("model: " + weights + " on " + Torch.describe());
 		ClipModel model = LoadedModels.get(weights);

@@ -1,5 +1,7 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.models.ModelResolver;
+
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.fiji.DatasetFolder;
 import org.mvpseg.mvp.PromptSet;
@@ -49,7 +51,7 @@ final class TrainCommand implements Main.Subcommand {
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		out.println("data: " + data.images().size() + " annotated image(s), classes " + data.classes());
 		ConsoleProgress progress = new ConsoleProgress(System.err);
-		ModelArgs.Resolved model = ModelArgs.resolve(a, progress);
+		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
 		ClipModel clip = LoadedModels.get(model.weights());
 		out.println("model: " + model.weights() + " (" + clip.config().describe() + ")");
 		int every = a.integer("log-every", 10, 1);

@@ -3,8 +3,6 @@ package org.mvpseg.fiji;
 import ij.IJ;
 import ij.measure.ResultsTable;
 import org.mvpseg.clip.ClipModel;
-import org.mvpseg.models.ModelCache;
-import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.mvp.MvpClassifier;
@@ -73,15 +71,14 @@ public class EvaluateSegmentationCommand implements Command {
 			if (unseen.isBlank()) for (String c : data.classes()) if (!s.contains(c)) u.add(c);
 			List<String> all = new ArrayList<>(s);
 			all.addAll(u);
-			Path w = ModelResolver.resolve(weights.isBlank() ? null : Path.of(weights.strip()), model, ModelRegistry
-				.builtIn(), ModelCache.locate(null), progress);
+			ModelResolver.Resolved resolved = ModelResolver.resolve(weights, model, progress);
+			Path w = resolved.weights();
 			ClipModel clip = LoadedModels.get(w);
 			Segmenter seg = Segmenter.of(clip, LoadedModels.manager(), SegmentOptions.defaults());
 			List<String> titles = new ArrayList<>();
 			if (!prompts.isBlank()) {
 				PromptSet p = PromptSet.load(Path.of(prompts.strip()));
-				p.checkBackbone(weights.isBlank() ? ModelRegistry.builtIn().get(model).sha256() : ModelCache.sha256(w),
-					clip.config().textWidth());
+				p.checkBackbone(resolved.sha256(), clip.config().textWidth());
 				try (PixelClassifier c = new MvpClassifier(clip, p, all, LoadedModels.manager())) {
 					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, progress));
 					titles.add("MVP-SEG");

@@ -16,7 +16,6 @@ import ij.process.ShortProcessor;
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.io.LabelColors;
-import org.mvpseg.models.ModelCache;
 import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.MvpClassifier;
@@ -65,12 +64,11 @@ public final class FijiSegmentation {
 		if (imp == null) throw new IllegalArgumentException("No image: open one first.");
 		List<String> classes = Templates.parseClassNames(o.classes());
 		int[] channels = parseChannels(o.channels(), imp);
-		Path weights = ModelResolver.resolve(o.weights().isBlank() ? null : Path.of(o.weights().strip()), o.model()
-			.isBlank() ? null : o.model(), ModelRegistry.builtIn(), ModelCache.locate(null), progress);
+		ModelResolver.Resolved resolved = ModelResolver.resolve(o.weights(), o.model(), progress);
+		Path weights = resolved.weights();
 		ClipModel model = LoadedModels.get(weights);
 		PromptSet prompts = o.prompts().isBlank() ? null : PromptSet.load(Path.of(o.prompts().strip()));
-		if (prompts != null) prompts.checkBackbone(o.weights().isBlank() ? ModelRegistry.builtIn().get(o.model())
-			.sha256() : ModelCache.sha256(weights), model.config().textWidth());
+		if (prompts != null) prompts.checkBackbone(resolved.sha256(), model.config().textWidth());
 		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(o.denseMode().isBlank() ? "maskclip" : o
 			.denseMode());
 		Segmenter segmenter = Segmenter.of(model, LoadedModels.manager(), SegmentOptions.defaults().withWindow(o

@@ -4,8 +4,6 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
 import org.mvpseg.clip.ClipModel;
-import org.mvpseg.models.ModelCache;
-import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
@@ -107,10 +105,9 @@ public class TrainPromptsCommand implements Command {
 				for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
 				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
 			}
-			Path w = ModelResolver.resolve(weights.isBlank() ? null : Path.of(weights.strip()), model, ModelRegistry
-				.builtIn(), ModelCache.locate(null), progress);
-			String sha = weights.isBlank() ? ModelRegistry.builtIn().get(model).sha256() : ModelCache.sha256(w);
-			ClipModel clip = LoadedModels.get(w);
+			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
+			String sha = w.sha256();
+			ClipModel clip = LoadedModels.get(w.weights());
 			PromptTrainer.Config d = PromptTrainer.Config.defaults();
 			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
 				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),

@@ -13,22 +13,52 @@ public final class ModelResolver {
 	private ModelResolver() {}
 
 	/**
+	 * A local weight file and the SHA-256 that identifies it (prompt sets record and check it). For a
+	 * registry model that is the registry's, already verified; a file given by path is hashed only
+	 * when asked, once — plain segmentation never needs it.
+	 */
+	public static final class Resolved {
+		private final Path weights;
+		private String sha256;
+
+		Resolved(Path weights, String sha256) {
+			this.weights = weights;
+			this.sha256 = sha256;
+		}
+
+		public Path weights() {
+			return weights;
+		}
+
+		public synchronized String sha256() throws IOException {
+			if (sha256 == null) sha256 = ModelCache.sha256(weights);
+			return sha256;
+		}
+	}
+
+	/**
 	 * @param weights an explicit file (wins when given), or null
 	 * @param model a registry name (default {@link ModelRegistry#DEFAULT_MODEL}) downloaded on first use
 	 */
-	public static Path resolve(Path weights, String model, ModelRegistry registry, ModelCache cache,
+	public static Resolved resolve(Path weights, String model, ModelRegistry registry, ModelCache cache,
 		Progress progress) throws IOException
 	{
 		if (weights != null) {
 			if (!Files.isRegularFile(weights)) throw new NoSuchFileException(weights.toString(), null,
 				"weight file not found");
-			return weights;
+			return new Resolved(weights, null);
 		}
-		ModelRegistry.Entry e = registry.get(model == null ? ModelRegistry.DEFAULT_MODEL : model);
-		if (cache.isPresent(e)) return cache.verified(e);
+		ModelRegistry.Entry e = registry.get(model == null || model.isBlank() ? ModelRegistry.DEFAULT_MODEL : model);
+		if (cache.isPresent(e)) return new Resolved(cache.verified(e), e.sha256());
 		progress.update("downloading " + e.name() + " (first use; about " + sizeHint(e) + ") into " + cache.dir(), 0,
 			e.size());
-		return new ModelDownloader(cache).fetch(e, progress);
+		return new Resolved(new ModelDownloader(cache).fetch(e, progress), e.sha256());
+	}
+
+	/** As {@link #resolve}, with the built-in registry and the default cache; blank strings mean "not given". */
+	public static Resolved resolve(String weights, String model, Progress progress) throws IOException {
+		return resolve(weights == null || weights.isBlank() ? null : Path.of(weights.strip()), model,
+			ModelRegistry.builtIn(), ModelCache.locate(null), progress);
 	}
 
 	private static String sizeHint(ModelRegistry.Entry e) {
