@@ -41,12 +41,7 @@ final class EvaluateCommand implements Main.Subcommand {
 			+ "or both");
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
-		List<String> unseen = new ArrayList<>();
-		if (a.has("unseen")) unseen.addAll(List.of(a.get("unseen", "").split(",")).stream().map(String::strip).filter(
-			s -> !s.isEmpty()).toList());
-		else for (String c : data.classes()) if (!seen.contains(c)) unseen.add(c);
-		for (String u : unseen) if (seen.contains(u)) throw new IllegalArgumentException("\"" + u
-			+ "\" is both seen and unseen.");
+		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));
 		List<String> all = new ArrayList<>(seen);
 		all.addAll(unseen);
 		ConsoleProgress progress = new ConsoleProgress(System.err);

@@ -66,9 +66,8 @@ public class EvaluateSegmentationCommand implements Command {
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Evaluate")) {
 			DatasetFolder.Contents data = DatasetFolder.load(Path.of(data_folder.strip()));
-			List<String> s = Templates.parseClassNames(seen), u = new ArrayList<>();
-			if (!unseen.isBlank()) for (String x : unseen.split(",")) if (!x.isBlank()) u.add(x.strip());
-			if (unseen.isBlank()) for (String c : data.classes()) if (!s.contains(c)) u.add(c);
+			List<String> s = Templates.parseClassNames(seen);
+			List<String> u = Evaluation.unseenClasses(data.classes(), s, unseen);
 			List<String> all = new ArrayList<>(s);
 			all.addAll(u);
 			ModelResolver.Resolved resolved = ModelResolver.resolve(weights, model, progress);

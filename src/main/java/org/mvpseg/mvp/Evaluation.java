@@ -41,14 +41,7 @@ public final class Evaluation {
 		all.addAll(unseen);
 		if (!classifier.classNames().equals(all)) throw new IllegalArgumentException("classifier classes "
 			+ classifier.classNames() + " differ from seen + unseen " + all);
-		int[] map = new int[Math.max(256, datasetClasses.size())];
-		java.util.Arrays.fill(map, -1);
-		for (int i = 0; i < all.size(); i++) {
-			int n = datasetClasses.indexOf(all.get(i));
-			if (n < 0) throw new IllegalArgumentException("Class \"" + all.get(i) + "\" is not in classes.txt "
-				+ datasetClasses + ".");
-			map[n] = i;
-		}
+		int[] map = LabelledImage.classIndex(datasetClasses, all);
 		Evaluation e = new Evaluation(List.copyOf(all), seen.size());
 		for (int k = 0; k < data.size(); k++) {
 			progress.checkCancelled();
@@ -65,6 +58,21 @@ public final class Evaluation {
 		}
 		progress.update("evaluating images", data.size(), data.size());
 		return e;
+	}
+
+	/**
+	 * The unseen classes: those listed in {@code text} (comma-separated), or when it is blank every
+	 * class of the dataset that is not seen. None may also be seen.
+	 */
+	public static List<String> unseenClasses(List<String> datasetClasses, List<String> seen, String text) {
+		List<String> unseen = new ArrayList<>();
+		if (text != null && !text.isBlank()) {
+			for (String s : text.split(",")) if (!s.isBlank()) unseen.add(s.strip());
+		}
+		else for (String c : datasetClasses) if (!seen.contains(c)) unseen.add(c);
+		for (String u : unseen) if (seen.contains(u)) throw new IllegalArgumentException("\"" + u
+			+ "\" is both seen and unseen.");
+		return unseen;
 	}
 
 	/** IoU of class {@code c}, or NaN when it is neither in the ground truth nor predicted. */

@@ -106,7 +106,7 @@ public final class PromptTrainer {
 		boolean resume, Consumer<Step> log, Progress progress) throws IOException
 	{
 		if (data.isEmpty()) throw new IllegalArgumentException("No training images.");
-		int[] toSeen = seenIndex(classNames, seen);
+		int[] toSeen = LabelledImage.classIndex(classNames, seen);
 		int cell = model.config().stride();
 		int crop = Math.max(cell, cfg.crop() - cfg.crop() % cell);
 		List<ClipInput> inputs = new ArrayList<>();
@@ -233,19 +233,6 @@ public final class PromptTrainer {
 
 	private int textWidth() {
 		return model.config().textWidth();
-	}
-
-	/** Dataset label value → index among the seen classes, or IGNORE. */
-	static int[] seenIndex(List<String> classNames, List<String> seen) {
-		int[] map = new int[Math.max(classNames.size(), 256)];
-		java.util.Arrays.fill(map, MvpLosses.IGNORE);
-		for (int s = 0; s < seen.size(); s++) {
-			int n = classNames.indexOf(seen.get(s));
-			if (n < 0) throw new IllegalArgumentException("Seen class \"" + seen.get(s) + "\" is not in the dataset's "
-				+ "classes.txt " + classNames + ".");
-			map[n] = s;
-		}
-		return map;
 	}
 
 	/** BPE ids of each class name (without SOT/EOT), as the prompt sentences need them. */
