@@ -178,12 +178,8 @@ final class BenchCommand implements Main.Subcommand {
 					NDArray text = org.mvpseg.mvp.MvpHead.textFeatures(model, ctx, tokens);
 					text.toFloatArray();
 					t2 = System.nanoTime();
-					NDArray maps = org.mvpseg.mvp.MvpHead.maps(features, text);
-					NDArray fused = org.mvpseg.mvp.MvpHead.fusedLogits(maps, tau1);
-					NDArray gpr = org.mvpseg.mvp.MvpHead.gprLogits(maps, 100, tau2, null);
-					var terms = org.mvpseg.mvp.MvpLosses.Terms.of(org.mvpseg.mvp.MvpLosses.segmentation(fused, gpr, labels,
-						crop, crop), org.mvpseg.mvp.MvpLosses.classification(gpr, org.mvpseg.mvp.MvpLosses.presence(labels,
-							batch, classes)), org.mvpseg.mvp.MvpLosses.orthogonal(ctx), 1, 1, 1);
+					var terms = org.mvpseg.mvp.MvpLosses.Terms.compute(features, text, ctx, tau1, tau2, null, 100, labels,
+						crop, crop, 1, 1, 1);
 					terms.total().toFloatArray();
 					t3 = System.nanoTime();
 					gc.backward(terms.total());

@@ -88,5 +88,21 @@ public final class MvpLosses {
 		public static Terms of(NDArray seg, NDArray cls, NDArray oc, double l1, double l2, double l3) {
 			return new Terms(Nn.times(seg, l1).add(Nn.times(cls, l2)).add(Nn.times(oc, l3)), seg, cls, oc);
 		}
+
+		/**
+		 * The whole MVP-SEG loss of a batch: dense features [B, h, w, E] and prompt text features
+		 * [K+1, C, E] through the head, against labels at {@code height × width}.
+		 *
+		 * @param bias the GPR bias, or null for none
+		 */
+		public static Terms compute(NDArray features, NDArray text, NDArray context, NDArray tau1Log, NDArray tau2,
+			NDArray bias, double gamma, int[] labels, int height, int width, double l1, double l2, double l3)
+		{
+			NDArray maps = MvpHead.maps(features, text);
+			NDArray gpr = MvpHead.gprLogits(maps, gamma, tau2, bias);
+			int images = (int) features.getShape().get(0), classes = (int) text.getShape().get(1);
+			return of(segmentation(MvpHead.fusedLogits(maps, tau1Log), gpr, labels, height, width), classification(gpr,
+				presence(labels, images, classes)), orthogonal(context), l1, l2, l3);
+		}
 	}
 }

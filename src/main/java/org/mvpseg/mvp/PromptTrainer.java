@@ -174,12 +174,8 @@ public final class PromptTrainer {
 				for (NDArray a : new NDArray[] { ctx, tau1, tau2, bias }) a.setRequiresGradient(true);
 				try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
 					NDArray text = MvpHead.textFeatures(model, ctx, tokens);
-					NDArray maps = MvpHead.maps(features, text);
-					NDArray fused = MvpHead.fusedLogits(maps, tau1);
-					NDArray gpr = MvpHead.gprLogits(maps, p.gamma, tau2, cfg.learnBias() ? bias : null);
-					MvpLosses.Terms t = MvpLosses.Terms.of(MvpLosses.segmentation(fused, gpr, batchLabels, crop, crop),
-						MvpLosses.classification(gpr, MvpLosses.presence(batchLabels, cfg.batch(), seen.size())),
-						MvpLosses.orthogonal(ctx), cfg.lambdaSeg(), cfg.lambdaCls(), cfg.lambdaOc());
+					MvpLosses.Terms t = MvpLosses.Terms.compute(features, text, ctx, tau1, tau2, cfg.learnBias() ? bias
+						: null, p.gamma, batchLabels, crop, crop, cfg.lambdaSeg(), cfg.lambdaCls(), cfg.lambdaOc());
 					gc.backward(t.total());
 					values = new double[] { scalar(t.total()), scalar(t.seg()), scalar(t.cls()), scalar(t.oc()) };
 				}

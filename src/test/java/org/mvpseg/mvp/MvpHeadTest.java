@@ -104,18 +104,13 @@ class MvpHeadTest {
 			assertEquals(new Shape(b, 4, 3, 64), features.getShape());
 			int[] labels = new int[b * height * width];
 			for (int i = 0; i < labels.length; i++) labels[i] = r.nextInt(5) == 0 ? MvpLosses.IGNORE : r.nextInt(3);
-			float[] present = MvpLosses.presence(labels, b, 3);
 			double[] scalars0 = { Math.log(30), 0.2, 0.05 }; // log τ₁, τ₂, bias
 
 			Function<NDArray[], NDArray[]> terms = p -> {
 				NDArray text = MvpHead.textFeatures(clip, p[0], classes);
-				NDArray maps = MvpHead.maps(features, text);
-				NDArray fused = MvpHead.fusedLogits(maps, p[1]);
-				NDArray gpr = MvpHead.gprLogits(maps, 100, p[2], p[3]);
-				NDArray seg = MvpLosses.segmentation(fused, gpr, labels, height, width);
-				NDArray cls = MvpLosses.classification(gpr, present);
-				NDArray oc = MvpLosses.orthogonal(p[0]);
-				return new NDArray[] { seg, cls, oc, MvpLosses.Terms.of(seg, cls, oc, 1, 0.7, 2).total() };
+				MvpLosses.Terms t = MvpLosses.Terms.compute(features, text, p[0], p[1], p[2], p[3], 100, labels, height,
+					width, 1, 0.7, 2);
+				return new NDArray[] { t.seg(), t.cls(), t.oc(), t.total() };
 			};
 			for (int term = 0; term < 4; term++) {
 				try (NDManager s = m.newSubManager()) {
