@@ -98,11 +98,11 @@ public final class FijiSegmentation {
 				ImageProcessor lab = wide ? new ShortProcessor(w, h) : new ByteProcessor(w, h);
 				float[][] prob = new float[nc][w * h];
 				ClipInput input = ClipInput.of(new ImagePlusSource(imp, z, t), channels, 0.5, 99.5);
+				String planeNote = planes.size() > 1 ? " (plane " + (k + 1) + " of " + planes.size() + ")" : "";
 				Progress planeProgress = new Progress() {
 					@Override
 					public void update(String what, long done, long total) {
-						progress.update(what + (planes.size() > 1 ? " (plane " + (1 + planes.indexOf(planes.get(0)))
-							+ ")" : ""), done, total);
+						progress.update(what + planeNote, done, total);
 					}
 
 					@Override
