@@ -23,7 +23,7 @@ public final class Segmenter {
 
 	private final UnaryOperator<NDArray> features;
 	/** Features and keys together, for classifiers that smooth with keys; null where unavailable. */
-	private java.util.function.Function<NDArray, ai.djl.ndarray.NDList> featuresAndKeys;
+	private final java.util.function.Function<NDArray, ai.djl.ndarray.NDList> featuresAndKeys;
 	private final NDManager manager;
 	private final int cell, nativeSize;
 	private final long bytesPerPixel;
@@ -38,7 +38,15 @@ public final class Segmenter {
 	public Segmenter(UnaryOperator<NDArray> features, NDManager manager, int cell, int nativeSize, long bytesPerPixel,
 		SegmentOptions options)
 	{
+		this(features, null, manager, cell, nativeSize, bytesPerPixel, options);
+	}
+
+	private Segmenter(UnaryOperator<NDArray> features,
+		java.util.function.Function<NDArray, ai.djl.ndarray.NDList> featuresAndKeys, NDManager manager, int cell,
+		int nativeSize, long bytesPerPixel, SegmentOptions options)
+	{
 		this.features = features;
+		this.featuresAndKeys = featuresAndKeys;
 		this.manager = manager;
 		this.cell = cell;
 		this.nativeSize = nativeSize;
@@ -62,10 +70,8 @@ public final class Segmenter {
 		// width per token (ViT) or per early-stage position (ResNet), in fp32.
 		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
 			: 4L * 10 * c.visionWidth() / 4 + 64;
-		Segmenter s = new Segmenter(x -> model.denseFeatures(x, mode), manager, c.stride(), c.imageResolution(),
-			perPixel, options);
-		s.featuresAndKeys = x -> model.denseFeaturesAndKeys(x, mode);
-		return s;
+		return new Segmenter(x -> model.denseFeatures(x, mode), x -> model.denseFeaturesAndKeys(x, mode), manager, c
+			.stride(), c.imageResolution(), perPixel, options);
 	}
 
 	/** What was done, for logs, summaries and provenance. */
@@ -82,10 +88,8 @@ public final class Segmenter {
 				.shortSide());
 			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
 				input.height());
-			Segmenter inner = new Segmenter(features, manager, cell, nativeSize, bytesPerPixel, options.withShortSide(0));
-			inner.featuresAndKeys = featuresAndKeys;
-			Result r = inner.run(
-				input.resized(size[0], size[1]), classifier, back, progress);
+			Result r = new Segmenter(features, featuresAndKeys, manager, cell, nativeSize, bytesPerPixel, options
+				.withShortSide(0)).run(input.resized(size[0], size[1]), classifier, back, progress);
 			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
 				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.nonFinite(), r.scaling() + "; resized to "
 					+ size[0] + "x" + size[1], r.classifier());
