@@ -63,7 +63,7 @@ final class BenchCommand implements Main.Subcommand {
 			report(out, "text  " + prompts + " prompts", text);
 			StringBuilder ratios = new StringBuilder();
 			for (int size : sizes) {
-				int s = size - size % model.config().stride();
+				int s = size - size % model.config().cellSize();
 				try (NDManager m = root.newSubManager()) {
 					m.getEngine().setRandomSeed(42);
 					NDArray x = m.randomNormal(new Shape(batch, 3, s, s));
@@ -149,7 +149,7 @@ final class BenchCommand implements Main.Subcommand {
 	private static void trainStep(PrintStream out, ClipModel model, int classes, int crop, int batch, int k, int m,
 		int repeat)
 	{
-		int cell = model.config().stride();
+		int cell = model.config().cellSize();
 		crop -= crop % cell;
 		int[][] tokens = new int[classes][];
 		for (int c = 0; c < classes; c++) tokens[c] = org.mvpseg.clip.ClipTokenizer.get().encode("structure " + c);

@@ -1,19 +1,11 @@
 package org.mvpseg.cli;
 
-import org.mvpseg.models.ModelResolver;
-
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import org.mvpseg.clip.ClipModel;
-import org.mvpseg.fiji.DatasetFolder;
+import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.mvp.Evaluation;
-import org.mvpseg.mvp.MvpClassifier;
-import org.mvpseg.mvp.PromptSet;
-import org.mvpseg.runtime.LoadedModels;
-import org.mvpseg.segment.SegmentOptions;
-import org.mvpseg.segment.Segmenter;
+import org.mvpseg.pipeline.EvaluationRun;
+import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.segment.Templates;
-import org.mvpseg.segment.ZeroShotClassifier;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,63 +20,50 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --data DIR (--prompts FILE | --zero-shot | both) " + ModelArgs.USAGE + " --seen \"a, b\" "
-			+ "[--unseen \"c, d\"] [--json FILE] [--window N] [--stride N] [--template TEXT]";
+		return "evaluate --data DIR (--prompts FILE | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
+			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|clearclip|sclip|naclip] [--window N] "
+			+ "[--stride N] [--batch N] [--short-side N] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] "
+			+ "[--key-smoothing 1.0]";
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json", "window", "stride", "template"));
+		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
+		valued.remove("classes");
+		valued.remove("prompts");
+		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json"));
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot"));
 		if (!a.has("prompts") && !a.has("zero-shot")) throw new Args.UsageException("give --prompts FILE, --zero-shot "
 			+ "or both");
-		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
+		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));
-		List<String> all = new ArrayList<>(seen);
-		all.addAll(unseen);
+		String classes = String.join(",", EvaluationRun.classes(seen, unseen));
+		List<SegmentRequest> requests = new ArrayList<>();
+		if (a.has("prompts")) requests.add(mvpRequest(a, classes));
+		if (a.has("zero-shot")) requests.add(zeroShotRequest(a, classes));
 		ConsoleProgress progress = new ConsoleProgress(System.err);
-		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
-		ClipModel clip = LoadedModels.get(model.weights());
-		Segmenter seg = Segmenter.of(clip, LoadedModels.manager(), SegmentOptions.defaults().withWindow(a.integer(
-			"window", 0, 0), a.integer("stride", 0, 0)));
-		List<String> titles = new ArrayList<>();
-		List<Evaluation> runs = new ArrayList<>();
-		JsonObject json = new JsonObject();
-		if (a.has("prompts")) {
-			PromptSet p = PromptSet.load(a.path("prompts"));
-			p.checkBackbone(model.sha256(), clip.config().textWidth());
-			try (MvpClassifier c = new MvpClassifier(clip, p, all, LoadedModels.manager())) {
-				Evaluation e = Evaluation.run(data.images(), data.classes(), seen, unseen, seg, c, progress);
-				titles.add("MVP-SEG");
-				runs.add(e);
-				json = e.toJson();
-				json.addProperty("method", c.describe());
-			}
-		}
-		if (a.has("zero-shot")) {
-			List<String> templates = a.has("template") ? Templates.single(a.get("template", "")) : Templates.ensemble();
-			try (ZeroShotClassifier c = new ZeroShotClassifier(clip, LoadedModels.identity(model.weights()), all,
-				templates, 0, LoadedModels.manager(), progress))
-			{
-				Evaluation e = Evaluation.run(data.images(), data.classes(), seen, unseen, seg, c, progress);
-				titles.add("zero-shot");
-				runs.add(e);
-				JsonObject z = e.toJson();
-				z.addProperty("method", c.describe());
-				if (a.has("prompts")) json.add("zero_shot", z);
-				else json = z;
-			}
-		}
+		List<EvaluationRun.Outcome> outcomes = new ArrayList<>();
+		for (SegmentRequest r : requests) outcomes.add(EvaluationRun.evaluate(r, data.images(), data.classes(), seen,
+			unseen, progress));
+		for (String note : outcomes.get(0).resolved().notes()) out.println("  " + note);
 		out.println("IoU (%) on " + data.images().size() + " image(s):");
-		out.print(Evaluation.table(titles, runs));
+		out.print(EvaluationRun.table(outcomes));
 		if (a.has("json")) {
 			Path f = a.path("json");
 			Files.writeString(f, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-				.toJson(json) + "\n");
+				.toJson(EvaluationRun.json(outcomes)) + "\n");
 			out.println("wrote " + f);
 		}
 		return 0;
+	}
+
+	private static SegmentRequest mvpRequest(Args a, String classes) {
+		return SegmentCommand.common(a).prompts(a.get("prompts", null)).classes(classes).build();
+	}
+
+	private static SegmentRequest zeroShotRequest(Args a, String classes) {
+		return SegmentCommand.zeroShotOptions(SegmentCommand.common(a), a).classes(classes).build();
 	}
 }

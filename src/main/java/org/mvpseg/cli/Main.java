@@ -65,10 +65,16 @@ public final class Main {
 			return 2;
 		}
 		Subcommand cmd = factory.get();
+		if (java.util.Arrays.asList(argv).subList(1, argv.length).stream().anyMatch(x -> x.equals("--help") || x
+			.equals("-h")))
+		{
+			out.println("usage: " + cmd.usage());
+			return 0;
+		}
 		try {
 			return cmd.run(argv, out);
 		}
-		catch (Args.UsageException e) {
+		catch (Args.UsageException | org.mvpseg.runtime.RequestException e) {
 			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
 			err.println("usage: " + cmd.usage());
 			return 2;

@@ -1,11 +1,11 @@
 package org.mvpseg.cli;
 
-import org.mvpseg.models.ModelCache;
-import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.models.ModelResolver;
+import org.mvpseg.pipeline.ModelChoice;
 import org.mvpseg.runtime.Progress;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Set;
 
 /** The options every model-using subcommand shares: --weights or --model, with the cache and registry. */
@@ -16,11 +16,18 @@ final class ModelArgs {
 
 	private ModelArgs() {}
 
+	static ModelChoice choice(Args a) {
+		return new ModelChoice(path(a, "weights"), a.get("model", null), path(a, "models-dir"), path(a, "registry"));
+	}
+
+	private static Path path(Args a, String key) {
+		return a.has(key) ? a.path(key) : null;
+	}
+
 	/** The weight file, downloaded and verified on first use when given by name, and its SHA-256 on demand. */
 	static ModelResolver.Resolved resolve(Args a, Progress progress) throws IOException {
-		ModelRegistry registry = a.has("registry") ? ModelRegistry.read(a.path("registry")) : ModelRegistry.builtIn();
-		ModelCache cache = ModelCache.locate(a.has("models-dir") ? a.path("models-dir") : null);
-		return ModelResolver.resolve(a.has("weights") ? a.path("weights") : null, a.get("model", null), registry, cache,
-			progress);
+		ModelChoice c = choice(a);
+		c.validate();
+		return c.resolve(progress);
 	}
 }

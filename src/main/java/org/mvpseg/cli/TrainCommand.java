@@ -3,10 +3,10 @@ package org.mvpseg.cli;
 import org.mvpseg.models.ModelResolver;
 
 import org.mvpseg.clip.ClipModel;
-import org.mvpseg.fiji.DatasetFolder;
+import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
-import org.mvpseg.runtime.LoadedModels;
+import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.segment.Templates;
 
 import java.io.BufferedWriter;
@@ -52,7 +52,7 @@ final class TrainCommand implements Main.Subcommand {
 		out.println("data: " + data.images().size() + " annotated image(s), classes " + data.classes());
 		ConsoleProgress progress = new ConsoleProgress(System.err);
 		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
-		ClipModel clip = LoadedModels.get(model.weights());
+		ClipModel clip = ModelService.shared().get(model.weights());
 		out.println("model: " + model.weights() + " (" + clip.config().describe() + ")");
 		int every = a.integer("log-every", 10, 1);
 		Path csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");

@@ -74,7 +74,7 @@ public record ClipConfig(boolean vit, int embedDim, int imageResolution, int vis
 	}
 
 	/** Pixels per dense-feature cell: the patch size, or 32 for the ResNet. */
-	public int stride() {
+	public int cellSize() {
 		return vit ? patchSize : 32;
 	}
 

@@ -1,18 +1,13 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.imagej.DatasetFolder;
 import ij.IJ;
 import ij.measure.ResultsTable;
-import org.mvpseg.clip.ClipModel;
-import org.mvpseg.models.ModelResolver;
+import com.google.gson.GsonBuilder;
 import org.mvpseg.mvp.Evaluation;
-import org.mvpseg.mvp.MvpClassifier;
-import org.mvpseg.mvp.PromptSet;
-import org.mvpseg.runtime.LoadedModels;
-import org.mvpseg.segment.PixelClassifier;
-import org.mvpseg.segment.SegmentOptions;
-import org.mvpseg.segment.Segmenter;
+import org.mvpseg.pipeline.EvaluationRun;
+import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.segment.Templates;
-import org.mvpseg.segment.ZeroShotClassifier;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -44,11 +39,22 @@ public class EvaluateSegmentationCommand implements Command {
 	@Parameter(label = "Unseen classes (empty: all others in classes.txt)", required = false, persist = false)
 	public String unseen = "";
 
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "RN50", "RN101" })
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
+		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
 	public String model = "ViT-B/16";
 
 	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
 	public String weights = "";
+
+	@Parameter(label = "Dense features (ViT: MaskCLIP or a training-free upgrade)", persist = false, choices = {
+		"maskclip", "clearclip", "sclip", "naclip" })
+	public String dense_mode = "maskclip";
+
+	@Parameter(label = "Window (pixels; 0 = the model's size)", min = "0", persist = false)
+	public int window = 0;
+
+	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
+	public int stride = 0;
 
 	@Parameter(label = "Save the metrics as JSON (optional)", required = false, persist = false)
 	public String json_out = "";
@@ -60,7 +66,7 @@ public class EvaluateSegmentationCommand implements Command {
 	private org.scijava.task.TaskService tasks;
 
 	/** The evaluations made (prompts first when given). */
-	public final List<Evaluation> results = new ArrayList<>();
+	public final List<EvaluationRun.Outcome> results = new ArrayList<>();
 
 	@Override
 	public void run() {
@@ -68,52 +74,50 @@ public class EvaluateSegmentationCommand implements Command {
 			DatasetFolder.Contents data = DatasetFolder.load(Path.of(data_folder.strip()));
 			List<String> s = Templates.parseClassNames(seen);
 			List<String> u = Evaluation.unseenClasses(data.classes(), s, unseen);
-			List<String> all = new ArrayList<>(s);
-			all.addAll(u);
-			ModelResolver.Resolved resolved = ModelResolver.resolve(weights, model, progress);
-			Path w = resolved.weights();
-			ClipModel clip = LoadedModels.get(w);
-			Segmenter seg = Segmenter.of(clip, LoadedModels.manager(), SegmentOptions.defaults());
-			List<String> titles = new ArrayList<>();
-			if (!prompts.isBlank()) {
-				PromptSet p = PromptSet.load(Path.of(prompts.strip()));
-				p.checkBackbone(resolved.sha256(), clip.config().textWidth());
-				try (PixelClassifier c = new MvpClassifier(clip, p, all, LoadedModels.manager())) {
-					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, progress));
-					titles.add("MVP-SEG");
-				}
-			}
-			if (zero_shot || prompts.isBlank()) {
-				try (PixelClassifier c = new ZeroShotClassifier(clip, LoadedModels.identity(w), all, Templates
-					.ensemble(), 0, LoadedModels.manager(), progress))
-				{
-					results.add(Evaluation.run(data.images(), data.classes(), s, u, seg, c, progress));
-					titles.add("zero-shot");
-				}
-			}
-			ResultsTable rt = new ResultsTable();
-			Evaluation first = results.get(0);
-			for (int c = 0; c < first.classes().size(); c++) {
-				rt.incrementCounter();
-				rt.addValue("Class", first.classes().get(c));
-				rt.addValue("Seen", c < s.size() ? 1 : 0);
-				for (int k = 0; k < results.size(); k++) rt.addValue("IoU " + titles.get(k), results.get(k).iou(c));
-			}
-			for (String row : new String[] { "mIoU(seen)", "mIoU(unseen)", "hIoU" }) {
-				rt.incrementCounter();
-				rt.addValue("Class", row);
-				for (int k = 0; k < results.size(); k++) {
-					Evaluation e = results.get(k);
-					rt.addValue("IoU " + titles.get(k), row.equals("hIoU") ? e.hiou() : row.contains("unseen") ? e
-						.miouUnseen() : e.miouSeen());
-				}
-			}
-			rt.show("MVP-SEG Evaluation");
-			IJ.log("MVP-SEG evaluation:\n" + Evaluation.table(titles, results));
-			if (!json_out.isBlank()) Files.writeString(Path.of(json_out.strip()), first.toJson().toString());
+			for (SegmentRequest r : requests(String.join(",", EvaluationRun.classes(s, u)))) results.add(EvaluationRun
+				.evaluate(r, data.images(), data.classes(), s, u, progress));
+			table(s.size()).show("MVP-SEG Evaluation");
+			IJ.log("MVP-SEG evaluation:\n" + EvaluationRun.table(results));
+			if (!json_out.isBlank()) Files.writeString(Path.of(json_out.strip()), new GsonBuilder().setPrettyPrinting()
+				.serializeSpecialFloatingPointValues().create().toJson(EvaluationRun.json(results)) + "\n");
 		}
 		catch (Exception | OutOfMemoryError e) {
 			IJ.log(Errors.message(e));
 		}
+	}
+
+	/** Learned prompts first (when given), then the zero-shot baseline (when asked, or without prompts). */
+	private List<SegmentRequest> requests(String classes) {
+		List<SegmentRequest> r = new ArrayList<>();
+		if (!prompts.isBlank()) r.add(builder(classes).prompts(prompts).build());
+		if (zero_shot || prompts.isBlank()) r.add(builder(classes).build());
+		return r;
+	}
+
+	private SegmentRequest.Builder builder(String classes) {
+		return SegmentRequest.builder().model(weights, model).classes(classes).denseMode(dense_mode).windows(window,
+			stride, 0, 0);
+	}
+
+	private ResultsTable table(int seenCount) {
+		ResultsTable rt = new ResultsTable();
+		Evaluation first = results.get(0).evaluation();
+		for (int c = 0; c < first.classes().size(); c++) {
+			rt.incrementCounter();
+			rt.addValue("Class", first.classes().get(c));
+			rt.addValue("Seen", c < seenCount ? "seen" : "unseen");
+			for (EvaluationRun.Outcome o : results) rt.addValue("IoU " + o.method(), o.evaluation().iou(c));
+		}
+		for (String row : new String[] { "mIoU(seen)", "mIoU(unseen)", "hIoU" }) {
+			rt.incrementCounter();
+			rt.addValue("Class", row);
+			rt.addValue("Seen", "");
+			for (EvaluationRun.Outcome o : results) {
+				Evaluation e = o.evaluation();
+				rt.addValue("IoU " + o.method(), row.equals("hIoU") ? e.hiou() : row.contains("unseen") ? e.miouUnseen()
+					: e.miouSeen());
+			}
+		}
+		return rt;
 	}
 }

@@ -5,7 +5,7 @@ import ij.measure.ResultsTable;
 import org.mvpseg.models.ModelCache;
 import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
-import org.mvpseg.runtime.LoadedModels;
+import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.Torch;
 import org.scijava.app.StatusService;
@@ -57,7 +57,7 @@ public class ModelsEngineCommand implements Command {
 					report = gone ? "removed " + cache.pathOf(e) : e.name() + " was not downloaded";
 				}
 				case "Unload model" -> {
-					LoadedModels.unload();
+					ModelService.shared().unload();
 					report = "model unloaded from memory";
 				}
 				default -> report = "";
@@ -80,7 +80,7 @@ public class ModelsEngineCommand implements Command {
 			catch (Torch.EngineException ex) {
 				engine = ex.getMessage();
 			}
-			String loaded = LoadedModels.current();
+			String loaded = ModelService.shared().current();
 			report = (report.isEmpty() ? "" : report + "\n") + "engine: " + engine + "\nmodel cache: " + cache.dir()
 				+ "\nin memory: " + (loaded == null ? "none" : loaded);
 			IJ.log("MVP-SEG " + report.replace("\n", "\nMVP-SEG "));

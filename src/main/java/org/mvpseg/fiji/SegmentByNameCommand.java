@@ -94,7 +94,7 @@ public class SegmentByNameCommand implements Command {
 			segmentation = out.labels();
 			probability_maps = out.probabilities();
 			if (out.table() != null) out.table().show("MVP-SEG Results");
-			ij.IJ.log(out.provenance().replace("\n", "; "));
+			ij.IJ.log(out.provenance());
 			ij.IJ.log(FijiSegmentation.summary(out, (System.nanoTime() - t0) / 1e9));
 		}
 		catch (Exception | OutOfMemoryError e) {

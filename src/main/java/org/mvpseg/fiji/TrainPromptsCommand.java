@@ -1,5 +1,7 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.imagej.DatasetFolder;
+import org.mvpseg.imagej.ImagePlusSource;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
@@ -8,7 +10,7 @@ import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
-import org.mvpseg.runtime.LoadedModels;
+import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.segment.Templates;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -107,7 +109,7 @@ public class TrainPromptsCommand implements Command {
 			}
 			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
 			String sha = w.sha256();
-			ClipModel clip = LoadedModels.get(w.weights());
+			ClipModel clip = ModelService.shared().get(w.weights());
 			PromptTrainer.Config d = PromptTrainer.Config.defaults();
 			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
 				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),

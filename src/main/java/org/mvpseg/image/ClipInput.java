@@ -1,6 +1,9 @@
 package org.mvpseg.image;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Turns any {@link ImageSource} into CLIP's input: three channels in [0, 1], normalised with CLIP's
@@ -60,6 +63,8 @@ public final class ClipInput {
 			long[] hist = new long[BINS];
 			long bad = histogram(src, c, range[0], range[1], hist);
 			nonFinite += bad; // counted per channel used
+			if (bad == (long) src.width() * src.height()) throw new IllegalArgumentException("Channel " + (c + 1)
+				+ " has no finite pixel (every value is NaN or infinite): there is nothing to segment.");
 			lo[c] = percentile(hist, lowPercentile, range);
 			hi[c] = percentile(hist, highPercentile, range);
 			if (!(hi[c] > lo[c])) hi[c] = lo[c] + 1; // a constant image maps to one grey
@@ -112,7 +117,20 @@ public final class ClipInput {
 			if (map[i] < 0) sb.append("black");
 			else sb.append("channel ").append(map[i] + 1).append(String.format(" [%.6g, %.6g]", lo[map[i]], hi[map[i]]));
 		}
+		List<Integer> unused = unusedChannels();
+		if (!unused.isEmpty()) sb.append("; channel(s) ").append(unused.stream().map(String::valueOf).collect(Collectors
+			.joining(", "))).append(" of ").append(src.channels()).append(" not used (choose with channels)");
 		return sb.toString();
+	}
+
+	/** Source channels (counted from 1) that feed none of R, G, B. */
+	public List<Integer> unusedChannels() {
+		List<Integer> out = new ArrayList<>();
+		for (int c = 0; c < src.channels(); c++) {
+			final int ch = c;
+			if (Arrays.stream(map).noneMatch(m -> m == ch)) out.add(c + 1);
+		}
+		return out;
 	}
 
 	/**

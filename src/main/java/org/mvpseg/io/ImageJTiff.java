@@ -1,5 +1,6 @@
 package org.mvpseg.io;
 
+import org.mvpseg.files.AtomicFiles;
 import org.mvpseg.image.ImageSource.Calibration;
 
 import java.io.ByteArrayOutputStream;
@@ -152,66 +153,19 @@ public final class ImageJTiff implements Closeable {
 
 	/** Writes the directories and moves the file into place. Without this call nothing is left behind. */
 	public void finish() throws IOException {
+		Files.move(finishTemporary(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		done = true;
+	}
+
+	/**
+	 * Writes the directories and leaves the complete file under its temporary name, for a caller
+	 * that moves several files into place together; {@link #close()} then leaves it alone.
+	 */
+	public Path finishTemporary() throws IOException {
 		long ifdStart = DATA_START + pages * planeBytes;
 		if (ifdStart % 2 == 1) ifdStart++;
 		ByteArrayOutputStream tail = new ByteArrayOutputStream();
-		byte[] meta = metadata();
-		int[] metaCounts = metaCounts();
-		String desc = "ImageJ=1.54p\n" + (pages > 1 ? "images=" + pages + "\n" : "") + description + (calibration
-			.isCalibrated() ? "unit=" + calibration.unit() + "\n" : "") + "\0";
-		for (int p = 0; p < pages; p++) {
-			List<long[]> entries = new ArrayList<>(); // tag, type, count, value-or-offset (resolved below)
-			List<byte[]> extra = new ArrayList<>();
-			entries.add(new long[] { 254, 4, 1, 0 });
-			entries.add(new long[] { 256, 4, 1, width });
-			entries.add(new long[] { 257, 4, 1, height });
-			entries.add(new long[] { 258, 3, 1, type.bytes * 8L });
-			entries.add(new long[] { 259, 3, 1, 1 });
-			entries.add(new long[] { 262, 3, 1, lut != null && type == Type.U8 ? 3 : 1 });
-			if (p == 0) entries.add(entry(270, 2, desc.getBytes(StandardCharsets.ISO_8859_1), extra));
-			entries.add(new long[] { 273, 4, 1, DATA_START + p * planeBytes });
-			entries.add(new long[] { 277, 3, 1, 1 });
-			entries.add(new long[] { 278, 4, 1, height });
-			entries.add(new long[] { 279, 4, 1, planeBytes });
-			entries.add(entry(282, 5, rational(1 / calibration.pixelWidth()), extra));
-			entries.add(entry(283, 5, rational(1 / calibration.pixelHeight()), extra));
-			entries.add(new long[] { 296, 3, 1, 1 });
-			if (lut != null && type == Type.U8) entries.add(entry(320, 3, colorMap(), extra));
-			if (type == Type.F32) entries.add(new long[] { 339, 3, 1, 3 });
-			if (p == 0 && meta != null) {
-				ByteBuffer counts = ByteBuffer.allocate(metaCounts.length * 4).order(ByteOrder.BIG_ENDIAN);
-				for (int c : metaCounts) counts.putInt(c);
-				entries.add(entry(50838, 4, counts.array(), extra));
-				entries.add(entry(50839, 1, meta, extra));
-			}
-			long ifdSize = 2 + entries.size() * 12L + 4;
-			long here = ifdStart + tail.size();
-			long extraPos = here + ifdSize;
-			DataOutputStream d = new DataOutputStream(tail);
-			d.writeShort(entries.size());
-			int k = 0;
-			ByteArrayOutputStream extraBytes = new ByteArrayOutputStream();
-			for (long[] e : entries) {
-				d.writeShort((int) e[0]);
-				d.writeShort((int) e[1]);
-				d.writeInt((int) e[2]);
-				if (e.length == 5) { // value stored out of line
-					byte[] x = extra.get((int) e[4]);
-					d.writeInt((int) (extraPos + extraBytes.size()));
-					extraBytes.write(x);
-					if (extraBytes.size() % 2 == 1) extraBytes.write(0);
-				}
-				else if (e[1] == 3 && e[2] == 1) {
-					d.writeShort((int) e[3]);
-					d.writeShort(0);
-				}
-				else d.writeInt((int) e[3]);
-				k++;
-			}
-			long next = p + 1 < pages ? extraPos + extraBytes.size() : 0;
-			d.writeInt((int) next);
-			tail.write(extraBytes.toByteArray());
-		}
+		for (int p = 0; p < pages; p++) tail.write(directory(p, ifdStart + tail.size()));
 		ByteBuffer t = ByteBuffer.wrap(tail.toByteArray());
 		long pos = ifdStart;
 		while (t.hasRemaining()) pos += out.write(t, pos);
@@ -220,8 +174,71 @@ public final class ImageJTiff implements Closeable {
 		out.write(header, 0);
 		out.force(false);
 		out.close();
-		Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		done = true;
+		return tmp;
+	}
+
+	/** Page p's directory and the values stored after it, to be written at {@code here}. */
+	private byte[] directory(int p, long here) throws IOException {
+		List<byte[]> extra = new ArrayList<>();
+		List<long[]> entries = entries(p, extra); // tag, type, count, value-or-offset (resolved below)
+		long extraPos = here + 2 + entries.size() * 12L + 4;
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		DataOutputStream d = new DataOutputStream(bytes);
+		ByteArrayOutputStream extraBytes = new ByteArrayOutputStream();
+		d.writeShort(entries.size());
+		for (long[] e : entries) {
+			d.writeShort((int) e[0]);
+			d.writeShort((int) e[1]);
+			d.writeInt((int) e[2]);
+			if (e.length == 5) { // value stored out of line
+				byte[] x = extra.get((int) e[4]);
+				d.writeInt((int) (extraPos + extraBytes.size()));
+				extraBytes.write(x);
+				if (extraBytes.size() % 2 == 1) extraBytes.write(0);
+			}
+			else if (e[1] == 3 && e[2] == 1) {
+				d.writeShort((int) e[3]);
+				d.writeShort(0);
+			}
+			else d.writeInt((int) e[3]);
+		}
+		d.writeInt((int) (p + 1 < pages ? extraPos + extraBytes.size() : 0));
+		bytes.write(extraBytes.toByteArray());
+		return bytes.toByteArray();
+	}
+
+	private List<long[]> entries(int p, List<byte[]> extra) throws IOException {
+		List<long[]> entries = new ArrayList<>();
+		entries.add(new long[] { 254, 4, 1, 0 });
+		entries.add(new long[] { 256, 4, 1, width });
+		entries.add(new long[] { 257, 4, 1, height });
+		entries.add(new long[] { 258, 3, 1, type.bytes * 8L });
+		entries.add(new long[] { 259, 3, 1, 1 });
+		entries.add(new long[] { 262, 3, 1, lut != null && type == Type.U8 ? 3 : 1 });
+		if (p == 0) {
+			String desc = "ImageJ=1.54p\n" + (pages > 1 ? "images=" + pages + "\n" : "") + description + (calibration
+				.isCalibrated() ? "unit=" + calibration.unit() + "\n" : "") + "\0";
+			entries.add(entry(270, 2, desc.getBytes(StandardCharsets.ISO_8859_1), extra));
+		}
+		entries.add(new long[] { 273, 4, 1, DATA_START + p * planeBytes });
+		entries.add(new long[] { 277, 3, 1, 1 });
+		entries.add(new long[] { 278, 4, 1, height });
+		entries.add(new long[] { 279, 4, 1, planeBytes });
+		entries.add(entry(282, 5, rational(1 / calibration.pixelWidth()), extra));
+		entries.add(entry(283, 5, rational(1 / calibration.pixelHeight()), extra));
+		entries.add(new long[] { 296, 3, 1, 1 });
+		if (lut != null && type == Type.U8) entries.add(entry(320, 3, colorMap(), extra));
+		if (type == Type.F32) entries.add(new long[] { 339, 3, 1, 3 });
+		byte[] meta = p == 0 ? metadata() : null;
+		if (meta != null) {
+			int[] metaCounts = metaCounts();
+			ByteBuffer counts = ByteBuffer.allocate(metaCounts.length * 4).order(ByteOrder.BIG_ENDIAN);
+			for (int c : metaCounts) counts.putInt(c);
+			entries.add(entry(50838, 4, counts.array(), extra));
+			entries.add(entry(50839, 1, meta, extra));
+		}
+		return entries;
 	}
 
 	/** An entry whose value is stored after the directory; count is in units of the TIFF type. */

@@ -1,5 +1,7 @@
 package org.mvpseg.io;
 
+import org.mvpseg.files.AtomicFiles;
+import org.mvpseg.files.OutputLock;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -20,8 +22,13 @@ import java.util.Map;
  * The files one segmentation produces: {@code <name>.labels.tif} (8-bit, 16-bit above 256 classes,
  * a colour per class, class names in the Info text and as properties {@code class.N}),
  * {@code <name>.probabilities.tif} (32-bit, one named channel per class, streamed to disk row by
- * row) and {@code <name>.summary.json}. Calibration is copied to both images. Nothing is written
- * under a final name until it is complete, and existing files are replaced only when asked.
+ * row) and {@code <name>.summary.json}. Calibration is copied to both images.
+ * <p>
+ * The three are one set: each is written under a temporary name, and {@link #complete} moves them
+ * into place together while holding the folder's {@link OutputLock}. Without {@code overwrite} an
+ * existing member of the set — also one that another run completed meanwhile — is a conflict and
+ * nothing is moved; with it, the last complete set wins and members this run does not produce are
+ * removed, so the files on disk always come from one run (they share one {@code run_id}).
  */
 public final class SegmentationFiles implements SegmentationSink, AutoCloseable {
 
@@ -55,6 +62,10 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	private final short[] labels16;
 	private final ImageJTiff probabilities;
 	private final String provenance;
+	private final boolean overwrite;
+	private final Path dir;
+	private final String runId = java.util.UUID.randomUUID().toString();
+	private final Map<Path, Path> finished = new java.util.LinkedHashMap<>(); // temporary → final
 
 	/**
 	 * @param overwrite replace existing outputs; otherwise an existing file is an error, checked
@@ -72,12 +83,11 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		this.width = width;
 		this.height = height;
 		this.provenance = provenance;
-		if (!overwrite) {
-			for (Path p : List.of(labelsFile, probabilitiesFile, summaryFile)) {
-				if (Files.exists(p) && outputs.contains(kind(p))) throw new IOException(p + " exists already; "
-					+ "choose another --out folder, delete it, or pass --overwrite.");
-			}
-		}
+		this.overwrite = overwrite;
+		this.dir = dir;
+		if (!overwrite) checkNoConflict();
+		if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IOException("The output folder " + dir
+			.toAbsolutePath() + " is a file; give a folder with --out (it is created if missing).");
 		Files.createDirectories(dir);
 		if ((long) width * height > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("The image has "
 			+ (long) width * height + " pixels, more than one label image can hold (2^31); segment it in parts, "
@@ -89,8 +99,27 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			classes.size(), ImageJTiff.Type.F32) : null;
 	}
 
-	private Output kind(Path p) {
-		return p == labelsFile ? Output.LABELS : p == probabilitiesFile ? Output.PROBABILITIES : Output.SUMMARY;
+	private List<Path> set() {
+		return List.of(labelsFile, probabilitiesFile, summaryFile);
+	}
+
+	/** Any existing member of the set is a conflict (another run's results, or an earlier one's). */
+	private void checkNoConflict() throws IOException {
+		for (Path p : set()) if (Files.exists(p)) throw new OutputConflictException(p.toAbsolutePath() + " exists "
+			+ "already" + (finished.isEmpty() ? "" : " (written by another run while this one ran)") + "; nothing of "
+				+ "this run was kept. Choose another output folder, delete the old results, or pass --overwrite.");
+	}
+
+	/** Results of another run are in the way and overwriting was not asked for. */
+	public static final class OutputConflictException extends IOException {
+		OutputConflictException(String message) {
+			super(message);
+		}
+	}
+
+	/** The identity shared by the files of this set (labels and probability properties, summary). */
+	public String runId() {
+		return runId;
 	}
 
 	@Override
@@ -106,8 +135,9 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	public void finish() throws IOException {
 		if (probabilities != null) {
 			probabilities.description("channels=" + classes.size() + "\nhyperstack=true\nmode=grayscale\nmin=0.0\n"
-				+ "max=1.0\n").calibration(calibration).sliceLabels(classes.toArray(new String[0])).info(provenance);
-			probabilities.finish();
+				+ "max=1.0\n").calibration(calibration).sliceLabels(classes.toArray(new String[0])).info(provenance)
+				.property("mvpseg.run", runId);
+			finished.put(probabilities.finishTemporary(), probabilitiesFile);
 		}
 		if (labels8 != null || labels16 != null) writeLabels();
 	}
@@ -123,6 +153,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 				t.property("class." + c, classes.get(c));
 			}
 			t.property("classes", String.join(",", classes));
+			t.property("mvpseg.run", runId);
 			t.calibration(calibration).info(table + "\n" + provenance);
 			if (wide) t.description("min=0\nmax=" + (classes.size() - 1) + "\n");
 			else {
@@ -131,14 +162,35 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			}
 			if (wide) t.writeShorts(0, 0, height, labels16, 0);
 			else t.writeBytes(0, 0, height, labels8, 0);
-			t.finish();
+			finished.put(t.finishTemporary(), labelsFile);
 		}
 	}
 
-	/** Writes {@code <name>.summary.json}: classes with pixel counts and areas, model, parameters, time. */
-	public void writeSummary(Segmenter.Result r, Map<String, Object> extra) throws IOException {
-		if (!outputs.contains(Output.SUMMARY)) return;
+	/**
+	 * Writes {@code <name>.summary.json} (when asked for) and moves the whole set into place under the
+	 * folder's lock: see the class comment for what happens when another run's files are there.
+	 */
+	public void complete(Segmenter.Result r, Map<String, Object> extra) throws IOException {
+		if (outputs.contains(Output.SUMMARY)) {
+			Path tmp = AtomicFiles.tempSibling(summaryFile);
+			finished.put(tmp, summaryFile);
+			Files.writeString(tmp, GSON.toJson(summary(r, extra)) + "\n", StandardCharsets.UTF_8);
+		}
+		try (OutputLock lock = OutputLock.acquire(dir)) {
+			if (!overwrite) checkNoConflict();
+			for (Map.Entry<Path, Path> e : finished.entrySet()) Files.move(e.getKey(), e.getValue(),
+				StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			for (Path p : set()) if (!finished.containsValue(p)) Files.deleteIfExists(p); // an older run's member
+			finished.clear();
+		}
+	}
+
+	private static final com.google.gson.Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+		.serializeSpecialFloatingPointValues().create();
+
+	private JsonObject summary(Segmenter.Result r, Map<String, Object> extra) {
 		JsonObject o = new JsonObject();
+		o.addProperty("run_id", runId);
 		o.addProperty("width", r.width());
 		o.addProperty("height", r.height());
 		JsonObject px = new JsonObject();
@@ -146,6 +198,22 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		px.addProperty("height", calibration.pixelHeight());
 		px.addProperty("unit", calibration.unit());
 		o.add("pixel_size", px);
+		o.add("classes", classTable(r));
+		o.addProperty("area_unit", calibration.unit() + "^2");
+		o.addProperty("windows", r.windows());
+		o.addProperty("forward_passes", r.forwardPasses());
+		o.addProperty("non_finite_pixels", r.nonFinite());
+		o.addProperty("scaling", r.scaling());
+		o.addProperty("seconds", r.seconds());
+		extra.forEach((k, v) -> o.add(k, GSON.toJsonTree(v)));
+		JsonObject files = new JsonObject();
+		if (labels8 != null || labels16 != null) files.addProperty("labels", labelsFile.getFileName().toString());
+		if (probabilities != null) files.addProperty("probabilities", probabilitiesFile.getFileName().toString());
+		o.add("outputs", files);
+		return o;
+	}
+
+	private JsonArray classTable(Segmenter.Result r) {
 		JsonArray cls = new JsonArray();
 		long total = (long) r.width() * r.height();
 		double pixelArea = calibration.pixelWidth() * calibration.pixelHeight();
@@ -158,38 +226,14 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			e.addProperty("area", r.pixelCounts()[c] * pixelArea);
 			cls.add(e);
 		}
-		o.add("classes", cls);
-		o.addProperty("area_unit", calibration.unit() + "^2");
-		JsonObject params = new JsonObject();
-		params.addProperty("window", r.window());
-		params.addProperty("stride", r.stride());
-		params.addProperty("batch", r.batchSize());
-		params.addProperty("scaling", r.scaling());
-		params.addProperty("classifier", r.classifier());
-		o.add("parameters", params);
-		o.addProperty("windows", r.windows());
-		o.addProperty("forward_passes", r.forwardPasses());
-		o.addProperty("non_finite_pixels", r.nonFinite());
-		o.addProperty("seconds", r.seconds());
-		var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
-		extra.forEach((k, v) -> o.add(k, gson.toJsonTree(v)));
-		JsonObject files = new JsonObject();
-		if (labels8 != null || labels16 != null) files.addProperty("labels", labelsFile.getFileName().toString());
-		if (probabilities != null) files.addProperty("probabilities", probabilitiesFile.getFileName().toString());
-		o.add("outputs", files);
-		Path tmp = AtomicFiles.tempSibling(summaryFile);
-		try {
-			Files.writeString(tmp, gson.toJson(o) + "\n", StandardCharsets.UTF_8);
-			Files.move(tmp, summaryFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		}
-		finally {
-			Files.deleteIfExists(tmp);
-		}
+		return cls;
 	}
 
-	/** Removes a partial probability file when the run failed or was cancelled. */
+	/** Removes the temporary files of a run that failed, was cancelled, or met a conflict. */
 	@Override
 	public void close() throws IOException {
 		if (probabilities != null) probabilities.close();
+		for (Path p : finished.keySet()) Files.deleteIfExists(p);
+		finished.clear();
 	}
 }

@@ -37,6 +37,14 @@ public final class Evaluation {
 	public static Evaluation run(List<LabelledImage> data, List<String> datasetClasses, List<String> seen,
 		List<String> unseen, Segmenter segmenter, PixelClassifier classifier, Progress progress) throws IOException
 	{
+		return run(data, datasetClasses, seen, unseen, ClipInput::of, segmenter, classifier, progress);
+	}
+
+	/** As above, with {@code input} turning each image into CLIP's input (channels, scaling). */
+	public static Evaluation run(List<LabelledImage> data, List<String> datasetClasses, List<String> seen,
+		List<String> unseen, java.util.function.Function<org.mvpseg.image.ImageSource, ClipInput> input,
+		Segmenter segmenter, PixelClassifier classifier, Progress progress) throws IOException
+	{
 		List<String> all = new ArrayList<>(seen);
 		all.addAll(unseen);
 		if (!classifier.classNames().equals(all)) throw new IllegalArgumentException("classifier classes "
@@ -48,7 +56,7 @@ public final class Evaluation {
 			progress.update("evaluating images", k, data.size());
 			LabelledImage li = data.get(k);
 			int w = li.image().width();
-			segmenter.run(ClipInput.of(li.image()), classifier, (y0, rows, width, p, labels) -> {
+			segmenter.run(input.apply(li.image()), classifier, (y0, rows, width, p, labels) -> {
 				for (int i = 0; i < rows * width; i++) {
 					int v = li.labels()[y0 * w + i];
 					int gt = v >= 0 && v < map.length ? map[v] : -1;

@@ -73,20 +73,30 @@ public final class MvpClassifier implements PixelClassifier {
 		org.mvpseg.segment.ZeroShotClassifier.softmax(scores, offset, n, 1f);
 	}
 
+	@Override
+	public String method() {
+		return "MVP-SEG";
+	}
+
+	@Override
+	public void startImage() {
+		resetPresence();
+	}
+
+	@Override
+	public synchronized java.util.Optional<Presence> presence() {
+		return java.util.Optional.of(new Presence(presenceMax.clone(), meanPresence()));
+	}
+
 	/** Starts a new image's presence record. */
-	public synchronized void resetPresence() {
+	private synchronized void resetPresence() {
 		java.util.Arrays.fill(presenceMax, 0);
 		java.util.Arrays.fill(presenceSum, 0);
 		windows = 0;
 	}
 
-	/** GPR's g_c since the last reset: the highest over windows (class present somewhere). */
-	public synchronized double[] presence() {
-		return presenceMax.clone();
-	}
-
 	/** GPR's g_c averaged over windows. */
-	public synchronized double[] meanPresence() {
+	private synchronized double[] meanPresence() {
 		double[] m = presenceSum.clone();
 		for (int i = 0; i < m.length; i++) m[i] /= Math.max(1, windows);
 		return m;

@@ -75,7 +75,8 @@ public final class PromptSet {
 		return k;
 	}
 
-	public int contextLength() {
+	/** M, the number of learned context vectors per prompt (not the 77 tokens of a sentence). */
+	public int contextVectors() {
 		return m;
 	}
 

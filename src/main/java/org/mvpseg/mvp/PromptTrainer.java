@@ -107,7 +107,7 @@ public final class PromptTrainer {
 	{
 		if (data.isEmpty()) throw new IllegalArgumentException("No training images.");
 		int[] toSeen = LabelledImage.classIndex(classNames, seen);
-		int cell = model.config().stride();
+		int cell = model.config().cellSize();
 		int crop = Math.max(cell, cfg.crop() - cfg.crop() % cell);
 		List<ClipInput> inputs = new ArrayList<>();
 		List<int[]> labels = new ArrayList<>();

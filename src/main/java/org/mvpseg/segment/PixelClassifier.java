@@ -3,6 +3,7 @@ package org.mvpseg.segment;
 import ai.djl.ndarray.NDArray;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns dense CLIP features into per-class scores. Scores of overlapping windows are averaged
@@ -31,6 +32,23 @@ public interface PixelClassifier extends AutoCloseable {
 
 	/** One line for logs and provenance. */
 	String describe();
+
+	/** The method's short name for titles and provenance: "zero-shot" or "MVP-SEG". */
+	String method();
+
+	/** Called before each image: starts the image's own records (e.g. GPR presence). */
+	default void startImage() {}
+
+	/**
+	 * The image-level presence of each class since {@link #startImage()} (MVP-SEG's GPR g_c: highest
+	 * and mean over windows), or empty for methods without one.
+	 */
+	default Optional<Presence> presence() {
+		return Optional.empty();
+	}
+
+	/** g_c per class: the highest over windows (present somewhere) and the mean. */
+	record Presence(double[] max, double[] mean) {}
 
 	/** Frees the classifier's native memory (text features). */
 	@Override

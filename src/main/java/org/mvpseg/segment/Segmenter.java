@@ -28,6 +28,7 @@ public final class Segmenter {
 	private final int cell, nativeSize;
 	private final long bytesPerPixel;
 	private final SegmentOptions options;
+	private final SegmentOptions.Resolution resolution;
 
 	/**
 	 * @param features [B,3,H,W] → [B,h,w,E] dense features (e.g. {@link ClipModel#denseFeatures})
@@ -51,7 +52,13 @@ public final class Segmenter {
 		this.cell = cell;
 		this.nativeSize = nativeSize;
 		this.bytesPerPixel = bytesPerPixel;
-		this.options = options;
+		this.resolution = options.resolve(cell, nativeSize, bytesPerPixel, manager.getDevice().isGpu());
+		this.options = resolution.options();
+	}
+
+	/** The window, stride and batch this segmenter uses, with a note for each automatic or adjusted value. */
+	public SegmentOptions.Resolution resolution() {
+		return resolution;
 	}
 
 	/** The pipeline over a CLIP model's MaskCLIP dense features. */
@@ -63,7 +70,7 @@ public final class Segmenter {
 	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
 		org.mvpseg.clip.DenseMode mode)
 	{
-		if (mode != org.mvpseg.clip.DenseMode.MASKCLIP && !model.config().vit()) throw new IllegalArgumentException(
+		if (mode != org.mvpseg.clip.DenseMode.MASKCLIP && !model.config().vit()) throw new org.mvpseg.runtime.RequestException(
 			"Dense mode " + mode.label() + " needs a ViT model; use maskclip with ResNets.");
 		var c = model.config();
 		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's
@@ -71,7 +78,7 @@ public final class Segmenter {
 		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
 			: 4L * 10 * c.visionWidth() / 4 + 64;
 		return new Segmenter(x -> model.denseFeatures(x, mode), x -> model.denseFeaturesAndKeys(x, mode), manager, c
-			.stride(), c.imageResolution(), perPixel, options);
+			.cellSize(), c.imageResolution(), perPixel, options);
 	}
 
 	/** What was done, for logs, summaries and provenance. */
@@ -96,17 +103,10 @@ public final class Segmenter {
 		}
 		long t0 = System.nanoTime();
 		int width = input.width(), height = input.height();
-		int window = options.window() > 0 ? options.window() : nativeSize;
-		window = Math.max(cell, window - window % cell);
-		int stride = options.stride() > 0 ? Math.min(options.stride(), window) : Math.max(1, window / 2);
+		int window = options.window(), stride = options.stride(), batch = options.batch();
 		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
 		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
 		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
-		// Measured on 2 CPU cores (ViT-B/16): batches of 4–8 windows are 1.2–1.3x faster than one at a
-		// time, 54 at once 0.8x (cache-bound); a GPU wants as many as memory allows.
-		int cap = manager.getDevice().isGpu() ? 64 : 8;
-		int batch = options.batch() > 0 ? options.batch() : (int) Math.max(1, Math.min(cap, options.memoryBudget()
-			/ Math.max(1, bytesPerPixel * winW * winH)));
 		int classes = classifier.classNames().size();
 		Band band = new Band(classes, width, height, classifier, sink);
 		int passes = 0;

@@ -162,6 +162,11 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	}
 
 	@Override
+	public String method() {
+		return "zero-shot";
+	}
+
+	@Override
 	public String describe() {
 		return "zero-shot MaskCLIP, " + templateCount + " template(s), logit scale " + String.format("%.2f", scale)
 			+ (denoise > 0 ? ", prompt denoising " + denoise : "") + (keySmoothing > 0 ? ", key smoothing " + keySmoothing

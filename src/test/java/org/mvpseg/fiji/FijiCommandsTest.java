@@ -1,5 +1,7 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.imagej.ImgLib2Source;
+import org.mvpseg.imagej.ImagePlusSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,7 +77,7 @@ class FijiCommandsTest {
 			assertTrue(java.nio.file.Files.exists(prompts));
 			CommandModule e = cs.run(EvaluateSegmentationCommand.class, true, "data_folder", data.toString(), "prompts",
 				prompts.toString(), "seen", "red, green, blue", "weights", W, "json_out", json.toString()).get();
-			List<org.mvpseg.mvp.Evaluation> results = ((EvaluateSegmentationCommand) e.getDelegateObject()).results;
+			var results = ((EvaluateSegmentationCommand) e.getDelegateObject()).results;
 			assertEquals(2, results.size(), "prompts and the zero-shot baseline");
 			assertTrue(java.nio.file.Files.readString(json).contains("miou_unseen"));
 			CommandModule m = cs.run(ModelsEngineCommand.class, true, "action", "Show").get();

@@ -168,7 +168,7 @@ class PromptTrainerTest {
 		try (MvpClassifier m = new MvpClassifier(clip, p, ALL, manager)) {
 			Segmenter.of(clip, manager, SegmentOptions.defaults()).run(org.mvpseg.image.ClipInput.of(TEST.get(0)
 				.image()), m, (y0, rows, w, prob, labels) -> {}, Progress.NONE);
-			double[] g = m.presence();
+			double[] g = m.presence().orElseThrow().max();
 			assertEquals(ALL.size(), g.length);
 			for (double v : g) assertTrue(v > 0 && v < 1, "g_c is a probability: " + v);
 			assertTrue(m.describe().contains("K=3"));

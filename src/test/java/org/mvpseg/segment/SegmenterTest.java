@@ -99,6 +99,11 @@ class SegmenterTest {
 		public String describe() {
 			return "test";
 		}
+
+		@Override
+		public String method() {
+			return "test";
+		}
 	}
 
 	private static Collect runFake(int width, int window, int stride, int batch) throws Exception {

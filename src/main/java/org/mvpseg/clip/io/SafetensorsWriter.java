@@ -46,7 +46,7 @@ public final class SafetensorsWriter {
 		int pad = (8 - h.length % 8) % 8;
 		Path dir = file.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		Path tmp = org.mvpseg.io.AtomicFiles.tempSibling(file);
+		Path tmp = org.mvpseg.files.AtomicFiles.tempSibling(file);
 		try {
 			try (OutputStream out = Files.newOutputStream(tmp)) {
 				ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad);

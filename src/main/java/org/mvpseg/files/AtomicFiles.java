@@ -1,4 +1,4 @@
-package org.mvpseg.io;
+package org.mvpseg.files;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,4 +1,4 @@
-package org.mvpseg.fiji;
+package org.mvpseg.imagej;
 
 import ij.ImagePlus;
 import ij.ImageStack;

@@ -1,4 +1,4 @@
-package org.mvpseg.fiji;
+package org.mvpseg.imagej;
 
 import ij.IJ;
 import ij.ImagePlus;
@@ -23,7 +23,6 @@ import java.util.stream.Stream;
  */
 public final class DatasetFolder {
 
-	public static final List<String> SUFFIXES = List.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
 	/** The class names and the annotated images. */
 	public record Contents(List<String> classes, List<LabelledImage> images) {}
@@ -32,8 +31,12 @@ public final class DatasetFolder {
 
 	public static Contents load(Path dir) throws IOException {
 		Path classesFile = dir.resolve("classes.txt"), images = dir.resolve("images"), labels = dir.resolve("labels");
-		for (Path p : List.of(classesFile, images, labels)) if (!Files.exists(p)) throw new NoSuchFileException(p
-			.toString(), null, "a dataset folder needs images/, labels/ and classes.txt (one class name per line)");
+		List<String> missing = new ArrayList<>();
+		for (Path p : List.of(images, labels, classesFile)) if (!Files.exists(p)) missing.add(p.getFileName()
+			+ (p == classesFile ? "" : "/"));
+		if (!missing.isEmpty()) throw new IOException(dir.toAbsolutePath() + " is not a dataset folder: it has no "
+			+ String.join(", ", missing) + ". A dataset folder needs images/, labels/ (label images of class indices, "
+			+ "255 = not annotated, same base names as the images) and classes.txt (line n = the name of label n).");
 		List<String> classes = new ArrayList<>();
 		for (String line : Files.readAllLines(classesFile, StandardCharsets.UTF_8)) classes.add(line.strip());
 		while (!classes.isEmpty() && classes.get(classes.size() - 1).isEmpty()) classes.remove(classes.size() - 1);
@@ -46,12 +49,12 @@ public final class DatasetFolder {
 			Path lf = labelFiles.get(e.getKey());
 			if (lf == null) throw new IOException("No label image for " + e.getValue().getFileName() + " in " + labels
 				+ " (same base name, e.g. " + e.getKey() + ".png).");
-			ImagePlus img = open(e.getValue()), lab = open(lf);
+			ImagePlus img = ImageFiles.open(e.getValue()), lab = ImageFiles.open(lf);
 			if (lab.getType() != ImagePlus.GRAY8 && lab.getType() != ImagePlus.GRAY16) throw new IOException(lf
 				+ " must be an 8- or 16-bit label image of class indices, not " + (lab.getBitDepth()) + "-bit.");
-			if (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight()) throw new IOException(lf
-				.getFileName() + " is " + lab.getWidth() + "x" + lab.getHeight() + " but its image is " + img.getWidth()
-				+ "x" + img.getHeight() + ".");
+			if (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight()) throw new IOException(
+				"The label image " + lf + " is " + lab.getWidth() + "x" + lab.getHeight() + " but its image " + e
+					.getValue() + " is " + img.getWidth() + "x" + img.getHeight() + "; they must be the same size.");
 			int[] values = new int[lab.getWidth() * lab.getHeight()];
 			var ip = lab.getProcessor();
 			for (int i = 0; i < values.length; i++) values[i] = ip.get(i);
@@ -61,20 +64,11 @@ public final class DatasetFolder {
 		return new Contents(List.copyOf(classes), out);
 	}
 
-	private static ImagePlus open(Path p) throws IOException {
-		ImagePlus imp = IJ.openImage(p.toString());
-		if (imp == null) throw new IOException("cannot read " + p + " as an image");
-		return imp;
-	}
-
 	private static Map<String, Path> byBaseName(Path dir) throws IOException {
 		Map<String, Path> m = new TreeMap<>();
 		try (Stream<Path> s = Files.list(dir)) {
-			for (Path p : (Iterable<Path>) s::iterator) {
-				String n = p.getFileName().toString(), lower = n.toLowerCase(Locale.ROOT);
-				if (!Files.isRegularFile(p) || SUFFIXES.stream().noneMatch(lower::endsWith)) continue;
-				m.put(n.substring(0, n.lastIndexOf('.')), p);
-			}
+			for (Path p : (Iterable<Path>) s::iterator) if (Files.isRegularFile(p) && ImageFiles.isImage(p)) m.put(
+				ImageFiles.baseName(p), p);
 		}
 		return m;
 	}

@@ -1,0 +1,92 @@
+package org.mvpseg.pipeline;
+
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.ClipTokenizer;
+import org.mvpseg.models.ModelResolver;
+import org.mvpseg.mvp.MvpClassifier;
+import org.mvpseg.mvp.PromptSet;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
+import org.mvpseg.segment.PixelClassifier;
+import org.mvpseg.segment.Segmenter;
+import org.mvpseg.segment.Templates;
+import org.mvpseg.segment.ZeroShotClassifier;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one way from a {@link SegmentRequest} to a ready segmenter and classifier, used by the command
+ * line, Fiji, ImageJ 1.x and evaluation alike (docs/architecture.md): resolve the weights, load the
+ * model through the {@link ModelService}, check a prompt set against the weights, build the MVP-SEG
+ * or zero-shot classifier, resolve the window settings, and record every value used.
+ */
+public final class Pipeline {
+
+	private Pipeline() {}
+
+	/** With the process-wide model service. */
+	public static Prepared prepare(SegmentRequest request, Progress progress) throws IOException {
+		return prepare(request, ModelService.shared(), progress);
+	}
+
+	public static Prepared prepare(SegmentRequest request, ModelService models, Progress progress) throws IOException {
+		request.model().validate();
+		PromptSet prompts = request.prompts() == null ? null : PromptSet.load(request.prompts());
+		ModelResolver.Resolved weights = request.model().resolve(progress);
+		ClipModel model = models.get(weights.weights());
+		if (prompts != null) prompts.checkBackbone(weights.sha256(), model.config().textWidth());
+		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), request.denseMode());
+		List<String> notes = new ArrayList<>(segmenter.resolution().notes());
+		notes.addAll(prompts != null ? promptLengthNotes(request.classes(), prompts.contextVectors())
+			: templateLengthNotes(request.classes(), templates(request)));
+		PixelClassifier classifier = classifier(request, prompts, model, weights, models, progress);
+		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), classifier
+			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), request
+				.denseMode(), request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
+					.channels(), List.copyOf(notes));
+		return new Prepared(request, segmenter, classifier, resolved);
+	}
+
+	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,
+		ModelResolver.Resolved weights, ModelService models, Progress progress) throws IOException
+	{
+		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), models.manager());
+		return new ZeroShotClassifier(model, ModelService.identity(weights.weights()), r.classes(), templates(r), r
+			.denoise(), r.keySmoothing(), models.manager(), progress);
+	}
+
+	private static List<String> templates(SegmentRequest r) {
+		return r.templates() != null ? r.templates() : Templates.ensemble();
+	}
+
+	private static String templatesText(SegmentRequest r) {
+		return r.templates() != null ? "\"" + r.templates().get(0) + "\"" : Templates.ensemble().size()
+			+ " (MaskCLIP's ensemble)";
+	}
+
+	/** CLIP reads 77 tokens: say which class sentences are cut (the end of the name is then not seen). */
+	static List<String> templateLengthNotes(List<String> classes, List<String> templates) {
+		List<String> notes = new ArrayList<>();
+		for (String c : classes) {
+			int longest = 0;
+			for (String t : templates) longest = Math.max(longest, ClipTokenizer.get().encode(t.replace("{}", c)).length);
+			if (longest + 2 > ClipTokenizer.CONTEXT_LENGTH) notes.add("class \"" + c + "\" makes sentences of up to "
+				+ (longest + 2) + " tokens; CLIP reads the first " + ClipTokenizer.CONTEXT_LENGTH + ", the rest is cut");
+		}
+		return notes;
+	}
+
+	/** With learned prompts a sentence is [SOT] M context vectors, the name, "." [EOT]. */
+	static List<String> promptLengthNotes(List<String> classes, int contextVectors) {
+		List<String> notes = new ArrayList<>();
+		int room = ClipTokenizer.CONTEXT_LENGTH - 3 - contextVectors;
+		for (String c : classes) {
+			int n = ClipTokenizer.get().encode(c).length;
+			if (n > room) notes.add("class \"" + c + "\" is " + n + " tokens; after " + contextVectors + " prompt vectors "
+				+ "only its first " + room + " fit in CLIP's " + ClipTokenizer.CONTEXT_LENGTH + " tokens");
+		}
+		return notes;
+	}
+}

@@ -1,0 +1,88 @@
+package org.mvpseg.pipeline;
+
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.image.ImageSource;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.PixelClassifier;
+import org.mvpseg.segment.SegmentationSink;
+import org.mvpseg.segment.Segmenter;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A ready pipeline: segmenter and classifier set up from one {@link SegmentRequest}, and the
+ * {@link Resolved} values. Segment any number of images with it, then close it.
+ */
+public final class Prepared implements AutoCloseable {
+
+	private final SegmentRequest request;
+	private final Segmenter segmenter;
+	private final PixelClassifier classifier;
+	private final Resolved resolved;
+
+	Prepared(SegmentRequest request, Segmenter segmenter, PixelClassifier classifier, Resolved resolved) {
+		this.request = request;
+		this.segmenter = segmenter;
+		this.classifier = classifier;
+		this.resolved = resolved;
+	}
+
+	/** One image's result: the segmenter's figures and, for MVP-SEG, GPR's class presence. */
+	public record ImageResult(Segmenter.Result result, Optional<PixelClassifier.Presence> presence) {}
+
+	/** CLIP's input for an image: the request's channels, intensities scaled between the 0.5 and 99.5 percentiles. */
+	public ClipInput input(ImageSource source) {
+		return ClipInput.of(source, request.channels(), 0.5, 99.5);
+	}
+
+	/** Segments one image, handing rows to {@code sink}. */
+	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress) throws IOException {
+		classifier.startImage();
+		Segmenter.Result r = segmenter.run(input, classifier, sink, progress);
+		return new ImageResult(r, classifier.presence());
+	}
+
+	/** The text for an output's Info and the Log: what was segmented, how, with every value used. */
+	public String provenance(String imageName, ClipInput input) {
+		StringBuilder sb = new StringBuilder("MVP-SEG segmentation of " + imageName + " (" + resolved.method() + ")\n");
+		for (String line : resolved.lines()) sb.append(line).append('\n');
+		return sb.append("scaling: ").append(input.scalingDescription()).toString();
+	}
+
+	/** The summary's fields beyond the class table: the image, every value used, GPR presence. */
+	public java.util.Map<String, Object> summary(String image, ImageResult r) {
+		java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+		m.put("image", image);
+		m.put("parameters", resolved.toMap());
+		r.presence().ifPresent(p -> {
+			java.util.Map<String, Object> g = new java.util.LinkedHashMap<>();
+			for (int c = 0; c < p.max().length; c++) g.put(classNames().get(c), java.util.Map.of("max", p.max()[c],
+				"mean", p.mean()[c]));
+			m.put("gpr_presence", g);
+		});
+		return m;
+	}
+
+	public Resolved resolved() {
+		return resolved;
+	}
+
+	public List<String> classNames() {
+		return classifier.classNames();
+	}
+
+	public PixelClassifier classifier() {
+		return classifier;
+	}
+
+	public Segmenter segmenter() {
+		return segmenter;
+	}
+
+	@Override
+	public void close() {
+		classifier.close();
+	}
+}

@@ -1,0 +1,154 @@
+package org.mvpseg.pipeline;
+
+import org.mvpseg.clip.DenseMode;
+import org.mvpseg.runtime.RequestException;
+import org.mvpseg.segment.SegmentOptions;
+import org.mvpseg.segment.Templates;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a segmentation can be asked for, from any front end (command line, Fiji, ImageJ 1.x,
+ * evaluation). Zero, null or blank means automatic; {@link Pipeline#prepare} resolves every
+ * automatic value once and reports it in {@link Resolved}. The compact constructor refuses a bad
+ * request before any model loads; {@link Builder} parses the text forms all front ends share.
+ *
+ * @param prompts a prompt set from training (MVP-SEG), or null for zero-shot
+ * @param templates zero-shot sentence templates, or null for MaskCLIP's 85
+ * @param denoise MaskCLIP prompt denoising threshold in [0, 1] (0 = off; zero-shot only)
+ * @param keySmoothing MaskCLIP key smoothing threshold in [0, 1] (0 = off; zero-shot only)
+ * @param windows window, stride, batch, short side (0 = automatic)
+ * @param channels source channels (0-based) for R, G, B, or null for automatic
+ */
+public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
+	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels)
+{
+	public SegmentRequest {
+		if (model == null) model = ModelChoice.byName(null);
+		if (classes == null || classes.size() < 2) throw new RequestException("Give at least two class names.");
+		classes = List.copyOf(classes);
+		if (templates != null) {
+			for (String t : templates) if (!t.contains("{}")) throw new RequestException("A template must contain {} "
+				+ "where the class name goes, e.g. \"a microscopy image of {}.\"; got \"" + t + "\".");
+			templates = List.copyOf(templates);
+		}
+		if (denseMode == null) denseMode = DenseMode.MASKCLIP;
+		unitInterval("denoise", denoise);
+		unitInterval("key smoothing", keySmoothing);
+		if (prompts != null && (denoise > 0 || keySmoothing > 0 || templates != null)) throw new RequestException(
+			"Templates, prompt denoising and key smoothing belong to zero-shot segmentation; learned prompts replace "
+				+ "them. Leave them out when giving a prompt set.");
+		if (windows == null) windows = SegmentOptions.defaults();
+		if (channels != null) {
+			if (channels.length != 1 && channels.length != 3) throw new RequestException("Choose one channel (shown as "
+				+ "grey) or three (R, G, B); got " + channels.length + ".");
+			for (int c : channels) if (c < 0) throw new RequestException("Channels are counted from 1.");
+			channels = channels.clone();
+		}
+	}
+
+	private static void unitInterval(String what, double v) {
+		if (!(v >= 0 && v <= 1)) throw new RequestException("The " + what + " threshold must be between 0 (off) and 1; "
+			+ "got " + v + ".");
+	}
+
+	public boolean zeroShot() {
+		return prompts == null;
+	}
+
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/** The text forms every front end shares: the same words give the same request. */
+	public static final class Builder {
+		private ModelChoice model = ModelChoice.byName(null);
+		private Path prompts;
+		private List<String> classes, templates;
+		private DenseMode denseMode = DenseMode.MASKCLIP;
+		private double denoise, keySmoothing;
+		private SegmentOptions windows = SegmentOptions.defaults();
+		private int[] channels;
+
+		public Builder model(ModelChoice m) {
+			model = m;
+			return this;
+		}
+
+		/** A weight file (wins when not blank) or a registry name. */
+		public Builder model(String weights, String name) {
+			model = new ModelChoice(blank(weights) ? null : Path.of(weights.strip()), name, model.modelsDir(), model
+				.registry());
+			return this;
+		}
+
+		/** A prompt file, or blank for zero-shot. */
+		public Builder prompts(String file) {
+			prompts = blank(file) ? null : Path.of(file.strip());
+			return this;
+		}
+
+		/** "a, b, c": trimmed, non-empty, no duplicates, at least two. */
+		public Builder classes(String text) {
+			classes = parse(() -> Templates.parseClassNames(text));
+			return this;
+		}
+
+		public Builder classes(List<String> names) {
+			classes = names;
+			return this;
+		}
+
+		/** One template with {}, or blank for MaskCLIP's 85. */
+		public Builder template(String text) {
+			templates = blank(text) ? null : List.of(text);
+			return this;
+		}
+
+		/** maskclip, clearclip, sclip or naclip; blank = maskclip. */
+		public Builder denseMode(String name) {
+			denseMode = blank(name) ? DenseMode.MASKCLIP : parse(() -> DenseMode.parse(name));
+			return this;
+		}
+
+		public Builder denoise(double t) {
+			denoise = t;
+			return this;
+		}
+
+		public Builder keySmoothing(double t) {
+			keySmoothing = t;
+			return this;
+		}
+
+		public Builder windows(int window, int stride, int batch, int shortSide) {
+			windows = parse(() -> new SegmentOptions(window, stride, batch, shortSide, SegmentOptions.DEFAULT_BUDGET));
+			return this;
+		}
+
+		/** "2" or "2,1,3", counted from 1; blank = automatic. */
+		public Builder channels(String text) {
+			channels = blank(text) ? null : Channels.parse(text);
+			return this;
+		}
+
+		public SegmentRequest build() {
+			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows,
+				channels);
+		}
+
+		private static boolean blank(String s) {
+			return s == null || s.isBlank();
+		}
+
+		private static <T> T parse(java.util.function.Supplier<T> s) {
+			try {
+				return s.get();
+			}
+			catch (IllegalArgumentException e) {
+				throw RequestException.of(e);
+			}
+		}
+	}
+}
