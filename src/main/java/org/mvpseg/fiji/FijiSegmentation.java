@@ -53,7 +53,6 @@ public final class FijiSegmentation {
 	public static Outputs run(ImagePlus imp, Options o, Progress progress) throws IOException {
 		if (imp == null) throw new RequestException("No image: open one first.");
 		SegmentRequest request = o.request();
-		checkChannels(request, imp);
 		List<int[]> planes = planes(imp, o.allPlanes());
 		try (Prepared p = Pipeline.prepare(request, progress)) {
 			ImageOutputs out = new ImageOutputs(imp, p.classNames(), o, planes.size() > 1);
@@ -76,13 +75,6 @@ public final class FijiSegmentation {
 				+ imp.getZ() + ", t=" + imp.getT() + ")");
 			return out.finish(provenance);
 		}
-	}
-
-	/** The request's channels must exist in this image (the core checks again per plane). */
-	private static void checkChannels(SegmentRequest r, ImagePlus imp) {
-		if (r.channels() == null) return;
-		for (int c : r.channels()) if (c >= imp.getNChannels()) throw new RequestException("Channel " + (c + 1)
-			+ " does not exist; " + imp.getTitle() + " has " + imp.getNChannels() + " channel(s).");
 	}
 
 	private static List<int[]> planes(ImagePlus imp, boolean all) {
