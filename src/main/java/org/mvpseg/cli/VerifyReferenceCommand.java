@@ -33,7 +33,9 @@ final class VerifyReferenceCommand implements Main.Subcommand {
 			for (Map.Entry<String, Double> e : err.entrySet()) {
 				boolean ok = e.getValue() <= tol;
 				if (!ok) bad++;
-				out.printf("%-30s max abs error %.3e  %s%n", e.getKey(), e.getValue(), ok ? "ok" : "EXCEEDS " + tol);
+				String mismatch = check.shapeMismatches().get(e.getKey());
+				if (mismatch != null) out.printf("%-30s %s: not comparable%n", e.getKey(), mismatch);
+				else out.printf("%-30s max abs error %.3e  %s%n", e.getKey(), e.getValue(), ok ? "ok" : "EXCEEDS " + tol);
 			}
 			out.println(bad == 0 ? "all " + err.size() + " fields within " + tol : bad + " field(s) exceed " + tol);
 			return bad == 0 ? 0 : 1;

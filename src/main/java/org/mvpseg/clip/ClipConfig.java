@@ -58,7 +58,12 @@ public record ClipConfig(boolean vit, int embedDim, int imageResolution, int vis
 			Matcher m = TEXT_BLOCK.matcher(k);
 			if (m.matches()) textLayers = Math.max(textLayers, Integer.parseInt(m.group(1)) + 1);
 		}
-		int textWidth = (int) need(w, "ln_final.weight").dim(0);
+		// OpenAI reads the width from ln_final; the token embedding holds the same number, and reading it
+		// there lets a damaged ln_final be reported under its own name.
+		RawTensor tokens = need(w, "token_embedding.weight");
+		if (tokens.shape().length != 2) throw new WeightFormatException("token_embedding.weight has shape "
+			+ java.util.Arrays.toString(tokens.shape()) + "; expected [vocabulary, width].");
+		int textWidth = (int) tokens.dim(1);
 		if (textWidth % 64 != 0 && textWidth > 64) throw new WeightFormatException("text width " + textWidth
 			+ " is not a multiple of 64 (CLIP uses 64-wide heads).");
 		if (vit && visionWidth % 64 != 0 && visionWidth > 64) throw new WeightFormatException("vision width "

@@ -24,6 +24,12 @@ public final class ReferenceCheck {
 		"maskclip_dense_features", "maskclip_dense_logits_cosine", "prompt_text_features" };
 
 	private final JsonObject expected;
+	private final Map<String, String> shapeMismatches = new LinkedHashMap<>();
+
+	/** Fields whose shapes differ (their error is infinite): field → "ours [..] vs reference [..]". */
+	public Map<String, String> shapeMismatches() {
+		return shapeMismatches;
+	}
 
 	public ReferenceCheck(Path expectedJson) throws IOException {
 		try {
@@ -88,6 +94,7 @@ public final class ReferenceCheck {
 		long[] shape = shape(ref);
 		if (!ours.getShape().equals(new Shape(shape))) {
 			err.put(field, Double.POSITIVE_INFINITY);
+			shapeMismatches.put(field, "shape " + ours.getShape() + " here, " + new Shape(shape) + " in the reference");
 			return;
 		}
 		double[] a = ours.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();

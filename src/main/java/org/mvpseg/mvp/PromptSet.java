@@ -153,14 +153,14 @@ public final class PromptSet {
 	public static PromptSet load(Path file) throws IOException {
 		if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null,
 			"prompt set not found");
-		Map<String, String> meta = SafetensorsReader.metadata(file);
+		Map<String, String> meta = readPromptFile(file, () -> SafetensorsReader.metadata(file));
 		if (!FORMAT.equals(meta.get("format"))) throw new WeightFormatException(file.getFileName()
 			+ " is not an MVP-SEG prompt set (no format=" + FORMAT + " in its metadata); prompt sets come from the "
 			+ "train command.");
 		int version = Integer.parseInt(meta.getOrDefault("version", "0"));
 		if (version > VERSION) throw new WeightFormatException(file.getFileName() + " has prompt-set version "
 			+ version + "; this MVP-SEG reads version " + VERSION + ": update the plugin.");
-		Map<String, RawTensor> t = SafetensorsReader.read(file);
+		Map<String, RawTensor> t = readPromptFile(file, () -> SafetensorsReader.read(file));
 		try {
 			int k = Integer.parseInt(meta.get("k")), m = Integer.parseInt(meta.get("m"));
 			RawTensor ctx = t.get("context");
@@ -180,6 +180,22 @@ public final class PromptSet {
 		catch (RuntimeException e) {
 			throw new WeightFormatException(file.getFileName() + " is a damaged prompt set (" + e.getMessage()
 				+ "); train again.");
+		}
+	}
+
+	private interface Read<T> {
+		T get() throws IOException;
+	}
+
+	/** The reader's "download it again" does not fit a file that only training makes. */
+	private static <T> T readPromptFile(Path file, Read<T> read) throws IOException {
+		try {
+			return read.get();
+		}
+		catch (WeightFormatException e) {
+			throw new WeightFormatException(file.getFileName() + " is not a complete prompt set (" + e.getMessage()
+				.replaceAll("[;.]? *[Dd]ownload it again\\.?", "").strip() + "). Prompt sets are made by training: "
+				+ "use the file training wrote, or train again.");
 		}
 	}
 

@@ -82,9 +82,10 @@ public final class Segmenter {
 	}
 
 	/** What was done, for logs, summaries and provenance. */
+	/** What was done; {@code forwardSeconds} is the part spent in batched forward passes (features and scores). */
 	public record Result(List<String> classes, long[] pixelCounts, int width, int height, int window, int stride,
-		int windows, int batchSize, int forwardPasses, double seconds, long nonFinite, String scaling,
-		String classifier) {}
+		int windows, int batchSize, int forwardPasses, double seconds, double forwardSeconds, long nonFinite,
+		String scaling, String classifier) {}
 
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress)
 		throws IOException
@@ -98,7 +99,8 @@ public final class Segmenter {
 			Result r = new Segmenter(features, featuresAndKeys, manager, cell, nativeSize, bytesPerPixel, options
 				.withShortSide(0)).run(input.resized(size[0], size[1]), classifier, back, progress);
 			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
-				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.nonFinite(), r.scaling() + "; resized to "
+				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.forwardSeconds(), r.nonFinite(), r.scaling()
+					+ "; resized to "
 					+ size[0] + "x" + size[1], r.classifier());
 		}
 		long t0 = System.nanoTime();
@@ -110,13 +112,14 @@ public final class Segmenter {
 		int classes = classifier.classNames().size();
 		Band band = new Band(classes, width, height, classifier, sink);
 		int passes = 0;
+		long[] forwardNanos = { 0 };
 		boolean previousGradMode = Torch.setGradMode(false); // inference: record nothing, allow in-place ops
 		try {
 			for (int start = 0; start < grid.size(); start += batch) {
 				progress.checkCancelled();
 				progress.update("segmenting windows", start, grid.size());
 				List<WindowGrid.Window> part = grid.subList(start, Math.min(grid.size(), start + batch));
-				float[][] scores = scoreBatch(input, part, winW, winH, classifier);
+				float[][] scores = scoreBatch(input, part, winW, winH, classifier, forwardNanos);
 				passes++;
 				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
 				int next = start + batch < grid.size() ? grid.get(start + batch).y() : height;
@@ -129,7 +132,7 @@ public final class Segmenter {
 		}
 		progress.update("segmenting windows", grid.size(), grid.size());
 		return new Result(classifier.classNames(), band.counts, width, height, window, stride, grid.size(), batch,
-			passes, (System.nanoTime() - t0) / 1e9, input.nonFiniteCount(), input.scalingDescription(), classifier
+			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input.scalingDescription(), classifier
 				.describe());
 	}
 
@@ -137,9 +140,12 @@ public final class Segmenter {
 		return (v + cell - 1) / cell * cell;
 	}
 
-	/** One forward pass: [B][C·winH·winW] scores at window resolution. */
+	/**
+	 * One forward pass: [B][C·winH·winW] scores at window resolution; adds the time from tensor in to
+	 * scores out (features and classifier, not the resampling) to {@code forwardNanos[0]}.
+	 */
 	private float[][] scoreBatch(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
-		PixelClassifier classifier)
+		PixelClassifier classifier, long[] forwardNanos)
 	{
 		int n = part.size(), plane = 3 * winW * winH;
 		float[] pixels = new float[n * plane];
@@ -148,6 +154,7 @@ public final class Segmenter {
 			input.window(w.x(), w.y(), w.width(), w.height(), winW, winH, pixels, i * plane);
 		}
 		try (NDManager m = manager.newSubManager()) {
+			long t0 = System.nanoTime();
 			NDArray x = org.mvpseg.clip.Nn.owned(m.create(pixels, new Shape(n, 3, winH, winW)));
 			NDArray s; // [B, C, h, w]
 			if (classifier.usesKeys()) {
@@ -156,6 +163,7 @@ public final class Segmenter {
 				s = classifier.scores(fk.get(0), fk.get(1));
 			}
 			else s = classifier.scores(features.apply(x));
+			forwardNanos[0] += System.nanoTime() - t0; // libtorch's CPU ops are synchronous
 			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
 			}

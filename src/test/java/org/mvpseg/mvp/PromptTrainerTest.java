@@ -118,16 +118,18 @@ class PromptTrainerTest {
 			SEEN, c, false, s -> {}, cancelAt15));
 		assertFalse(Files.exists(c), "a cancelled run writes no prompt set");
 		assertTrue(Files.exists(c.resolveSibling("c.ckpt")), "the last good checkpoint is kept");
+		// other settings cannot resume that checkpoint
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PromptTrainer(clip, "sha",
+			config(30, 10)).train(TRAIN, ALL, SEEN, c, true, s -> {}, Progress.NONE));
+		assertTrue(e.getMessage().contains("other settings"), e.getMessage());
 		List<Integer> resumedIterations = new ArrayList<>();
 		PromptSet resumed = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, c, true, s ->
 			resumedIterations.add(s.iteration()), Progress.NONE);
 		assertEquals(11, resumedIterations.get(0));
 		assertArrayEquals(full.context(), resumed.context());
 		assertEquals(full.tau1(), resumed.tau1(), 0);
-		// other settings cannot resume that checkpoint
-		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PromptTrainer(clip, "sha",
-			config(30, 10)).train(TRAIN, ALL, SEEN, c, true, s -> {}, Progress.NONE));
-		assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+		for (Path done : new Path[] { a, b, c }) assertFalse(Files.exists(done.resolveSibling(done.getFileName()
+			+ ".ckpt")), "a completed training leaves no checkpoint behind");
 	}
 
 	@Test

@@ -211,6 +211,17 @@ class WeightFilesTest {
 	}
 
 	@Test
+	void aWrongShapeOfLnFinalIsReportedUnderItsOwnName() throws IOException {
+		Path p = rewrite(VIT.resolve("clip.pt"), "lnfinal.safetensors", t -> t.name().equals("ln_final.weight")
+			? SafetensorsWriter.f32(t.name(), new float[32], 32) : t);
+		try (NDManager m = NDManager.newBaseManager()) {
+			WeightFormatException e = assertThrows(WeightFormatException.class, () -> ClipModel.load(p, m));
+			assertTrue(e.getMessage().contains("ln_final.weight") && !e.getMessage().contains("token_embedding"), e
+				.getMessage());
+		}
+	}
+
+	@Test
 	void contradictoryShapeIsNamed() throws IOException {
 		Path p = rewrite(RN.resolve("clip.pt"), "shape.safetensors", t -> t.name().equals("visual.layer2.0.conv2.weight")
 			? SafetensorsWriter.f32(t.name(), new float[32 * 16 * 9], 32, 16, 3, 3) : t);

@@ -1,0 +1,55 @@
+package org.mvpseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.TestFiles;
+import org.mvpseg.mvp.PromptSet;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Messages a user met and found unclear, now saying what happened and what to do. */
+class MessagesTest {
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void aTruncatedPromptSetSaysToTrainNotToDownload() throws Exception {
+		Path p = tmp.resolve("p.prompts");
+		PromptSet.initial(3, 4, 64, 0, false).save(p);
+		byte[] all = Files.readAllBytes(p);
+		Files.write(p, java.util.Arrays.copyOf(all, all.length - 100));
+		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "a, b", "--weights",
+			SegmentCommandTest.WEIGHTS, "--prompts", p.toString(), "--out", tmp.resolve("o").toString());
+		assertEquals(1, r.code());
+		assertTrue(r.err().contains("not a complete prompt set") && r.err().contains("train again"), r.err());
+		assertFalse(r.err().toLowerCase().contains("download"), r.err());
+	}
+
+	@Test
+	void verifyReferenceNamesShapesThatDoNotMatch() throws Exception {
+		Path fixture = TestFiles.fixture("clip-vit-tiny");
+		JsonObject ref = JsonParser.parseString(Files.readString(fixture.resolve("expected.json"))).getAsJsonObject();
+		JsonObject text = ref.getAsJsonObject("text_features");
+		JsonArray shape = text.getAsJsonArray("shape");
+		long n = shape.get(0).getAsLong() * shape.get(1).getAsLong();
+		JsonArray flat = new JsonArray();
+		flat.add(1);
+		flat.add(n);
+		text.add("shape", flat);
+		Path bad = Files.writeString(tmp.resolve("expected.json"), ref.toString());
+		MainTest.Result r = MainTest.run("verify-reference", "--weights", fixture.resolve("clip.pt").toString(),
+			"--expected", bad.toString());
+		assertEquals(1, r.code());
+		assertTrue(r.out().contains("text_features") && r.out().contains("in the reference: not comparable"), r.out());
+		assertFalse(r.out().contains("Infinity"), r.out());
+	}
+}
