@@ -3,7 +3,7 @@ package org.mvpseg.clip;
 import java.util.Locale;
 
 /**
- * How the last block of a ViT turns into per-patch features (DESIGN.md §3). MaskCLIP is the
+ * How the last block of a ViT turns into per-patch features (docs/formulas.md §3). MaskCLIP is the
  * paper's baseline and is tested against reference outputs; the three training-free upgrades are
  * offered as options (published 8-benchmark averages, ViT-B/16: MaskCLIP 30.3, SCLIP 38.2,
  * ClearCLIP ≈ 38, NACLIP 39.4) and follow their papers' descriptions, without reference fixtures.

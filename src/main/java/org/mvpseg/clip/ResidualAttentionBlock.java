@@ -167,7 +167,7 @@ final class ResidualAttentionBlock {
 		return k;
 	}
 
-	/** MaskCLIP's last block: value path only, residual and FFN kept (DESIGN.md §3). */
+	/** MaskCLIP's last block: value path only, residual and FFN kept (docs/formulas.md §3). */
 	NDArray valuePath(NDArray x) {
 		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
 		NDArray v = Nn.linear(n, vW, vB);

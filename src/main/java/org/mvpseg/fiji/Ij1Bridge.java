@@ -103,7 +103,7 @@ final class Ij1Bridge {
 				if (t == boolean.class) gd.addCheckbox(label, f.getBoolean(cmd));
 				else if (t == int.class) gd.addNumericField(label, f.getInt(cmd), 0);
 				else if (t == double.class) gd.addNumericField(label, f.getDouble(cmd), 4);
-				else if (p.choices().length > 0) gd.addChoice(label, p.choices(), (String) f.get(cmd));
+				else if (choices(f).length > 0) gd.addChoice(label, choices(f), (String) f.get(cmd));
 				else gd.addStringField(label, (String) f.get(cmd), 40);
 			}
 			gd.showDialog();
@@ -115,7 +115,7 @@ final class Ij1Bridge {
 				else if (t == boolean.class) f.setBoolean(cmd, gd.getNextBoolean());
 				else if (t == int.class) f.setInt(cmd, (int) gd.getNextNumber());
 				else if (t == double.class) f.setDouble(cmd, gd.getNextNumber());
-				else if (p.choices().length > 0) f.set(cmd, gd.getNextChoice());
+				else if (choices(f).length > 0) f.set(cmd, gd.getNextChoice());
 				else f.set(cmd, gd.getNextString());
 			}
 			return true;
@@ -123,6 +123,12 @@ final class Ij1Bridge {
 		catch (IllegalAccessException e) {
 			throw new IllegalStateException(e);
 		}
+	}
+
+	/** A field's choices: the registry's names for a model field, else the annotation's. */
+	private static String[] choices(Field f) {
+		if (f.isAnnotationPresent(ModelName.class)) return ModelChoices.names().toArray(new String[0]);
+		return f.getAnnotation(Parameter.class).choices();
 	}
 
 	/** Shows the command's ImagePlus outputs (registered as batch images in batch mode). */

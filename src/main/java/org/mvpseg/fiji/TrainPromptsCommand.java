@@ -49,7 +49,10 @@ public class TrainPromptsCommand implements Command {
 	@Parameter(label = "Save prompts as", persist = false)
 	public String prompts_out = "mvpseg.prompts";
 
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "RN50", "RN101" })
+	// the registry's names; a test keeps this list equal to models/openai-models.json
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
+		"RN50x16", "RN50x64" })
+	@ModelName
 	public String model = "ViT-B/16";
 
 	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * Turns any {@link ImageSource} into CLIP's input: three channels in [0, 1], normalised with CLIP's
- * mean and std (DESIGN.md §2). Grey is replicated; 8-bit values are divided by 255; 16- and 32-bit
+ * mean and std (docs/formulas.md §2). Grey is replicated; 8-bit values are divided by 255; 16- and 32-bit
  * values are scaled between robust percentiles (default 0.5 and 99.5), computed in streaming passes
  * so even whole-slide images need no float copy. NaN and ±Inf are left out of the percentiles,
  * counted, and become the mean colour (0 after normalisation).

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The zero-shot protocol's metrics (DESIGN.md §5): predict over seen + unseen classes, build one
+ * The zero-shot protocol's metrics (docs/formulas.md §5): predict over seen + unseen classes, build one
  * dataset-wide confusion matrix, IoU per class = TP / (TP + FP + FN), mIoU over seen and over
  * unseen classes (classes absent from both ground truth and prediction are left out), and
  * hIoU = 2·S·U / (S + U).

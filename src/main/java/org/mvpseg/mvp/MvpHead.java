@@ -6,7 +6,7 @@ import org.mvpseg.clip.ClipModel;
 import org.mvpseg.clip.Nn;
 
 /**
- * The MVP-SEG head (DESIGN.md §5), as differentiable NDArray functions. With dense features F̂
+ * The MVP-SEG head (docs/formulas.md §5), as differentiable NDArray functions. With dense features F̂
  * and prompt text features t̂ᵢᶜ (i = 0 the global prompt, 1..K the segmentation prompts):
  * <pre>
  * m_i^c(x) = ⟨F̂(x), t̂_i^c⟩                                 {@link #maps}

@@ -6,7 +6,7 @@ import org.mvpseg.clip.Nn;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * MVP-SEG's training losses (DESIGN.md §5); only the prompts, τ₁, τ₂ (and b) receive gradients:
+ * MVP-SEG's training losses (docs/formulas.md §5); only the prompts, τ₁, τ₂ (and b) receive gradients:
  * <pre>
  * L_seg = − mean over labelled pixels of log m_{c*}(x)          at input resolution (logits upsampled bilinearly)
  * L_cls = − Σ_c [ y_c log g_c + (1 − y_c) log(1 − g_c) ]        full BCE, y_c = class c present in the crop

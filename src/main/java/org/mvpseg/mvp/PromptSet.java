@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * MVP-SEG's learned prompts (DESIGN.md §5): one global prompt p₀ and K segmentation prompts
+ * MVP-SEG's learned prompts (docs/formulas.md §5): one global prompt p₀ and K segmentation prompts
  * p₁…p_K, each M context vectors of the text width, plus τ₁ = exp(a), τ₂, the optional GPR bias b
  * and the fixed γ.
  * <p>
@@ -61,7 +61,7 @@ public final class PromptSet {
 
 	/**
 	 * The starting point of training: every vector drawn from N(0, 0.02²) (all prompts differ),
-	 * τ₁ = 100 / K so that τ₁·K ≈ 100, τ₂ = 0.07, bias 0, γ = 100 (DESIGN.md §5 choices).
+	 * τ₁ = 100 / K so that τ₁·K ≈ 100, τ₂ = 0.07, bias 0, γ = 100 (docs/formulas.md §5 choices).
 	 */
 	public static PromptSet initial(int k, int m, int width, long seed, boolean learnBias) {
 		if (k < 1 || m < 1) throw new IllegalArgumentException("K and M must be at least 1");

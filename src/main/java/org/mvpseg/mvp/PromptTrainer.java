@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * Trains MVP-SEG prompts on annotated images of seen classes (DESIGN.md §5). CLIP stays frozen:
+ * Trains MVP-SEG prompts on annotated images of seen classes (docs/formulas.md §5). CLIP stays frozen:
  * dense features of each crop are computed without gradients; the (K+1)·C prompt sentences go
  * through the frozen text tower with gradients to the prompt vectors, τ₁, τ₂ (and b) only.
  * SGD with momentum and cosine decay; random crops, flips and scale jitter; every random choice of
@@ -28,7 +28,7 @@ public final class PromptTrainer {
 	/** libtorch allows one gradient collector per JVM: trainings are serialised. */
 	private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
 
-	/** Hyper-parameters; the defaults are DESIGN.md §5's choices. */
+	/** Hyper-parameters; the defaults are docs/formulas.md §5's choices. */
 	public record Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
 		double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
 		boolean flip, boolean learnBias, int checkpointEvery)
@@ -136,7 +136,7 @@ public final class PromptTrainer {
 		return Math.max(cell, cfg.crop() - cfg.crop() % cell);
 	}
 
-	/** Cosine decay from lr to 0 over the run (DESIGN: SGD, cosine schedule). */
+	/** Cosine decay from lr to 0 over the run (docs/formulas.md §5: SGD, cosine schedule). */
 	double learningRate(int it) {
 		return cfg.lr() * 0.5 * (1 + Math.cos(Math.PI * it / cfg.iterations()));
 	}

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * Segments an image of any size (DESIGN.md §6): sliding windows, batched into as few forward passes
+ * Segments an image of any size (docs/formulas.md §6): sliding windows, batched into as few forward passes
  * as the memory budget allows; per-window scores upsampled bilinearly (align_corners = false) to
  * the window and averaged where windows overlap; averaged scores turned into probabilities by the
  * classifier; labels = argmax. Rows are handed to the sink as soon as no later window touches

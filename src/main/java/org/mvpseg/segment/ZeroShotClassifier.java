@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * MaskCLIP's zero-shot classifier (DESIGN.md §4): for each class, every template filled with the
+ * MaskCLIP's zero-shot classifier (docs/formulas.md §4): for each class, every template filled with the
  * name is encoded and L2-normalised, the mean is normalised again; a pixel's score is the cosine of
  * its dense feature with each class, and its probability softmax(logit_scale · cosine). Optional
  * prompt denoising drops, per window, classes whose best softmax(100·score) stays below a threshold.

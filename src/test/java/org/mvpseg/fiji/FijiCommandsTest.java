@@ -63,6 +63,27 @@ class FijiCommandsTest {
 		assertArrayEquals(before, (int[]) imp.getProcessor().getPixels(), "the input image is never modified");
 	}
 
+	@Test
+	void modelChoicesComeFromTheRegistryAndTheServiceFreesTheModel() throws Exception {
+		java.util.List<String> registry = org.mvpseg.models.ModelRegistry.builtIn().entries().stream().map(
+			org.mvpseg.models.ModelRegistry.Entry::name).toList();
+		try (Context ctx = new Context(CommandService.class, MvpSegModelService.class)) {
+			for (Class<? extends org.scijava.command.Command> c : java.util.List.of(SegmentByNameCommand.class,
+				EvaluateSegmentationCommand.class, TrainPromptsCommand.class, ModelsEngineCommand.class))
+			{
+				var info = ctx.service(CommandService.class).getCommand(c);
+				assertEquals(new java.util.TreeSet<>(registry), new java.util.TreeSet<>(info.getInput("model", String.class)
+					.getChoices()), c.getSimpleName());
+				assertTrue(c.getField("model").isAnnotationPresent(ModelName.class), "plain ImageJ reads the registry");
+			}
+			CommandModule m = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", chelsea(),
+				"classes", "cat, grass", "weights", W, "template", "a photo of a {}.", "add_rois", false).get();
+			assertNotNull(m.getOutput("segmentation"));
+			assertNotNull(org.mvpseg.pipeline.ModelService.shared().current(), "the model stays loaded between runs");
+		}
+		assertEquals(null, org.mvpseg.pipeline.ModelService.shared().current(), "disposing the context frees it");
+	}
+
 	/** Train Prompts, Evaluate and Models & Engine through the CommandService too. */
 	@Test
 	void everyCommandRunsThroughTheCommandService(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
