@@ -58,7 +58,7 @@ final class TrainCommand implements Main.Subcommand {
 		Path csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
 		try (BufferedWriter log = Files.newBufferedWriter(csv)) {
 			log.write("iteration,loss,seg,cls,oc,lr,tau1,tau2,bias,seconds\n");
-			PromptSet p = new PromptTrainer(clip, model.sha256(), cfg).train(data.images(), data.classes(), seen,
+			PromptSet p = new PromptTrainer(clip, model.identity(), cfg).train(data.images(), data.classes(), seen,
 				outFile, a.has("resume"), s -> {
 					try {
 						log.write(String.format(java.util.Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6e,%.4f,%.6f,%.6f,%.3f%n",

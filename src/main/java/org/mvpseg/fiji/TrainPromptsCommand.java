@@ -111,7 +111,7 @@ public class TrainPromptsCommand implements Command {
 				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
 			}
 			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
-			String sha = w.sha256();
+			String sha = w.identity();
 			ClipModel clip = ModelService.shared().get(w.weights());
 			PromptTrainer.Config d = PromptTrainer.Config.defaults();
 			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,

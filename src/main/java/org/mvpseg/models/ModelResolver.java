@@ -19,11 +19,19 @@ public final class ModelResolver {
 	 */
 	public static final class Resolved {
 		private final Path weights;
-		private String sha256;
+		private final ModelCache cache;
+		private String sha256, identity;
 
-		Resolved(Path weights, String sha256) {
+		Resolved(Path weights, String sha256, ModelCache cache) {
 			this.weights = weights;
 			this.sha256 = sha256;
+			this.cache = cache;
+		}
+
+		/** The weights' identity by their tensors ({@link WeightIdentity}): what prompt sets record. */
+		public synchronized String identity() throws IOException {
+			if (identity == null) identity = WeightIdentity.of(weights, cache);
+			return identity;
 		}
 
 		public Path weights() {
@@ -46,13 +54,13 @@ public final class ModelResolver {
 		if (weights != null) {
 			if (!Files.isRegularFile(weights)) throw new NoSuchFileException(weights.toString(), null,
 				"weight file not found");
-			return new Resolved(weights, null);
+			return new Resolved(weights, null, cache);
 		}
 		ModelRegistry.Entry e = registry.get(model == null || model.isBlank() ? ModelRegistry.DEFAULT_MODEL : model);
-		if (cache.isPresent(e)) return new Resolved(cache.verified(e), e.sha256());
+		if (cache.isPresent(e)) return new Resolved(cache.verified(e), e.sha256(), cache);
 		progress.update("downloading " + e.name() + " (first use; about " + sizeHint(e) + ") into " + cache.dir(), 0,
 			e.size());
-		return new Resolved(new ModelDownloader(cache).fetch(e, progress), e.sha256());
+		return new Resolved(new ModelDownloader(cache).fetch(e, progress), e.sha256(), cache);
 	}
 
 	/** As {@link #resolve}, with the built-in registry and the default cache; blank strings mean "not given". */

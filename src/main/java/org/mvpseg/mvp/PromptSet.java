@@ -7,6 +7,8 @@ import org.mvpseg.clip.io.RawTensor;
 import org.mvpseg.clip.io.SafetensorsReader;
 import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.clip.io.WeightFormatException;
+import org.mvpseg.models.ModelResolver;
+import org.mvpseg.models.WeightIdentity;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +42,8 @@ public final class PromptSet {
 	final boolean learnBias;
 	final double gamma;
 	String backboneSha256, backbone;
+	/** How {@code backboneSha256} identifies the weights: {@link WeightIdentity#RECIPE}, or null for a file hash. */
+	String backboneIdentity;
 	List<String> seenClasses = List.of();
 	JsonObject training = new JsonObject(), losses = new JsonObject();
 
@@ -121,12 +125,20 @@ public final class PromptSet {
 	}
 
 	/** Refuses to run with weights other than those the prompts were trained with. */
-	public void checkBackbone(String sha256, int textWidth) {
+	/**
+	 * Refuses other weights. Prompt sets record the weights' identity by their tensors (the same
+	 * weights in another file format pass; an F16 copy of F32 weights does not); files from before
+	 * that record the weight file's SHA-256 and are checked against it.
+	 */
+	public void checkBackbone(ModelResolver.Resolved weights, int textWidth) throws IOException {
 		if (textWidth != width) throw new IllegalArgumentException("These prompts were trained for a text width of "
 			+ width + " (" + backbone + ") but the model has " + textWidth + ": use the weights they were trained with.");
-		if (backboneSha256 != null && !backboneSha256.equals(sha256)) throw new IllegalArgumentException("These "
-			+ "prompts were trained with other weights (" + backbone + ", SHA-256 " + backboneSha256.substring(0, 12)
-			+ "…); the given weights have SHA-256 " + sha256.substring(0, 12) + "…. Use the same weights or retrain.");
+		if (backboneSha256 == null) return;
+		boolean byTensors = WeightIdentity.RECIPE.equals(backboneIdentity);
+		String given = byTensors ? weights.identity() : weights.sha256();
+		if (!backboneSha256.equals(given)) throw new IllegalArgumentException("These prompts were trained with other "
+			+ "weights (" + backbone + ", " + (byTensors ? "tensors" : "file") + " SHA-256 " + backboneSha256.substring(0,
+				12) + "…); the given weights have " + given.substring(0, 12) + "…. Use the same weights or retrain.");
 	}
 
 	public void save(Path file) throws IOException {
@@ -143,6 +155,7 @@ public final class PromptSet {
 		meta.put("gamma", Double.toString(gamma));
 		meta.put("learn_bias", Boolean.toString(learnBias));
 		if (backboneSha256 != null) meta.put("backbone_sha256", backboneSha256);
+		if (backboneIdentity != null) meta.put("backbone_identity", backboneIdentity);
 		if (backbone != null) meta.put("backbone", backbone);
 		meta.put("seen_classes", new Gson().toJson(seenClasses));
 		meta.put("training", training.toString());
@@ -168,6 +181,7 @@ public final class PromptSet {
 				t.get("tau2").toFloats()[0], t.get("gpr_bias").toFloats()[0], Boolean.parseBoolean(meta.get(
 					"learn_bias")), Double.parseDouble(meta.get("gamma")));
 			p.backboneSha256 = meta.get("backbone_sha256");
+			p.backboneIdentity = meta.get("backbone_identity"); // absent before identities by tensors: a file's SHA-256
 			p.backbone = meta.get("backbone");
 			List<String> seen = new ArrayList<>();
 			for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e

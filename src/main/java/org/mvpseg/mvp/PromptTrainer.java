@@ -60,6 +60,7 @@ public final class PromptTrainer {
 	}
 
 	private final ClipModel model;
+	/** The weights' identity by their tensors (ModelResolver.Resolved#identity), recorded in the prompt set. */
 	private final String backboneSha256;
 	private final Config cfg;
 
@@ -165,6 +166,7 @@ public final class PromptTrainer {
 		p.tau1Log = (float) p.tau1Log;
 		p.tau2 = (float) p.tau2;
 		p.backboneSha256 = backboneSha256;
+		p.backboneIdentity = org.mvpseg.models.WeightIdentity.RECIPE;
 		p.backbone = model.config().describe();
 		p.seenClasses = List.copyOf(seen);
 		p.training = cfg.toJson();

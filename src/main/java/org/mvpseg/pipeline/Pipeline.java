@@ -36,7 +36,7 @@ public final class Pipeline {
 		PromptSet prompts = request.prompts() == null ? null : PromptSet.load(request.prompts());
 		ModelResolver.Resolved weights = request.model().resolve(progress);
 		ClipModel model = models.get(weights.weights());
-		if (prompts != null) prompts.checkBackbone(weights.sha256(), model.config().textWidth());
+		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
 		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), request.denseMode());
 		List<String> notes = new ArrayList<>(segmenter.resolution().notes());
 		notes.addAll(prompts != null ? promptLengthNotes(request.classes(), prompts.contextVectors())

@@ -132,17 +132,42 @@ class PromptTrainerTest {
 			+ ".ckpt")), "a completed training leaves no checkpoint behind");
 	}
 
+	private org.mvpseg.models.ModelResolver.Resolved resolved(Path weights) throws java.io.IOException {
+		return org.mvpseg.models.ModelResolver.resolve(weights, null, org.mvpseg.models.ModelRegistry.builtIn(),
+			new org.mvpseg.models.ModelCache(tmp.resolve("cache")), Progress.NONE);
+	}
+
 	@Test
-	void promptSetsAreCheckedAgainstTheirBackbone() throws Exception {
+	void promptSetsAreCheckedAgainstTheirWeightsByTensorsNotFileBytes() throws Exception {
+		Path dir = TestFiles.fixture("clip-vit-tiny"), pt = dir.resolve("clip.pt"), st = dir.resolve("clip.safetensors");
 		Path out = tmp.resolve("p");
-		new PromptTrainer(clip, "a".repeat(64), config(2, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
+		new PromptTrainer(clip, resolved(pt).identity(), config(2, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
 			Progress.NONE);
 		PromptSet p = PromptSet.load(out);
-		p.checkBackbone("a".repeat(64), 64);
-		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.checkBackbone("b".repeat(64),
+		p.checkBackbone(resolved(pt), 64);
+		p.checkBackbone(resolved(st), 64); // the same weights as safetensors
+		assertTrue(Files.isDirectory(tmp.resolve("cache/identities")), "identities are remembered in the model cache");
+		Path bf16 = tmp.resolve("bf16.safetensors");
+		java.util.Map<String, org.mvpseg.clip.io.RawTensor> half = new java.util.LinkedHashMap<>();
+		for (var t : org.mvpseg.clip.io.WeightFiles.read(st).values()) {
+			float[] v = t.toFloats();
+			java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+			for (float f : v) b.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
+			half.put(t.name(), new org.mvpseg.clip.io.RawTensor(t.name(), org.mvpseg.clip.io.RawTensor.StorageType.BF16, t
+				.shape(), b.flip()));
+		}
+		org.mvpseg.clip.io.SafetensorsWriter.write(bf16, half, java.util.Map.of("format", "pt"));
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.checkBackbone(resolved(bf16),
 			64));
 		assertTrue(e.getMessage().contains("other weights"), e.getMessage());
-		assertThrows(IllegalArgumentException.class, () -> p.checkBackbone("a".repeat(64), 512));
+		assertThrows(IllegalArgumentException.class, () -> p.checkBackbone(resolved(pt), 512));
+		// a prompt set from before identities by tensors recorded the file's SHA-256: it keeps working
+		PromptSet old = PromptSet.initial(3, 4, 64, 0, false);
+		old.backboneSha256 = org.mvpseg.models.ModelCache.sha256(pt);
+		old.save(tmp.resolve("old.prompts"));
+		PromptSet.load(tmp.resolve("old.prompts")).checkBackbone(resolved(pt), 64);
+		assertThrows(IllegalArgumentException.class, () -> PromptSet.load(tmp.resolve("old.prompts")).checkBackbone(
+			resolved(bf16), 64));
 		Path notPrompts = TestFiles.fixture("clip-vit-tiny").resolve("clip.safetensors");
 		var ex = assertThrows(java.io.IOException.class, () -> PromptSet.load(notPrompts));
 		assertTrue(ex.getMessage().contains("not an MVP-SEG prompt set"), ex.getMessage());
