@@ -13,7 +13,13 @@ final class Args {
 	final List<String> positional = new ArrayList<>();
 	private final Map<String, String> options = new LinkedHashMap<>();
 
+	/** The options the last parser on this thread accepted (for the test that keeps usage lines complete). */
+	static final ThreadLocal<Set<String>> LAST_ACCEPTED = new ThreadLocal<>();
+
 	Args(String[] argv, int from, Set<String> valued, Set<String> flags) {
+		Set<String> accepted = new java.util.TreeSet<>(valued);
+		accepted.addAll(flags);
+		LAST_ACCEPTED.set(accepted);
 		for (int i = from; i < argv.length; i++) {
 			String a = argv[i];
 			if (a.startsWith("--") && a.length() > 2) {

@@ -28,7 +28,7 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
-			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R]] "
+			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1]] "
 			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]]";
 	}
 

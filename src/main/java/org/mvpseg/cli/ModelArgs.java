@@ -12,7 +12,7 @@ import java.util.Set;
 final class ModelArgs {
 
 	static final Set<String> OPTIONS = Set.of("model", "weights", "models-dir", "registry");
-	static final String USAGE = "[--model ViT-B/16 | --weights FILE] [--models-dir DIR]";
+	static final String USAGE = "[--model ViT-B/16 | --weights FILE] [--models-dir DIR] [--registry FILE]";
 
 	private ModelArgs() {}
 
