@@ -22,7 +22,7 @@ import java.util.List;
  * of learned prompts and/or the zero-shot baseline on an annotated folder, as a results table.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Evaluate...", headless = true)
-public class EvaluateSegmentationCommand implements Command {
+public class EvaluateSegmentationCommand extends WindowedCommand {
 
 	@Parameter(label = "Folder with images/, labels/, classes.txt", persist = false)
 	public String data_folder = "";
@@ -38,25 +38,6 @@ public class EvaluateSegmentationCommand implements Command {
 
 	@Parameter(label = "Unseen classes (empty: all others in classes.txt)", required = false, persist = false)
 	public String unseen = "";
-
-	// the registry's names; a test keeps this list equal to models/openai-models.json
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
-		"RN50x16", "RN50x64" })
-	@ModelName
-	public String model = "ViT-B/16";
-
-	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
-	public String weights = "";
-
-	@Parameter(label = "Dense features (ViT: MaskCLIP or a training-free upgrade)", persist = false, choices = {
-		"maskclip", "clearclip", "sclip", "naclip" })
-	public String dense_mode = "maskclip";
-
-	@Parameter(label = "Window (pixels; 0 = the model's size)", min = "0", persist = false)
-	public int window = 0;
-
-	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
-	public int stride = 0;
 
 	@Parameter(label = "Save the metrics as JSON (optional)", required = false, persist = false)
 	public String json_out = "";

@@ -24,10 +24,13 @@ final class Ij1Bridge {
 
 	private Ij1Bridge() {}
 
-	/** The command's user-facing inputs, in declaration order. */
+	/** The command's user-facing inputs, in declaration order: its own first, then inherited ones. */
 	static List<Field> inputs(Class<?> type) {
 		List<Field> out = new ArrayList<>();
-		for (Field f : type.getDeclaredFields()) {
+		List<Field> all = new ArrayList<>();
+		for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) all.addAll(List.of(c
+			.getDeclaredFields()));
+		for (Field f : all) {
 			Parameter p = f.getAnnotation(Parameter.class);
 			if (p == null || p.type() == ItemIO.OUTPUT || Modifier.isStatic(f.getModifiers())) continue;
 			Class<?> t = f.getType();

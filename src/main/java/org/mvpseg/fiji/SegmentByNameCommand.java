@@ -15,7 +15,7 @@ import org.scijava.task.TaskService;
  * suffix of another); nothing persists between runs, so an omitted key takes its default.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Segment by Name...", headless = true)
-public class SegmentByNameCommand implements Command {
+public class SegmentByNameCommand extends WindowedCommand {
 
 	@Parameter(label = "Image")
 	public ImagePlus input;
@@ -23,27 +23,8 @@ public class SegmentByNameCommand implements Command {
 	@Parameter(label = "Class names (comma-separated)", persist = false)
 	public String classes = "nucleus, cytoplasm, background";
 
-	// the registry's names; a test keeps this list equal to models/openai-models.json
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
-		"RN50x16", "RN50x64" })
-	@ModelName
-	public String model = "ViT-B/16";
-
-	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
-	public String weights = "";
-
 	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", required = false, persist = false)
 	public String prompts = "";
-
-	@Parameter(label = "Dense features (ViT: MaskCLIP or a training-free upgrade)", persist = false, choices = {
-		"maskclip", "clearclip", "sclip", "naclip" })
-	public String dense_mode = "maskclip";
-
-	@Parameter(label = "Window (pixels; 0 = the model's size)", min = "0", persist = false)
-	public int window = 0;
-
-	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
-	public int stride = 0;
 
 	@Parameter(label = "Template (optional; e.g. a microscopy image of {}.)", required = false, persist = false)
 	public String template = "";

@@ -26,7 +26,7 @@ import java.util.List;
  * training layout, or from the open image plus an open label image.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Train Prompts...", headless = true)
-public class TrainPromptsCommand implements Command {
+public class TrainPromptsCommand extends ModelCommand {
 
 	@Parameter(label = "Training data", choices = { "Folder", "Open image and label image" }, persist = false)
 	public String source = "Folder";
@@ -48,15 +48,6 @@ public class TrainPromptsCommand implements Command {
 
 	@Parameter(label = "Save prompts as", persist = false)
 	public String prompts_out = "mvpseg.prompts";
-
-	// the registry's names; a test keeps this list equal to models/openai-models.json
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
-		"RN50x16", "RN50x64" })
-	@ModelName
-	public String model = "ViT-B/16";
-
-	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
-	public String weights = "";
 
 	@Parameter(label = "Iterations", min = "1", persist = false)
 	public int iterations = 1000;

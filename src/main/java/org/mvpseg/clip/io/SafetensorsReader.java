@@ -30,49 +30,18 @@ public final class SafetensorsReader {
 	/** The {@code __metadata__} strings of a safetensors file (empty when it has none). */
 	public static Map<String, String> metadata(Path file) throws IOException {
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-			ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-			if (ch.read(lenBuf, 0) < 8) throw new WeightFormatException(file.getFileName() + " is empty or truncated.");
-			long headerLen = lenBuf.getLong(0);
-			if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > ch.size()) throw new WeightFormatException(
-				file.getFileName() + " is not a safetensors file.");
-			ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-			ch.read(hb, 8);
+			JsonObject h = header(ch, file);
 			Map<String, String> out = new LinkedHashMap<>();
-			try {
-				JsonObject h = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8)).getAsJsonObject();
-				if (h.has("__metadata__")) for (Map.Entry<String, JsonElement> e : h.getAsJsonObject("__metadata__")
-					.entrySet()) out.put(e.getKey(), e.getValue().getAsString());
-			}
-			catch (RuntimeException e) {
-				throw new WeightFormatException(file.getFileName() + " has an unreadable safetensors header.");
-			}
+			if (h.has("__metadata__")) for (Map.Entry<String, JsonElement> e : h.getAsJsonObject("__metadata__")
+				.entrySet()) out.put(e.getKey(), e.getValue().getAsString());
 			return out;
 		}
 	}
 
 	public static Map<String, RawTensor> read(Path file) throws IOException {
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-			long size = ch.size();
-			if (size < 8) throw new WeightFormatException(file.getFileName() + " is empty or truncated (" + size
-				+ " bytes); download it again.");
-			ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-			ch.read(lenBuf, 0);
-			long headerLen = lenBuf.getLong(0);
-			if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
-				throw new WeightFormatException(file.getFileName() + " is not a valid safetensors file (header length "
-					+ headerLen + " for a file of " + size + " bytes); it may be truncated: download it again.");
-			}
-			ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-			ch.read(hb, 8);
-			JsonObject header;
-			try {
-				header = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8)).getAsJsonObject();
-			}
-			catch (RuntimeException e) {
-				throw new WeightFormatException(file.getFileName() + " has an unreadable safetensors header; it is "
-					+ "damaged or not a safetensors file.");
-			}
-			long dataStart = 8 + headerLen;
+			JsonObject header = header(ch, file);
+			long size = ch.size(), dataStart = 8 + headerLength(ch);
 			Map<String, RawTensor> out = new LinkedHashMap<>();
 			for (Map.Entry<String, JsonElement> e : header.entrySet()) {
 				if (e.getKey().equals("__metadata__")) continue;
@@ -97,6 +66,33 @@ public final class SafetensorsReader {
 				out.put(e.getKey(), new RawTensor(e.getKey(), type, shape, data));
 			}
 			return out;
+		}
+	}
+
+	private static long headerLength(FileChannel ch) throws IOException {
+		ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+		ch.read(lenBuf, 0);
+		return lenBuf.getLong(0);
+	}
+
+	/** The JSON header, or a one-line error for an empty, truncated or foreign file. */
+	private static JsonObject header(FileChannel ch, Path file) throws IOException {
+		long size = ch.size();
+		if (size < 8) throw new WeightFormatException(file.getFileName() + " is empty or truncated (" + size
+			+ " bytes); download it again.");
+		long headerLen = headerLength(ch);
+		if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
+			throw new WeightFormatException(file.getFileName() + " is not a valid safetensors file (header length "
+				+ headerLen + " for a file of " + size + " bytes); it may be truncated: download it again.");
+		}
+		ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+		ch.read(hb, 8);
+		try {
+			return JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+		}
+		catch (RuntimeException e) {
+			throw new WeightFormatException(file.getFileName() + " has an unreadable safetensors header; it is "
+				+ "damaged or not a safetensors file.");
 		}
 	}
 

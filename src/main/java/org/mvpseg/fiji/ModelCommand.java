@@ -1,0 +1,17 @@
+package org.mvpseg.fiji;
+
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+
+/** The weights every model-using command takes: a registry model, or a weights file that wins over it. */
+public abstract class ModelCommand implements Command {
+
+	// the registry's names; a test keeps this list equal to models/openai-models.json
+	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
+		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
+	@ModelName
+	public String model = "ViT-B/16";
+
+	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
+	public String weights = "";
+}
