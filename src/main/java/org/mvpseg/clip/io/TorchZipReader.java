@@ -196,101 +196,11 @@ public final class TorchZipReader {
 
 		Object load() throws IOException {
 			try {
-				while (true) {
-					int op = in.readUnsignedByte();
-					switch (op) {
-						case 0x80 -> in.readUnsignedByte(); // PROTO
-						case 0x95 -> le(8); // FRAME
-						case '.' -> { // STOP
-							return pop();
-						}
-						case '(' -> stack.add(MARK);
-						case ')' -> stack.add(tuple(List.of()));
-						case '}' -> stack.add(new LinkedHashMap<>());
-						case ']' -> stack.add(new ArrayList<>());
-						case 0x8f -> stack.add(new ArrayList<>()); // EMPTY_SET (as a list)
-						case 'N' -> stack.add(null);
-						case 0x88 -> stack.add(Boolean.TRUE);
-						case 0x89 -> stack.add(Boolean.FALSE);
-						case 'J' -> stack.add((long) (int) le(4));
-						case 'K' -> stack.add((long) in.readUnsignedByte());
-						case 'M' -> stack.add(le(2));
-						case 0x8a -> stack.add(longN(in.readUnsignedByte())); // LONG1
-						case 0x8b -> stack.add(longN((int) le(4))); // LONG4
-						case 'G' -> stack.add(in.readDouble()); // BINFLOAT (big-endian)
-						case 'X' -> stack.add(utf8((int) le(4))); // BINUNICODE
-						case 0x8c -> stack.add(utf8(in.readUnsignedByte())); // SHORT_BINUNICODE
-						case 0x8d -> stack.add(utf8(Math.toIntExact(le(8)))); // BINUNICODE8
-						case 'T' -> stack.add(bytes((int) le(4))); // BINSTRING
-						case 'U' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINSTRING
-						case 'B' -> stack.add(bytes((int) le(4))); // BINBYTES
-						case 'C' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINBYTES
-						case 'c' -> stack.add(new Global(line(), line())); // GLOBAL
-						case 0x93 -> { // STACK_GLOBAL
-							String name = (String) pop();
-							stack.add(new Global((String) pop(), name));
-						}
-						case 'q' -> memo.put(in.readUnsignedByte(), peek());
-						case 'r' -> memo.put((int) le(4), peek());
-						case 0x94 -> memo.put(memo.size(), peek()); // MEMOIZE
-						case 'h' -> stack.add(memoGet(in.readUnsignedByte()));
-						case 'j' -> stack.add(memoGet((int) le(4)));
-						case 't' -> stack.add(tuple(popMark()));
-						case 0x85 -> stack.add(tuple(java.util.Arrays.asList(pop())));
-						case 0x86 -> {
-							Object b = pop(), a = pop();
-							stack.add(tuple(java.util.Arrays.asList(a, b)));
-						}
-						case 0x87 -> {
-							Object c = pop(), b = pop(), a = pop();
-							stack.add(tuple(java.util.Arrays.asList(a, b, c)));
-						}
-						case 'a' -> {
-							Object v = pop();
-							list(peek()).add(v);
-						}
-						case 'e' -> {
-							List<Object> items = popMark();
-							list(peek()).addAll(items);
-						}
-						case 0x90 -> { // ADDITEMS
-							List<Object> items = popMark();
-							list(peek()).addAll(items);
-						}
-						case 's' -> {
-							Object v = pop(), k = pop();
-							map(peek()).put(k, v);
-						}
-						case 'u' -> {
-							List<Object> items = popMark();
-							Map<Object, Object> m = map(peek());
-							for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i), items.get(i + 1));
-						}
-						case 'Q' -> stack.add(persistent(pop())); // BINPERSID
-						case 'R' -> { // REDUCE
-							Object args = pop();
-							stack.add(reduce(pop(), (List<?>) args));
-						}
-						case 0x81 -> { // NEWOBJ
-							pop();
-							stack.add(newObject(pop()));
-						}
-						case 0x92 -> { // NEWOBJ_EX
-							pop();
-							pop();
-							stack.add(newObject(pop()));
-						}
-						case 'b' -> { // BUILD
-							Object state = pop();
-							if (peek() instanceof PyObject p) p.state = state;
-						}
-						case '0' -> pop(); // POP
-						case '1' -> popMark(); // POP_MARK
-						case '2' -> stack.add(peek()); // DUP
-						default -> throw new WeightFormatException(String.format(
-							"unsupported pickle opcode 0x%02x in data.pkl", op));
-					}
+				for (int op = in.readUnsignedByte(); op != '.'; op = in.readUnsignedByte()) { // '.' = STOP
+					if (!value(op) && !structure(op)) throw new WeightFormatException(String.format(
+						"unsupported pickle opcode 0x%02x in data.pkl", op));
 				}
+				return pop();
 			}
 			catch (EOFException e) {
 				throw new WeightFormatException("data.pkl ends early; the file is damaged: download it again.");
@@ -299,6 +209,111 @@ public final class TorchZipReader {
 				throw new WeightFormatException("data.pkl has a structure this reader does not understand ("
 					+ e.getClass().getSimpleName() + "); convert the weights to safetensors.");
 			}
+		}
+
+		/** Opcodes that push a value (constants, numbers, strings, globals) or touch the memo. */
+		private boolean value(int op) throws IOException {
+			switch (op) {
+				case 0x80 -> in.readUnsignedByte(); // PROTO
+				case 0x95 -> le(8); // FRAME
+				case '(' -> stack.add(MARK);
+				case ')' -> stack.add(tuple(List.of()));
+				case '}' -> stack.add(new LinkedHashMap<>());
+				case ']' -> stack.add(new ArrayList<>());
+				case 0x8f -> stack.add(new ArrayList<>()); // EMPTY_SET (as a list)
+				case 'N' -> stack.add(null);
+				case 0x88 -> stack.add(Boolean.TRUE);
+				case 0x89 -> stack.add(Boolean.FALSE);
+				case 'J' -> stack.add((long) (int) le(4));
+				case 'K' -> stack.add((long) in.readUnsignedByte());
+				case 'M' -> stack.add(le(2));
+				case 0x8a -> stack.add(longN(in.readUnsignedByte())); // LONG1
+				case 0x8b -> stack.add(longN((int) le(4))); // LONG4
+				case 'G' -> stack.add(in.readDouble()); // BINFLOAT (big-endian)
+				case 'X' -> stack.add(utf8((int) le(4))); // BINUNICODE
+				case 0x8c -> stack.add(utf8(in.readUnsignedByte())); // SHORT_BINUNICODE
+				case 0x8d -> stack.add(utf8(Math.toIntExact(le(8)))); // BINUNICODE8
+				case 'T' -> stack.add(bytes((int) le(4))); // BINSTRING
+				case 'U' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINSTRING
+				case 'B' -> stack.add(bytes((int) le(4))); // BINBYTES
+				case 'C' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINBYTES
+				case 'c' -> stack.add(new Global(line(), line())); // GLOBAL
+				case 0x93 -> { // STACK_GLOBAL
+					String name = (String) pop();
+					stack.add(new Global((String) pop(), name));
+				}
+				case 'q' -> memo.put(in.readUnsignedByte(), peek());
+				case 'r' -> memo.put((int) le(4), peek());
+				case 0x94 -> memo.put(memo.size(), peek()); // MEMOIZE
+				case 'h' -> stack.add(memoGet(in.readUnsignedByte()));
+				case 'j' -> stack.add(memoGet((int) le(4)));
+				default -> {
+					return false;
+				}
+			}
+			return true;
+		}
+
+		/** Opcodes that build tuples, lists, dicts and objects from the stack. */
+		private boolean structure(int op) throws IOException {
+			switch (op) {
+				case 't' -> stack.add(tuple(popMark()));
+				case 0x85 -> stack.add(tuple(java.util.Arrays.asList(pop())));
+				case 0x86 -> {
+					Object b = pop(), a = pop();
+					stack.add(tuple(java.util.Arrays.asList(a, b)));
+				}
+				case 0x87 -> {
+					Object c = pop(), b = pop(), a = pop();
+					stack.add(tuple(java.util.Arrays.asList(a, b, c)));
+				}
+				case 'a' -> {
+					Object v = pop();
+					list(peek()).add(v);
+				}
+				case 'e' -> {
+					List<Object> items = popMark();
+					list(peek()).addAll(items);
+				}
+				case 0x90 -> { // ADDITEMS
+					List<Object> items = popMark();
+					list(peek()).addAll(items);
+				}
+				case 's' -> {
+					Object v = pop(), k = pop();
+					map(peek()).put(k, v);
+				}
+				case 'u' -> {
+					List<Object> items = popMark();
+					Map<Object, Object> m = map(peek());
+					for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i), items.get(i + 1));
+				}
+				case 'Q' -> stack.add(persistent(pop())); // BINPERSID
+				case 'R' -> { // REDUCE
+					Object args = pop();
+					stack.add(reduce(pop(), (List<?>) args));
+				}
+				case 0x81 -> { // NEWOBJ
+					pop();
+					stack.add(newObject(pop()));
+				}
+				case 0x92 -> { // NEWOBJ_EX
+					pop();
+					pop();
+					stack.add(newObject(pop()));
+				}
+				case 'b' -> { // BUILD
+					Object state = pop();
+					if (peek() instanceof PyObject p) p.state = state;
+				}
+				case '0' -> pop(); // POP
+				case '1' -> popMark(); // POP_MARK
+				case '2' -> stack.add(peek()); // DUP
+				default -> {
+					return false;
+				}
+			}
+			return true;
 		}
 
 		private Object persistent(Object pid) throws WeightFormatException {
