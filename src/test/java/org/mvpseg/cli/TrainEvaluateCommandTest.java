@@ -58,6 +58,10 @@ class TrainEvaluateCommandTest {
 		double g = sum.getAsJsonObject("gpr_presence").getAsJsonObject("red").get("max").getAsDouble();
 		assertTrue(g > 0 && g < 1, "g_c in (0,1): " + g);
 		assertTrue(sum.getAsJsonObject("parameters").get("classifier").getAsString().contains("MVP-SEG"));
+		assertEquals("MVP-SEG", sum.getAsJsonObject("parameters").get("method").getAsString());
+		String info = (String) ij.IJ.openImage(tmp.resolve("seg/synthetic-0.labels.tif").toString()).getProperty("Info");
+		assertTrue(info.contains("(MVP-SEG)") && !info.contains("zero-shot"), "a run with prompts is not called "
+			+ "zero-shot: " + info);
 
 		// the prompts belong to their backbone
 		MainTest.Result other = MainTest.run("segment", test.resolve("images").toString(), "--classes", "red, blue",

@@ -97,10 +97,14 @@ class FijiCommandsTest {
 			assertNotNull(((TrainPromptsCommand) t.getDelegateObject()).result);
 			assertTrue(java.nio.file.Files.exists(prompts));
 			CommandModule e = cs.run(EvaluateSegmentationCommand.class, true, "data_folder", data.toString(), "prompts",
-				prompts.toString(), "seen", "red, green, blue", "weights", W, "json_out", json.toString()).get();
+				prompts.toString(), "seen", "red, green, blue", "weights", W, "json_out", json.toString(), "window", 48,
+				"stride", 16).get();
 			var results = ((EvaluateSegmentationCommand) e.getDelegateObject()).results;
 			assertEquals(2, results.size(), "prompts and the zero-shot baseline");
-			assertTrue(java.nio.file.Files.readString(json).contains("miou_unseen"));
+			var j = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(json)).getAsJsonObject();
+			assertTrue(j.has("miou_unseen") && j.getAsJsonObject("zero_shot").has("miou_unseen"), j.toString());
+			assertEquals(48, j.getAsJsonObject("parameters").get("window").getAsInt(), "Fiji's Evaluate uses the window");
+			assertEquals(16, j.getAsJsonObject("zero_shot").getAsJsonObject("parameters").get("stride").getAsInt());
 			CommandModule m = cs.run(ModelsEngineCommand.class, true, "action", "Show").get();
 			String report = ((ModelsEngineCommand) m.getDelegateObject()).report;
 			assertTrue(report.contains("engine: PyTorch 2.7.1") && report.contains("model cache:") && report.contains(
