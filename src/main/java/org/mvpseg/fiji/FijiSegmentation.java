@@ -55,7 +55,7 @@ public final class FijiSegmentation {
 		SegmentRequest request = o.request();
 		List<int[]> planes = planes(imp, o.allPlanes());
 		try (Prepared p = Pipeline.prepare(request, progress)) {
-			ImageOutputs out = new ImageOutputs(imp, p.classNames(), o, planes.size() > 1);
+			ImageOutputs out = new ImageOutputs(imp, p.resolved(), o, planes.size() > 1);
 			String scaling = null;
 			for (int k = 0; k < planes.size(); k++) {
 				progress.checkCancelled();

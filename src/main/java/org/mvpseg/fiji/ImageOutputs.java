@@ -27,15 +27,19 @@ final class ImageOutputs {
 	private final ImagePlus imp;
 	private final List<String> classes;
 	private final FijiSegmentation.Options options;
+	private final org.mvpseg.pipeline.Resolved resolved;
 	private final boolean manyPlanes, wide;
 	private final ImageStack labelStack, probStack;
 	private final ResultsTable table = new ResultsTable();
 	private final RoiManager roiManager;
 	private int rois;
 
-	ImageOutputs(ImagePlus imp, List<String> classes, FijiSegmentation.Options options, boolean manyPlanes) {
+	ImageOutputs(ImagePlus imp, org.mvpseg.pipeline.Resolved resolved, FijiSegmentation.Options options,
+		boolean manyPlanes)
+	{
 		this.imp = imp;
-		this.classes = classes;
+		this.resolved = resolved;
+		this.classes = resolved.classes();
 		this.options = options;
 		this.manyPlanes = manyPlanes;
 		this.wide = classes.size() > 256;
@@ -81,6 +85,9 @@ final class ImageOutputs {
 		table.addValue("Area", n * cal.pixelWidth * cal.pixelHeight);
 		table.addValue("Mean probability", meanProbability);
 		if (presence != null) table.addValue("GPR presence", presence[c]);
+		table.addValue("Method", resolved.method()); // the values used, as in the Info and the Log
+		table.addValue("Window", resolved.windows().window());
+		table.addValue("Stride", resolved.windows().stride());
 	}
 
 	private void addRoi(ImageProcessor lab, int c, int z, int t, String planeName) {

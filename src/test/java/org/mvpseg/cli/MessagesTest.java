@@ -35,6 +35,36 @@ class MessagesTest {
 	}
 
 	@Test
+	void classNamesLongerThanClipReadsAreReported() {
+		String longName = "cell " + "with a very long and detailed description ".repeat(12);
+		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "background, " + longName,
+			"--weights", SegmentCommandTest.WEIGHTS, "--template", "a photo of a {}.", "--out", tmp.resolve("o")
+				.toString());
+		assertEquals(0, r.code(), r.err());
+		assertTrue(r.out().contains("tokens; CLIP reads the first 77, the rest is cut"), r.out());
+	}
+
+	@Test
+	void aLabelImageOfTheWrongSizeIsNamed() throws Exception {
+		Path data = tmp.resolve("data");
+		Files.createDirectories(data.resolve("images"));
+		Files.createDirectories(data.resolve("labels"));
+		Files.writeString(data.resolve("classes.txt"), "a\nb\n");
+		new ij.io.FileSaver(new ij.ImagePlus("i", new ij.process.ByteProcessor(20, 10))).saveAsPng(data.resolve(
+			"images/x.png").toString());
+		new ij.io.FileSaver(new ij.ImagePlus("l", new ij.process.ByteProcessor(10, 10))).saveAsPng(data.resolve(
+			"labels/x.png").toString());
+		MainTest.Result r = MainTest.run("evaluate", "--data", data.toString(), "--zero-shot", "--seen", "a, b",
+			"--weights", SegmentCommandTest.WEIGHTS);
+		assertEquals(1, r.code());
+		assertTrue(r.err().contains("The label image " + data.resolve("labels/x.png")) && r.err().contains("10x10")
+			&& r.err().contains("20x10"), r.err());
+		MainTest.Result none = MainTest.run("evaluate", "--data", tmp.toString(), "--zero-shot", "--seen", "a, b",
+			"--weights", SegmentCommandTest.WEIGHTS);
+		assertTrue(none.err().contains("is not a dataset folder: it has no images/, labels/, classes.txt"), none.err());
+	}
+
+	@Test
 	void verifyReferenceNamesShapesThatDoNotMatch() throws Exception {
 		Path fixture = TestFiles.fixture("clip-vit-tiny");
 		JsonObject ref = JsonParser.parseString(Files.readString(fixture.resolve("expected.json"))).getAsJsonObject();

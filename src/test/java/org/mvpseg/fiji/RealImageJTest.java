@@ -107,7 +107,8 @@ class RealImageJTest {
 			assertEquals("sky", prob.getStack().getSliceLabel(3));
 			List<String> rows = Files.readAllLines(out.resolve(name + ".results.csv"));
 			assertTrue(rows.get(0).contains("Class") && rows.get(0).contains("Area") && rows.get(0).contains(
-				"Mean probability"), rows.get(0));
+				"Mean probability") && rows.get(0).contains("Window"), rows.get(0));
+			assertTrue(rows.get(1).contains("zero-shot"), "the resolved values, not the typed ones: " + rows.get(1));
 			assertEquals(4, rows.size(), "header + one row per class");
 		}
 	}
