@@ -24,13 +24,24 @@ final class Ij1Bridge {
 
 	private Ij1Bridge() {}
 
-	/** The command's user-facing inputs, in declaration order: its own first, then inherited ones. */
+	/**
+	 * The command's user-facing inputs in dialog order: its own fields as declared, the inherited ones
+	 * (model, weights, windows) before its own check boxes.
+	 */
 	static List<Field> inputs(Class<?> type) {
+		List<Field> own = usable(type.getDeclaredFields()), inherited = new ArrayList<>();
+		for (Class<?> c = type.getSuperclass(); c != null && c != Object.class; c = c.getSuperclass()) inherited.addAll(0,
+			usable(c.getDeclaredFields()));
 		List<Field> out = new ArrayList<>();
-		List<Field> all = new ArrayList<>();
-		for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) all.addAll(List.of(c
-			.getDeclaredFields()));
-		for (Field f : all) {
+		for (Field f : own) if (f.getType() != boolean.class) out.add(f);
+		out.addAll(inherited);
+		for (Field f : own) if (f.getType() == boolean.class) out.add(f);
+		return out;
+	}
+
+	private static List<Field> usable(Field[] fields) {
+		List<Field> out = new ArrayList<>();
+		for (Field f : fields) {
 			Parameter p = f.getAnnotation(Parameter.class);
 			if (p == null || p.type() == ItemIO.OUTPUT || Modifier.isStatic(f.getModifiers())) continue;
 			Class<?> t = f.getType();
