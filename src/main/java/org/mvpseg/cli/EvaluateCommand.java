@@ -20,7 +20,7 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --data DIR (--prompts FILE | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
+		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|clearclip|sclip|naclip] [--window N] "
 			+ "[--stride N] [--batch N] [--short-side N] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] "
 			+ "[--key-smoothing 1.0]";
@@ -33,7 +33,7 @@ final class EvaluateCommand implements Main.Subcommand {
 		valued.remove("classes");
 		valued.remove("prompts");
 		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr"));
 		if (!a.has("prompts") && !a.has("zero-shot")) throw new Args.UsageException("give --prompts FILE, --zero-shot "
 			+ "or both");
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
@@ -60,7 +60,7 @@ final class EvaluateCommand implements Main.Subcommand {
 	}
 
 	private static SegmentRequest mvpRequest(Args a, String classes) {
-		return SegmentCommand.common(a).prompts(a.get("prompts", null)).classes(classes).build();
+		return SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).classes(classes).build();
 	}
 
 	private static SegmentRequest zeroShotRequest(Args a, String classes) {

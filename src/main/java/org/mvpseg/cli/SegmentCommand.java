@@ -28,7 +28,7 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE] "
+		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr]] "
 			+ "[--dense-mode maskclip|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
@@ -39,7 +39,7 @@ final class SegmentCommand implements Main.Subcommand {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(REQUEST_OPTIONS);
 		valued.addAll(Set.of("out", "outputs"));
-		Args a = new Args(argv, 1, valued, Set.of("overwrite"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
 		EnumSet<SegmentationFiles.Output> outputs;
@@ -74,7 +74,8 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** The request from the shared options; {@code classesKey} names the option with the class list. */
 	static SegmentRequest request(Args a, String classesKey) {
-		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).classes(a.require(classesKey)).build();
+		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).classes(a.require(
+			classesKey)).build();
 	}
 
 	/** Model, dense mode, windows and channels: what every method takes. */

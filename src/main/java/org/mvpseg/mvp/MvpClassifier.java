@@ -24,9 +24,18 @@ public final class MvpClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final NDArray text, tau1Log, tau2, bias;
 	private final double[] presenceMax, presenceSum;
+	private final boolean useGpr;
 	private int windows;
 
 	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, NDManager parent) {
+		this(model, prompts, classNames, true, parent);
+	}
+
+	/** @param useGpr false: g_c = 1 (labels from the fused multi-view scores alone; GPR still reported) */
+	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, boolean useGpr,
+		NDManager parent)
+	{
+		this.useGpr = useGpr;
 		this.names = List.copyOf(classNames);
 		this.prompts = prompts;
 		this.manager = parent.newSubManager();
@@ -65,7 +74,8 @@ public final class MvpClassifier implements PixelClassifier {
 				windows++;
 			}
 		}
-		return MvpHead.logScores(MvpHead.fusedLogits(maps, tau1Log), gpr);
+		NDArray fused = MvpHead.fusedLogits(maps, tau1Log);
+		return useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
 	}
 
 	@Override
@@ -104,8 +114,9 @@ public final class MvpClassifier implements PixelClassifier {
 
 	@Override
 	public String describe() {
-		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, tau2=%.4f, trained on %s)",
-			prompts.k, prompts.m, prompts.tau1(), prompts.tau2, prompts.seenClasses);
+		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, tau2=%.4f, trained on %s%s)",
+			prompts.k, prompts.m, prompts.tau1(), prompts.tau2, prompts.seenClasses, useGpr ? ""
+				: "; GPR off at inference: g_c = 1");
 	}
 
 	@Override

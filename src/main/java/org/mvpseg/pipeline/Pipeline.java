@@ -52,7 +52,7 @@ public final class Pipeline {
 	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,
 		ModelResolver.Resolved weights, ModelService models, Progress progress) throws IOException
 	{
-		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), models.manager());
+		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), models.manager());
 		return new ZeroShotClassifier(model, ModelService.identity(weights.weights()), r.classes(), templates(r), r
 			.denoise(), r.keySmoothing(), models.manager(), progress);
 	}

@@ -20,9 +20,11 @@ import java.util.List;
  * @param keySmoothing MaskCLIP key smoothing threshold in [0, 1] (0 = off; zero-shot only)
  * @param windows window, stride, batch, short side (0 = automatic)
  * @param channels source channels (0-based) for R, G, B, or null for automatic
+ * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
+ *          "without GPR" ablation)
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
-	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels)
+	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, boolean gpr)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
@@ -39,6 +41,8 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		if (prompts != null && (denoise > 0 || keySmoothing > 0 || templates != null)) throw new RequestException(
 			"Templates, prompt denoising and key smoothing belong to zero-shot segmentation; learned prompts replace "
 				+ "them. Leave them out when giving a prompt set.");
+		if (!gpr && prompts == null) throw new RequestException("Turning Global Prompt Refining off needs learned "
+			+ "prompts (zero-shot segmentation has no GPR).");
 		if (windows == null) windows = SegmentOptions.defaults();
 		if (channels != null) {
 			if (channels.length != 1 && channels.length != 3) throw new RequestException("Choose one channel (shown as "
@@ -70,6 +74,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private double denoise, keySmoothing;
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
+		private boolean gpr = true;
 
 		public Builder model(ModelChoice m) {
 			model = m;
@@ -133,9 +138,15 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/** Learned prompts: with (default) or without Global Prompt Refining at inference. */
+		public Builder gpr(boolean on) {
+			gpr = on;
+			return this;
+		}
+
 		public SegmentRequest build() {
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows,
-				channels);
+				channels, gpr);
 		}
 
 		private static boolean blank(String s) {

@@ -87,7 +87,7 @@ class EntryPointsTest {
 		String[][] mistakes = { { "--classes", "a, a" }, { "--classes", "a, b", "--outputs", "labels,pictures" }, {
 			"--classes", "a, b", "--dense-mode", "best" }, { "--classes", "a, b", "--template", "a photo" }, {
 				"--classes", "a, b", "--denoise", "1.5" }, { "--classes", "a, b", "--key-smoothing", "-1" }, { "--classes",
-					"a, b", "--channels", "0" } };
+					"a, b", "--channels", "0" }, { "--classes", "a, b", "--no-gpr" } };
 		for (String[] m : mistakes) {
 			String[] argv = concat(new String[] { "segment", "examples/chelsea.png", "--weights", missing }, m);
 			MainTest.Result r = MainTest.run(argv);

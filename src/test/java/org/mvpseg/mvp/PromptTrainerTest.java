@@ -188,6 +188,30 @@ class PromptTrainerTest {
 	}
 
 	@Test
+	void withoutGprTheScoresDifferOnlyByEachClassesLogPresence() throws Exception {
+		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, tmp.resolve("g"), false,
+			s -> {}, Progress.NONE);
+		try (NDManager m = manager.newSubManager(); MvpClassifier with = new MvpClassifier(clip, p, ALL, true, m);
+			MvpClassifier without = new MvpClassifier(clip, p, ALL, false, m))
+		{
+			float[] px = new float[3 * 64 * 64];
+			org.mvpseg.image.ClipInput.of(TEST.get(0).image()).window(0, 0, 64, 64, 64, 64, px, 0);
+			ai.djl.ndarray.NDArray f = clip.denseFeatures(m.create(px, new ai.djl.ndarray.types.Shape(1, 3, 64, 64)));
+			float[] a = with.scores(f).toFloatArray(), b = without.scores(f).toFloatArray();
+			int hw = a.length / ALL.size();
+			boolean differs = false;
+			for (int c = 0; c < ALL.size(); c++) {
+				float d0 = b[c * hw] - a[c * hw]; // −log g_c
+				assertTrue(d0 >= 0, "log g_c <= 0");
+				differs |= d0 > 1e-4;
+				for (int i = 1; i < hw; i++) assertEquals(d0, b[c * hw + i] - a[c * hw + i], 1e-4, "class " + c);
+			}
+			assertTrue(differs, "GPR changes the scores");
+			assertTrue(without.describe().contains("GPR off"), without.describe());
+		}
+	}
+
+	@Test
 	void mvpClassifierRecordsClassPresence() throws Exception {
 		Path out = tmp.resolve("p");
 		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
