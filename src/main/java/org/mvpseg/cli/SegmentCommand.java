@@ -29,7 +29,7 @@ final class SegmentCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr]] "
-			+ "[--dense-mode maskclip|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] "
+			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
 	}

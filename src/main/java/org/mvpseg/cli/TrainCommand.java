@@ -26,7 +26,8 @@ final class TrainCommand implements Main.Subcommand {
 		return "train --data DIR --seen \"a, b, c\" --prompts-out FILE " + ModelArgs.USAGE + " [--iterations 1000] "
 			+ "[--crop 448] [--batch 4] [--seed 0] [--lr 0.002] [--momentum 0.9] [--weight-decay 0] [--k 3] [--m 16] "
 			+ "[--lambda-seg 1] [--lambda-cls 1] [--lambda-oc 1] [--scale-min 0.75] [--scale-max 1.25] [--no-flip] "
-			+ "[--no-bias] [--checkpoint-every 100] [--log-every 10] [--resume] [--overwrite]";
+			+ "[--no-bias] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] "
+			+ "[--resume] [--overwrite]";
 	}
 
 	@Override
@@ -34,7 +35,7 @@ final class TrainCommand implements Main.Subcommand {
 		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(Set.of("data", "seen", "prompts-out", "iterations", "crop", "batch", "seed", "lr", "momentum",
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
-			"checkpoint-every", "log-every"));
+			"checkpoint-every", "log-every", "dense-mode"));
 		Args a = new Args(argv, 1, valued, Set.of("no-flip", "no-bias", "resume", "overwrite"));
 		PromptTrainer.Config d = PromptTrainer.Config.defaults();
 		PromptTrainer.Config cfg = new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a
@@ -44,6 +45,13 @@ final class TrainCommand implements Main.Subcommand {
 					"lambda-cls", d.lambdaCls()), a.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d
 						.scaleMin()), a.decimal("scale-max", d.scaleMax()), !a.has("no-flip"), !a.has("no-bias"), a
 							.integer("checkpoint-every", d.checkpointEvery(), 1));
+		org.mvpseg.clip.DenseMode mode;
+		try {
+			mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
+		}
+		catch (IllegalArgumentException e) {
+			throw org.mvpseg.runtime.RequestException.of(e);
+		}
 		Path outFile = a.path("prompts-out");
 		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
 			+ " exists already; choose another --prompts-out, or pass --overwrite.");
@@ -58,7 +66,7 @@ final class TrainCommand implements Main.Subcommand {
 		Path csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
 		try (BufferedWriter log = Files.newBufferedWriter(csv)) {
 			log.write("iteration,loss,seg,cls,oc,lr,tau1,tau2,bias,seconds\n");
-			PromptSet p = new PromptTrainer(clip, model.identity(), cfg).train(data.images(), data.classes(), seen,
+			PromptSet p = new PromptTrainer(clip, model.identity(), cfg, mode).train(data.images(), data.classes(), seen,
 				outFile, a.has("resume"), s -> {
 					try {
 						log.write(String.format(java.util.Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6e,%.4f,%.6f,%.6f,%.3f%n",

@@ -9,8 +9,13 @@ import java.util.Locale;
  * ClearCLIP ≈ 38, NACLIP 39.4) and follow their papers' descriptions, without reference fixtures.
  */
 public enum DenseMode {
-	/** Value path only, residual and FFN kept. */
+	/** Value path only, residual and FFN kept (MaskCLIP's released ViT code). */
 	MASKCLIP,
+	/**
+	 * The pure value path of MaskCLIP's paper: value → out_proj → ln_post → proj, no residual, no FFN.
+	 * On a ResNet this is what MASKCLIP computes already (c_proj of the value projection).
+	 */
+	VALUE,
 	/** Self-self attention softmax(q·qᵀ), no residual, no FFN. */
 	CLEARCLIP,
 	/** Correlative attention softmax(q·qᵀ) + softmax(k·kᵀ), residual and FFN kept. */
@@ -18,13 +23,18 @@ public enum DenseMode {
 	/** k·kᵀ plus a Gaussian neighbourhood bias (σ = 5 patches) between patches, no residual, no FFN. */
 	NACLIP;
 
+	/** Whether a ResNet tower computes this mode (its attention pool has no residual or FFN to drop). */
+	public boolean resNetCompatible() {
+		return this == MASKCLIP || this == VALUE;
+	}
+
 	public static DenseMode parse(String name) {
 		try {
 			return valueOf(name.strip().toUpperCase(Locale.ROOT));
 		}
 		catch (IllegalArgumentException e) {
-			throw new IllegalArgumentException("Unknown dense mode '" + name + "': choose maskclip, clearclip, sclip or "
-				+ "naclip.");
+			throw new IllegalArgumentException("Unknown dense mode '" + name + "': choose maskclip, value, clearclip, "
+				+ "sclip or naclip.");
 		}
 	}
 

@@ -167,6 +167,14 @@ final class ResidualAttentionBlock {
 		return k;
 	}
 
+	/** The pure value path: out_proj(value part of in_proj(ln_1(x))), no residual, no FFN. */
+	NDArray valueOnly(NDArray x) {
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray v = Nn.linear(n, vW, vB);
+		n.close();
+		return Nn.linear(v, outW, outB);
+	}
+
 	/** MaskCLIP's last block: value path only, residual and FFN kept (docs/formulas.md §3). */
 	NDArray valuePath(NDArray x) {
 		NDArray n = Nn.layerNorm(x, ln1W, ln1B);

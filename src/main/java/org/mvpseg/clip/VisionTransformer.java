@@ -86,6 +86,7 @@ final class VisionTransformer implements VisionTower {
 		return switch (mode) {
 			// The value path mixes no tokens: the class token is dropped before it.
 			case MASKCLIP -> last.valuePath(h.get(":, 1:, :"));
+			case VALUE -> last.valueOnly(h.get(":, 1:, :"));
 			case CLEARCLIP -> last.surrogateAttention(h, true, false, null).get(":, 1:, :");
 			case SCLIP -> last.surrogateAttention(h, true, true, null).get(":, 1:, :");
 			case NACLIP -> last.surrogateAttention(h, false, true, neighbourhood(h.getManager(), gh, gw, h

@@ -33,7 +33,7 @@ public final class FijiSegmentation {
 		boolean rois, boolean table)
 	{
 		public static Options defaults(String classes) {
-			return new Options(classes, ModelRegistry.DEFAULT_MODEL, "", "", "maskclip", 0, 0, "", "", false, true, true,
+			return new Options(classes, ModelRegistry.DEFAULT_MODEL, "", "", "automatic", 0, 0, "", "", false, true, true,
 				true, true);
 		}
 

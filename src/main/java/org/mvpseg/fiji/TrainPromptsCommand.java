@@ -49,6 +49,10 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Parameter(label = "Save prompts as", persist = false)
 	public String prompts_out = "mvpseg.prompts";
 
+	@Parameter(label = "Dense features to learn on (the prompt set records them)", persist = false, choices = {
+		"maskclip", "value", "clearclip", "sclip", "naclip" })
+	public String dense_mode = "maskclip";
+
 	@Parameter(label = "Iterations", min = "1", persist = false)
 	public int iterations = 1000;
 
@@ -108,7 +112,7 @@ public class TrainPromptsCommand extends ModelCommand {
 			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
 				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),
 				d.scaleMax(), d.flip(), d.learnBias(), d.checkpointEvery());
-			result = new PromptTrainer(clip, sha, cfg).train(data, names, seenNames, out, resume, s -> {
+			result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
 				if (s.iteration() % 10 == 0 || s.iteration() == iterations) IJ.log("MVP-SEG " + s.line());
 			}, progress);
 			IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");

@@ -70,6 +70,7 @@ final class Checkpoint {
 		meta.put("config", cfg.toJson().toString());
 		meta.put("seen_classes", new Gson().toJson(p.seenClasses));
 		meta.put("backbone_sha256", String.valueOf(backboneSha256));
+		meta.put("dense_mode", p.denseMode.label());
 		SafetensorsWriter.write(ckpt, t, meta);
 	}
 
@@ -81,9 +82,10 @@ final class Checkpoint {
 		if (!FORMAT.equals(meta.get("format"))) throw new IOException(ckpt + " is not a training checkpoint; remove it "
 			+ "or train without --resume.");
 		if (!cfg.toJson().toString().equals(meta.get("config")) || !new Gson().toJson(seen).equals(meta.get(
-			"seen_classes")) || !String.valueOf(backboneSha256).equals(meta.get("backbone_sha256")))
+			"seen_classes")) || !String.valueOf(backboneSha256).equals(meta.get("backbone_sha256")) || !p.denseMode
+				.label().equals(meta.getOrDefault("dense_mode", "maskclip")))
 			throw new IllegalArgumentException("The checkpoint " + ckpt.getFileName() + " was made with other settings, "
-				+ "classes or weights; resume with the same ones, or delete it to start afresh.");
+				+ "classes, weights or dense mode; resume with the same ones, or delete it to start afresh.");
 		Map<String, RawTensor> t = SafetensorsReader.read(ckpt);
 		float[] ctx = t.get("context").toFloats();
 		System.arraycopy(ctx, 0, p.context, 0, ctx.length);

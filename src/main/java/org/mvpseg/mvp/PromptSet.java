@@ -44,6 +44,8 @@ public final class PromptSet {
 	String backboneSha256, backbone;
 	/** How {@code backboneSha256} identifies the weights: {@link WeightIdentity#RECIPE}, or null for a file hash. */
 	String backboneIdentity;
+	/** The dense features it was trained on; files from before record none and mean MaskCLIP's. */
+	org.mvpseg.clip.DenseMode denseMode = org.mvpseg.clip.DenseMode.MASKCLIP;
 	List<String> seenClasses = List.of();
 	JsonObject training = new JsonObject(), losses = new JsonObject();
 
@@ -98,6 +100,11 @@ public final class PromptSet {
 
 	public double gprBias() {
 		return gprBias;
+	}
+
+	/** The dense features these prompts were trained on (MaskCLIP's for files from before it was recorded). */
+	public org.mvpseg.clip.DenseMode denseMode() {
+		return denseMode;
 	}
 
 	public double gamma() {
@@ -156,6 +163,7 @@ public final class PromptSet {
 		meta.put("learn_bias", Boolean.toString(learnBias));
 		if (backboneSha256 != null) meta.put("backbone_sha256", backboneSha256);
 		if (backboneIdentity != null) meta.put("backbone_identity", backboneIdentity);
+		meta.put("dense_mode", denseMode.label());
 		if (backbone != null) meta.put("backbone", backbone);
 		meta.put("seen_classes", new Gson().toJson(seenClasses));
 		meta.put("training", training.toString());
@@ -182,6 +190,7 @@ public final class PromptSet {
 					"learn_bias")), Double.parseDouble(meta.get("gamma")));
 			p.backboneSha256 = meta.get("backbone_sha256");
 			p.backboneIdentity = meta.get("backbone_identity"); // absent before identities by tensors: a file's SHA-256
+			p.denseMode = org.mvpseg.clip.DenseMode.parse(meta.getOrDefault("dense_mode", "maskclip"));
 			p.backbone = meta.get("backbone");
 			List<String> seen = new ArrayList<>();
 			for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e

@@ -63,8 +63,17 @@ public final class PromptTrainer {
 	/** The weights' identity by their tensors (ModelResolver.Resolved#identity), recorded in the prompt set. */
 	private final String backboneSha256;
 	private final Config cfg;
+	private final org.mvpseg.clip.DenseMode denseMode;
 
 	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg) {
+		this(model, backboneSha256, cfg, org.mvpseg.clip.DenseMode.MASKCLIP);
+	}
+
+	/** @param denseMode the dense features to learn prompts on; the prompt set records it */
+	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg, org.mvpseg.clip.DenseMode denseMode) {
+		if (!denseMode.resNetCompatible() && !model.config().vit()) throw new IllegalArgumentException("Dense mode "
+			+ denseMode.label() + " needs a ViT; use maskclip or value with ResNets.");
+		this.denseMode = denseMode;
 		this.model = model;
 		this.backboneSha256 = backboneSha256;
 		this.cfg = cfg;
@@ -167,6 +176,7 @@ public final class PromptTrainer {
 		p.tau2 = (float) p.tau2;
 		p.backboneSha256 = backboneSha256;
 		p.backboneIdentity = org.mvpseg.models.WeightIdentity.RECIPE;
+		p.denseMode = denseMode;
 		p.backbone = model.config().describe();
 		p.seenClasses = List.copyOf(seen);
 		p.training = cfg.toJson();

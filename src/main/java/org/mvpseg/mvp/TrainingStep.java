@@ -45,9 +45,16 @@ public final class TrainingStep {
 	public static Gradients compute(ClipModel model, PromptSet p, int[][] tokens, float[] pixels, int[] labels,
 		int batch, int crop, LossWeights w)
 	{
+		return compute(model, p.denseMode, p, tokens, pixels, labels, batch, crop, w);
+	}
+
+	/** As above, on the dense features of {@code mode}. */
+	public static Gradients compute(ClipModel model, org.mvpseg.clip.DenseMode mode, PromptSet p, int[][] tokens,
+		float[] pixels, int[] labels, int batch, int crop, LossWeights w)
+	{
 		try (NDManager m = Torch.newManager()) {
 			long t0 = System.nanoTime();
-			NDArray features = features(model, m, pixels, batch, crop);
+			NDArray features = features(model, mode, m, pixels, batch, crop);
 			long t1 = System.nanoTime();
 			NDArray ctx = Nn.owned(m.create(p.context, new Shape(p.k + 1, p.m, p.width)));
 			NDArray tau1 = Nn.owned(m.create(new float[] { (float) p.tau1Log }));
@@ -75,10 +82,12 @@ public final class TrainingStep {
 	}
 
 	/** Frozen CLIP: no gradients recorded. */
-	private static NDArray features(ClipModel model, NDManager m, float[] pixels, int batch, int crop) {
+	private static NDArray features(ClipModel model, org.mvpseg.clip.DenseMode mode, NDManager m, float[] pixels,
+		int batch, int crop)
+	{
 		boolean prev = Torch.setGradMode(false);
 		try {
-			return model.denseFeatures(Nn.owned(m.create(pixels, new Shape(batch, 3, crop, crop))));
+			return model.denseFeatures(Nn.owned(m.create(pixels, new Shape(batch, 3, crop, crop))), mode);
 		}
 		finally {
 			Torch.setGradMode(prev);

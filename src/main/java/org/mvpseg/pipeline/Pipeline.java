@@ -1,6 +1,7 @@
 package org.mvpseg.pipeline;
 
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.DenseMode;
 import org.mvpseg.clip.ClipTokenizer;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.MvpClassifier;
@@ -37,16 +38,26 @@ public final class Pipeline {
 		ModelResolver.Resolved weights = request.model().resolve(progress);
 		ClipModel model = models.get(weights.weights());
 		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
-		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), request.denseMode());
+		DenseMode mode = denseMode(request, prompts);
+		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), mode);
 		List<String> notes = new ArrayList<>(segmenter.resolution().notes());
+		if (request.denseMode() == null) notes.add("dense features " + mode.label() + " (automatic: " + (prompts != null
+			? "the mode the prompts were trained with)" : "MaskCLIP)"));
+		else if (prompts != null && mode != prompts.denseMode()) notes.add("dense features " + mode.label() + " as "
+			+ "asked, but the prompts were trained with " + prompts.denseMode().label());
 		notes.addAll(prompts != null ? promptLengthNotes(request.classes(), prompts.contextVectors())
 			: templateLengthNotes(request.classes(), templates(request)));
 		PixelClassifier classifier = classifier(request, prompts, model, weights, models, progress);
 		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), classifier
-			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), request
-				.denseMode(), request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
+			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), mode,
+				request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
 					.channels(), List.copyOf(notes));
 		return new Prepared(request, segmenter, classifier, resolved);
+	}
+
+	private static DenseMode denseMode(SegmentRequest r, PromptSet prompts) {
+		if (r.denseMode() != null) return r.denseMode();
+		return prompts != null ? prompts.denseMode() : DenseMode.MASKCLIP;
 	}
 
 	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,

@@ -16,6 +16,7 @@ import java.util.List;
  *
  * @param prompts a prompt set from training (MVP-SEG), or null for zero-shot
  * @param templates zero-shot sentence templates, or null for MaskCLIP's 85
+ * @param denseMode dense features, or null for automatic: the prompt set's own mode, else MaskCLIP's
  * @param denoise MaskCLIP prompt denoising threshold in [0, 1] (0 = off; zero-shot only)
  * @param keySmoothing MaskCLIP key smoothing threshold in [0, 1] (0 = off; zero-shot only)
  * @param windows window, stride, batch, short side (0 = automatic)
@@ -35,7 +36,6 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 				+ "where the class name goes, e.g. \"a microscopy image of {}.\"; got \"" + t + "\".");
 			templates = List.copyOf(templates);
 		}
-		if (denseMode == null) denseMode = DenseMode.MASKCLIP;
 		unitInterval("denoise", denoise);
 		unitInterval("key smoothing", keySmoothing);
 		if (prompts != null && (denoise > 0 || keySmoothing > 0 || templates != null)) throw new RequestException(
@@ -70,7 +70,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private ModelChoice model = ModelChoice.byName(null);
 		private Path prompts;
 		private List<String> classes, templates;
-		private DenseMode denseMode = DenseMode.MASKCLIP;
+		private DenseMode denseMode;
 		private double denoise, keySmoothing;
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
@@ -111,9 +111,9 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
-		/** maskclip, clearclip, sclip or naclip; blank = maskclip. */
+		/** maskclip, value, clearclip, sclip or naclip; blank or "automatic": the prompt set's, else maskclip. */
 		public Builder denseMode(String name) {
-			denseMode = blank(name) ? DenseMode.MASKCLIP : parse(() -> DenseMode.parse(name));
+			denseMode = blank(name) || name.strip().equals("automatic") ? null : parse(() -> DenseMode.parse(name));
 			return this;
 		}
 

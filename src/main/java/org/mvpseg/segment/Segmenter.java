@@ -70,7 +70,7 @@ public final class Segmenter {
 	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
 		org.mvpseg.clip.DenseMode mode)
 	{
-		if (mode != org.mvpseg.clip.DenseMode.MASKCLIP && !model.config().vit()) throw new org.mvpseg.runtime.RequestException(
+		if (!mode.resNetCompatible() && !model.config().vit()) throw new org.mvpseg.runtime.RequestException(
 			"Dense mode " + mode.label() + " needs a ViT model; use maskclip with ResNets.");
 		var c = model.config();
 		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's

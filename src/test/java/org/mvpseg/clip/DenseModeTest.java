@@ -42,6 +42,9 @@ class DenseModeTest {
 			var e = assertThrows(IllegalArgumentException.class, () -> clip.denseFeatures(m.zeros(new Shape(1, 3, 64,
 				64)), DenseMode.NACLIP));
 			assertTrue(e.getMessage().contains("needs a ViT"), e.getMessage());
+			NDArray x = m.randomNormal(new Shape(1, 3, 64, 64));
+			assertTrue(java.util.Arrays.equals(clip.denseFeatures(x, DenseMode.MASKCLIP).toFloatArray(), clip
+				.denseFeatures(x, DenseMode.VALUE).toFloatArray()), "on a ResNet the value path is MaskCLIP's");
 		}
 		var e = assertThrows(IllegalArgumentException.class, () -> DenseMode.parse("maskclop"));
 		assertTrue(e.getMessage().contains("naclip"));
