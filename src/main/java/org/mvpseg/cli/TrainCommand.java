@@ -26,7 +26,7 @@ final class TrainCommand implements Main.Subcommand {
 		return "train --data DIR --seen \"a, b, c\" --prompts-out FILE " + ModelArgs.USAGE + " [--iterations 1000] "
 			+ "[--crop 448] [--batch 4] [--seed 0] [--lr 0.002] [--momentum 0.9] [--weight-decay 0] [--k 3] [--m 16] "
 			+ "[--lambda-seg 1] [--lambda-cls 1] [--lambda-oc 1] [--scale-min 0.75] [--scale-max 1.25] [--no-flip] "
-			+ "[--no-bias] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] "
+			+ "[--gpr-bias] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] "
 			+ "[--resume] [--overwrite]";
 	}
 
@@ -36,14 +36,14 @@ final class TrainCommand implements Main.Subcommand {
 		valued.addAll(Set.of("data", "seen", "prompts-out", "iterations", "crop", "batch", "seed", "lr", "momentum",
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
 			"checkpoint-every", "log-every", "dense-mode"));
-		Args a = new Args(argv, 1, valued, Set.of("no-flip", "no-bias", "resume", "overwrite"));
+		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite"));
 		PromptTrainer.Config d = PromptTrainer.Config.defaults();
 		PromptTrainer.Config cfg = new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a
 			.integer("iterations", d.iterations(), 1), a.integer("crop", d.crop(), 16), a.integer("batch", d.batch(), 1),
 			a.integer("seed", 0, Integer.MIN_VALUE), a.decimal("lr", d.lr()), a.decimal("momentum", d.momentum()), a
 				.decimal("weight-decay", d.weightDecay()), a.decimal("lambda-seg", d.lambdaSeg()), a.decimal(
 					"lambda-cls", d.lambdaCls()), a.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d
-						.scaleMin()), a.decimal("scale-max", d.scaleMax()), !a.has("no-flip"), !a.has("no-bias"), a
+						.scaleMin()), a.decimal("scale-max", d.scaleMax()), !a.has("no-flip"), a.has("gpr-bias"), a
 							.integer("checkpoint-every", d.checkpointEvery(), 1));
 		org.mvpseg.clip.DenseMode mode;
 		try {

@@ -71,6 +71,9 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Parameter(label = "Continue from the last checkpoint", persist = false)
 	public boolean resume = false;
 
+	@Parameter(label = "Learn a GPR bias b (g = sigmoid((s - b) / tau2); off = the paper's GPR)", persist = false)
+	public boolean gpr_bias = false;
+
 	@Parameter(required = false)
 	private StatusService status;
 
@@ -111,7 +114,7 @@ public class TrainPromptsCommand extends ModelCommand {
 			PromptTrainer.Config d = PromptTrainer.Config.defaults();
 			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
 				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),
-				d.scaleMax(), d.flip(), d.learnBias(), d.checkpointEvery());
+				d.scaleMax(), d.flip(), gpr_bias, d.checkpointEvery());
 			result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
 				if (s.iteration() % 10 == 0 || s.iteration() == iterations) IJ.log("MVP-SEG " + s.line());
 			}, progress);

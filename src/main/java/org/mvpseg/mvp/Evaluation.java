@@ -31,6 +31,13 @@ public final class Evaluation {
 		this.confusion = new long[classes.size()][classes.size()];
 	}
 
+	/** An evaluation of a given confusion matrix [ground truth][prediction] (tests, merging runs). */
+	static Evaluation of(List<String> classes, int seenCount, long[][] confusion) {
+		Evaluation e = new Evaluation(List.copyOf(classes), seenCount);
+		for (int i = 0; i < confusion.length; i++) System.arraycopy(confusion[i], 0, e.confusion[i], 0, confusion.length);
+		return e;
+	}
+
 	/**
 	 * @param classifier a classifier over exactly {@code seen} followed by {@code unseen}
 	 */
