@@ -56,7 +56,7 @@ class ToyWorldTransferTest {
 		test = DatasetFolder.load(WORLD.resolve("data/test"));
 		ModelResolver.Resolved w = ModelResolver.resolve(WORLD.resolve("clip.pt"), null, ModelRegistry.builtIn(),
 			new ModelCache(tmp.resolve("cache")), Progress.NONE);
-		var cfg = new PromptTrainer.Config(3, 16, 300, 64, 8, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, true, 100);
+		var cfg = new PromptTrainer.Config(3, 16, 300, 64, 8, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, false, 100);
 		prompts = tmp.resolve("p.prompts");
 		var clip = ModelService.shared().get(w.weights());
 		new PromptTrainer(clip, w.identity(), cfg).train(train.images(), train.classes(), p, prompts, false, s -> {},
