@@ -22,7 +22,7 @@ final class EvaluateCommand implements Main.Subcommand {
 	public String usage() {
 		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
-			+ "[--stride N] [--batch N] [--short-side N] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] "
+			+ "[--stride N] [--batch N] [--short-side N] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
 			+ "[--key-smoothing 1.0]";
 	}
 

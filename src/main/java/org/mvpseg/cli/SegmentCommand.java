@@ -24,13 +24,13 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** The options that shape the segmentation itself, shared with {@code evaluate}. */
 	static final Set<String> REQUEST_OPTIONS = Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window",
-		"stride", "batch", "short-side", "template", "denoise", "channels");
+		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature");
 
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr]] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] "
-			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--channels 1,2,3] [--out DIR] "
+			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
 	}
 
@@ -88,7 +88,7 @@ final class SegmentCommand implements Main.Subcommand {
 	/** Template, prompt denoising and key smoothing: zero-shot only. */
 	static SegmentRequest.Builder zeroShotOptions(SegmentRequest.Builder b, Args a) {
 		return b.template(a.get("template", null)).denoise(a.decimal("denoise", 0)).keySmoothing(a.decimal(
-			"key-smoothing", 0));
+			"key-smoothing", 0)).temperature(a.decimal("temperature", 0));
 	}
 
 	/** Where and what to write. */

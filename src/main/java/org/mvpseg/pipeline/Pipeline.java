@@ -65,7 +65,7 @@ public final class Pipeline {
 	{
 		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), models.manager());
 		return new ZeroShotClassifier(model, ModelService.identity(weights.weights()), r.classes(), templates(r), r
-			.denoise(), r.keySmoothing(), models.manager(), progress);
+			.denoise(), r.keySmoothing(), r.temperature(), models.manager(), progress);
 	}
 
 	private static List<String> templates(SegmentRequest r) {

@@ -21,11 +21,12 @@ import java.util.List;
  * @param keySmoothing MaskCLIP key smoothing threshold in [0, 1] (0 = off; zero-shot only)
  * @param windows window, stride, batch, short side (0 = automatic)
  * @param channels source channels (0-based) for R, G, B, or null for automatic
+ * @param temperature zero-shot only: the final softmax's scale, or 0 for the model's logit scale
  * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
  *          "without GPR" ablation)
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
-	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, boolean gpr)
+	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature, boolean gpr)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
@@ -41,6 +42,10 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		if (prompts != null && (denoise > 0 || keySmoothing > 0 || templates != null)) throw new RequestException(
 			"Templates, prompt denoising and key smoothing belong to zero-shot segmentation; learned prompts replace "
 				+ "them. Leave them out when giving a prompt set.");
+		if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new RequestException("The temperature must be "
+			+ "positive (0 means the model's own logit scale); got " + temperature + ".");
+		if (temperature > 0 && prompts != null) throw new RequestException("A temperature belongs to zero-shot "
+			+ "segmentation; learned prompts use their learned τ. Leave it out when giving a prompt set.");
 		if (!gpr && prompts == null) throw new RequestException("Turning Global Prompt Refining off needs learned "
 			+ "prompts (zero-shot segmentation has no GPR).");
 		if (windows == null) windows = SegmentOptions.defaults();
@@ -75,6 +80,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
 		private boolean gpr = true;
+		private double temperature;
 
 		public Builder model(ModelChoice m) {
 			model = m;
@@ -138,6 +144,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/** Zero-shot: the final softmax's scale; 0 = the model's logit scale. */
+		public Builder temperature(double t) {
+			temperature = t;
+			return this;
+		}
+
 		/** Learned prompts: with (default) or without Global Prompt Refining at inference. */
 		public Builder gpr(boolean on) {
 			gpr = on;
@@ -146,7 +158,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		public SegmentRequest build() {
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows,
-				channels, gpr);
+				channels, temperature, gpr);
 		}
 
 		private static boolean blank(String s) {

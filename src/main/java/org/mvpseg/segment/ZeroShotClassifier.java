@@ -26,6 +26,7 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final NDArray text; // [E, C], normalised columns
 	private final float scale;
+	private final boolean ownScale; // the model's logit scale, not one asked for
 	private final double denoise, keySmoothing;
 	private final int templateCount;
 
@@ -47,10 +48,23 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
 		double denoiseThreshold, double keySmoothingThreshold, NDManager parent, Progress progress)
 	{
+		this(model, modelKey, classNames, templates, denoiseThreshold, keySmoothingThreshold, 0, parent, progress);
+	}
+
+	/**
+	 * @param temperature the scale of the final softmax over classes (the peers use fixed ones: SCLIP and
+	 *          NACLIP 40, ClearCLIP 50), or 0 for the model's own logit scale (100 for OpenAI's). Only the
+	 *          probabilities change, never the labels; denoising and key smoothing keep MaskCLIP's 100.
+	 */
+	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
+		double denoiseThreshold, double keySmoothingThreshold, double temperature, NDManager parent,
+		Progress progress)
+	{
 		this.keySmoothing = keySmoothingThreshold;
+		this.ownScale = temperature <= 0;
 		this.names = List.copyOf(classNames);
 		this.manager = parent.newSubManager();
-		this.scale = model.logitScale();
+		this.scale = temperature > 0 ? (float) temperature : model.logitScale();
 		this.denoise = denoiseThreshold;
 		this.templateCount = templates.size();
 		int e = model.config().embedDim();
@@ -168,7 +182,8 @@ public final class ZeroShotClassifier implements PixelClassifier {
 
 	@Override
 	public String describe() {
-		return "zero-shot MaskCLIP, " + templateCount + " template(s), logit scale " + String.format("%.2f", scale)
+		return "zero-shot MaskCLIP, " + templateCount + " template(s), softmax scale " + String.format(java.util.Locale.ROOT,
+			"%.2f", scale) + (ownScale ? " (the model's logit scale)" : " (--temperature)")
 			+ (denoise > 0 ? ", prompt denoising " + denoise : "") + (keySmoothing > 0 ? ", key smoothing " + keySmoothing
 				: "");
 	}

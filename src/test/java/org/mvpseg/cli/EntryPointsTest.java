@@ -87,7 +87,8 @@ class EntryPointsTest {
 		String[][] mistakes = { { "--classes", "a, a" }, { "--classes", "a, b", "--outputs", "labels,pictures" }, {
 			"--classes", "a, b", "--dense-mode", "best" }, { "--classes", "a, b", "--template", "a photo" }, {
 				"--classes", "a, b", "--denoise", "1.5" }, { "--classes", "a, b", "--key-smoothing", "-1" }, { "--classes",
-					"a, b", "--channels", "0" }, { "--classes", "a, b", "--no-gpr" } };
+					"a, b", "--channels", "0" }, { "--classes", "a, b", "--no-gpr" }, {
+						"--classes", "a, b", "--temperature", "-1" } };
 		for (String[] m : mistakes) {
 			String[] argv = concat(new String[] { "segment", "examples/chelsea.png", "--weights", missing }, m);
 			MainTest.Result r = MainTest.run(argv);
@@ -98,6 +99,27 @@ class EntryPointsTest {
 			"--models-dir", tmp.toString());
 		assertEquals(2, model.code(), model.err());
 		assertTrue(model.err().contains("Unknown model 'ViT-Q/7'"), model.err());
+	}
+
+	@Test
+	void aTemperatureChangesProbabilitiesNeverLabels() throws Exception {
+		for (String[] t : new String[][] { {}, { "--temperature", "50" } }) {
+			String[] argv = concat(new String[] { "segment", "examples/chelsea.png", "--classes", "cat, grass, sky",
+				"--weights", W, "--template", "a photo of a {}.", "--out", tmp.resolve("t" + t.length).toString() }, t);
+			assertEquals(0, MainTest.run(argv).code());
+		}
+		ImagePlus l0 = IJ.openImage(tmp.resolve("t0/chelsea.labels.tif").toString());
+		ImagePlus l2 = IJ.openImage(tmp.resolve("t2/chelsea.labels.tif").toString());
+		assertArrayEquals((byte[]) l0.getProcessor().getPixels(), (byte[]) l2.getProcessor().getPixels());
+		float[] p0 = (float[]) IJ.openImage(tmp.resolve("t0/chelsea.probabilities.tif").toString()).getProcessor()
+			.getPixels();
+		float[] p2 = (float[]) IJ.openImage(tmp.resolve("t2/chelsea.probabilities.tif").toString()).getProcessor()
+			.getPixels();
+		assertFalse(java.util.Arrays.equals(p0, p2), "the probabilities are sharper or flatter");
+		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("t2/chelsea.summary.json")))
+			.getAsJsonObject();
+		assertTrue(s.getAsJsonObject("parameters").get("classifier").getAsString().contains(
+			"softmax scale 50.00 (--temperature)"), s.toString());
 	}
 
 	@Test
