@@ -183,7 +183,7 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	@Override
 	public String describe() {
 		return "zero-shot MaskCLIP, " + templateCount + " template(s), softmax scale " + String.format(java.util.Locale.ROOT,
-			"%.2f", scale) + (ownScale ? " (the model's logit scale)" : " (--temperature)")
+			"%.2f", scale) + (ownScale ? " (the model's logit scale)" : " (temperature asked for)")
 			+ (denoise > 0 ? ", prompt denoising " + denoise : "") + (keySmoothing > 0 ? ", key smoothing " + keySmoothing
 				: "");
 	}

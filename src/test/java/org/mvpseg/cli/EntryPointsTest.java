@@ -119,7 +119,7 @@ class EntryPointsTest {
 		JsonObject s = JsonParser.parseString(Files.readString(tmp.resolve("t2/chelsea.summary.json")))
 			.getAsJsonObject();
 		assertTrue(s.getAsJsonObject("parameters").get("classifier").getAsString().contains(
-			"softmax scale 50.00 (--temperature)"), s.toString());
+			"softmax scale 50.00 (temperature asked for)"), s.toString());
 	}
 
 	@Test

@@ -59,6 +59,13 @@ class FijiCommandsTest {
 			assertEquals(3, prob.getNChannels());
 			assertEquals("sky", prob.getStack().getSliceLabel(3));
 			assertTrue(seg.getTitle().startsWith("chelsea"));
+			CommandModule hot = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", imp,
+				"classes", "cat, grass, sky", "weights", W, "template", "a photo of a {}.", "add_rois", false,
+				"temperature", 50.0).get();
+			String info = (String) ((ImagePlus) hot.getOutput("segmentation")).getProperty("Info");
+			assertTrue(info.contains("softmax scale 50.00 (temperature asked for)"), info);
+			assertArrayEquals((byte[]) seg.getProcessor().getPixels(), (byte[]) ((ImagePlus) hot.getOutput(
+				"segmentation")).getProcessor().getPixels(), "a temperature never changes labels");
 		}
 		assertArrayEquals(before, (int[]) imp.getProcessor().getPixels(), "the input image is never modified");
 	}
