@@ -1,6 +1,5 @@
 package org.mvpseg.cli;
 
-import com.google.gson.GsonBuilder;
 import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.pipeline.EvaluationRun;
@@ -8,7 +7,6 @@ import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.segment.Templates;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,7 +37,7 @@ final class EvaluateCommand implements Main.Subcommand {
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));
-		String classes = String.join(",", EvaluationRun.classes(seen, unseen));
+		List<String> classes = EvaluationRun.classes(seen, unseen);
 		List<SegmentRequest> requests = new ArrayList<>();
 		if (a.has("prompts")) requests.add(mvpRequest(a, classes));
 		if (a.has("zero-shot")) requests.add(zeroShotRequest(a, classes));
@@ -52,18 +50,17 @@ final class EvaluateCommand implements Main.Subcommand {
 		out.print(EvaluationRun.table(outcomes));
 		if (a.has("json")) {
 			Path f = a.path("json");
-			Files.writeString(f, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-				.toJson(EvaluationRun.json(outcomes)) + "\n");
+			EvaluationRun.write(f, outcomes);
 			out.println("wrote " + f);
 		}
 		return 0;
 	}
 
-	private static SegmentRequest mvpRequest(Args a, String classes) {
+	private static SegmentRequest mvpRequest(Args a, List<String> classes) {
 		return SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).classes(classes).build();
 	}
 
-	private static SegmentRequest zeroShotRequest(Args a, String classes) {
+	private static SegmentRequest zeroShotRequest(Args a, List<String> classes) {
 		return SegmentCommand.zeroShotOptions(SegmentCommand.common(a), a).classes(classes).build();
 	}
 }

@@ -9,7 +9,6 @@ import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.runtime.Progress;
-import org.mvpseg.runtime.RequestException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,13 +41,8 @@ final class SegmentCommand implements Main.Subcommand {
 		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
-		EnumSet<SegmentationFiles.Output> outputs;
-		try {
-			outputs = SegmentationFiles.Output.parse(a.get("outputs", "labels,probabilities,summary"));
-		}
-		catch (IllegalArgumentException e) {
-			throw RequestException.of(e);
-		}
+		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
+			"labels,probabilities,summary"));
 		List<Path> images = ImageFiles.collect(a.positional);
 		Target target = new Target(Path.of(a.get("out", "mvpseg-results")), outputs, a.has("overwrite"));
 		Progress progress = new ConsoleProgress(System.err);

@@ -45,13 +45,7 @@ final class TrainCommand implements Main.Subcommand {
 					"lambda-cls", d.lambdaCls()), a.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d
 						.scaleMin()), a.decimal("scale-max", d.scaleMax()), !a.has("no-flip"), a.has("gpr-bias"), a
 							.integer("checkpoint-every", d.checkpointEvery(), 1));
-		org.mvpseg.clip.DenseMode mode;
-		try {
-			mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
-		}
-		catch (IllegalArgumentException e) {
-			throw org.mvpseg.runtime.RequestException.of(e);
-		}
+		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
 		Path outFile = a.path("prompts-out");
 		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
 			+ " exists already; choose another --prompts-out, or pass --overwrite.");

@@ -1,5 +1,7 @@
 package org.mvpseg.clip;
 
+import org.mvpseg.runtime.RequestException;
+
 import java.util.Locale;
 
 /**
@@ -28,13 +30,19 @@ public enum DenseMode {
 		return this == MASKCLIP || this == VALUE;
 	}
 
+	/** Refuses a mode the tower cannot compute: the one check behind segmenting, training and the towers. */
+	public void requireSupportedBy(boolean vit) {
+		if (!vit && !resNetCompatible()) throw new RequestException("Dense mode " + label() + " needs a ViT; ResNet "
+			+ "towers use MaskCLIP's attention-pool value path (maskclip, or value: the same there).");
+	}
+
 	public static DenseMode parse(String name) {
 		try {
 			return valueOf(name.strip().toUpperCase(Locale.ROOT));
 		}
 		catch (IllegalArgumentException e) {
-			throw new IllegalArgumentException("Unknown dense mode '" + name + "': choose maskclip, value, clearclip, "
-				+ "sclip or naclip.");
+			throw new RequestException("Unknown dense mode '" + name + "': choose maskclip, value, clearclip, sclip or "
+				+ "naclip.");
 		}
 	}
 

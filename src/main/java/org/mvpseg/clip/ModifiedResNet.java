@@ -124,8 +124,7 @@ final class ModifiedResNet implements VisionTower {
 
 	@Override
 	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
-		if (!mode.resNetCompatible()) throw new IllegalArgumentException("Dense mode " + mode.label() + " needs a "
-			+ "ViT; ResNet towers use MaskCLIP's attention-pool value path (maskclip, or value: the same here).");
+		mode.requireSupportedBy(false);
 		ai.djl.ndarray.NDManager caller = images.getManager();
 		try (ai.djl.ndarray.NDManager scope = caller.newSubManager()) {
 			images.tempAttach(scope);
@@ -141,8 +140,7 @@ final class ModifiedResNet implements VisionTower {
 	/** MaskCLIP for the ResNet: attention pool without q/k, {@code c_proj(v_proj(X))} at every position. */
 	@Override
 	public NDArray denseFeatures(NDArray images, DenseMode mode) {
-		if (!mode.resNetCompatible()) throw new IllegalArgumentException("Dense mode " + mode.label() + " needs a "
-			+ "ViT; ResNet towers use MaskCLIP's attention-pool value path (maskclip, or value: the same here).");
+		mode.requireSupportedBy(false);
 		return Nn.scoped(images, x -> {
 			NDArray f = trunk(x).transpose(0, 2, 3, 1); // [B, h, w, C]
 			return Nn.linear(Nn.linear(f, vW, vB), cW, cB);

@@ -3,7 +3,6 @@ package org.mvpseg.fiji;
 import org.mvpseg.imagej.DatasetFolder;
 import ij.IJ;
 import ij.measure.ResultsTable;
-import com.google.gson.GsonBuilder;
 import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.pipeline.EvaluationRun;
 import org.mvpseg.pipeline.SegmentRequest;
@@ -12,7 +11,6 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +55,11 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 			DatasetFolder.Contents data = DatasetFolder.load(Path.of(data_folder.strip()));
 			List<String> s = Templates.parseClassNames(seen);
 			List<String> u = Evaluation.unseenClasses(data.classes(), s, unseen);
-			for (SegmentRequest r : requests(String.join(",", EvaluationRun.classes(s, u)))) results.add(EvaluationRun
+			for (SegmentRequest r : requests(EvaluationRun.classes(s, u))) results.add(EvaluationRun
 				.evaluate(r, data.images(), data.classes(), s, u, progress));
 			table(s.size()).show("MVP-SEG Evaluation");
 			IJ.log("MVP-SEG evaluation:\n" + EvaluationRun.table(results));
-			if (!json_out.isBlank()) Files.writeString(Path.of(json_out.strip()), new GsonBuilder().setPrettyPrinting()
-				.serializeSpecialFloatingPointValues().create().toJson(EvaluationRun.json(results)) + "\n");
+			if (!json_out.isBlank()) EvaluationRun.write(Path.of(json_out.strip()), results);
 		}
 		catch (Exception | OutOfMemoryError e) {
 			IJ.log(Errors.message(e));
@@ -70,14 +67,14 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	}
 
 	/** Learned prompts first (when given), then the zero-shot baseline (when asked, or without prompts). */
-	private List<SegmentRequest> requests(String classes) {
+	private List<SegmentRequest> requests(List<String> classes) {
 		List<SegmentRequest> r = new ArrayList<>();
 		if (!prompts.isBlank()) r.add(builder(classes).prompts(prompts).build());
 		if (zero_shot || prompts.isBlank()) r.add(builder(classes).build());
 		return r;
 	}
 
-	private SegmentRequest.Builder builder(String classes) {
+	private SegmentRequest.Builder builder(List<String> classes) {
 		return SegmentRequest.builder().model(weights, model).classes(classes).denseMode(dense_mode).windows(window,
 			stride, 0, 0);
 	}

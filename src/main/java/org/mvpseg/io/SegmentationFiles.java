@@ -2,6 +2,7 @@ package org.mvpseg.io;
 
 import org.mvpseg.files.AtomicFiles;
 import org.mvpseg.files.OutputLock;
+import org.mvpseg.runtime.RequestException;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -44,11 +45,11 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 					s.add(valueOf(k));
 				}
 				catch (IllegalArgumentException e) {
-					throw new IllegalArgumentException("Unknown output '" + p.strip() + "': choose from labels, "
+					throw new RequestException("Unknown output '" + p.strip() + "': choose from labels, "
 						+ "probabilities, summary.");
 				}
 			}
-			if (s.isEmpty()) throw new IllegalArgumentException("No outputs chosen: give labels, probabilities and/or summary.");
+			if (s.isEmpty()) throw new RequestException("No outputs chosen: give labels, probabilities and/or summary.");
 			return s;
 		}
 	}
@@ -115,11 +116,6 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		OutputConflictException(String message) {
 			super(message);
 		}
-	}
-
-	/** The identity shared by the files of this set (labels and probability properties, summary). */
-	public String runId() {
-		return runId;
 	}
 
 	@Override

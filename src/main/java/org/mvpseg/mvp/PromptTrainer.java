@@ -46,6 +46,11 @@ public final class PromptTrainer {
 				throw new IllegalArgumentException("need lr > 0, 0 <= momentum < 1 and 0 < scale-min <= scale-max");
 		}
 
+		/** Cosine decay from lr to 0 over the run (docs/formulas.md §5). */
+		double learningRate(int it) {
+			return lr * 0.5 * (1 + Math.cos(Math.PI * it / iterations));
+		}
+
 		JsonObject toJson() {
 			return new com.google.gson.Gson().toJsonTree(this).getAsJsonObject();
 		}
@@ -73,8 +78,7 @@ public final class PromptTrainer {
 
 	/** @param denseMode the dense features to learn prompts on; the prompt set records it */
 	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg, org.mvpseg.clip.DenseMode denseMode) {
-		if (!denseMode.resNetCompatible() && !model.config().vit()) throw new IllegalArgumentException("Dense mode "
-			+ denseMode.label() + " needs a ViT; use maskclip or value with ResNets.");
+		denseMode.requireSupportedBy(model.config().vit());
 		this.denseMode = denseMode;
 		this.model = model;
 		this.backboneSha256 = backboneSha256;
@@ -122,7 +126,7 @@ public final class PromptTrainer {
 			progress.checkCancelled();
 			progress.update("training prompts", it, cfg.iterations());
 			long t0 = System.nanoTime();
-			double lr = learningRate(it);
+			double lr = cfg.learningRate(it);
 			float[] pixels = new float[cfg.batch() * 3 * crop * crop];
 			int[] labels = sampleBatch(data, it, crop, pixels);
 			TrainingStep.Gradients g = TrainingStep.compute(model, p, tokens, pixels, labels, cfg.batch(), crop, weights);
@@ -146,11 +150,6 @@ public final class PromptTrainer {
 	private int crop() {
 		int cell = model.config().cellSize();
 		return Math.max(cell, cfg.crop() - cfg.crop() % cell);
-	}
-
-	/** Cosine decay from lr to 0 over the run (docs/formulas.md §5: SGD, cosine schedule). */
-	double learningRate(int it) {
-		return cfg.lr() * 0.5 * (1 + Math.cos(Math.PI * it / cfg.iterations()));
 	}
 
 	private Data data(List<LabelledImage> images, List<String> classNames, List<String> seen) {

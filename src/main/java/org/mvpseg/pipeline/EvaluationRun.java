@@ -1,12 +1,15 @@
 package org.mvpseg.pipeline;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.runtime.Progress;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +56,12 @@ public final class EvaluationRun {
 			else top.add(o.method().equals("zero-shot") ? "zero_shot" : o.method(), j);
 		}
 		return top;
+	}
+
+	/** Writes {@link #json} to {@code file}, as the command line and Fiji both do. */
+	public static void write(Path file, List<Outcome> outcomes) throws IOException {
+		Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+			.toJson(json(outcomes)) + "\n");
 	}
 
 	public static String table(List<Outcome> outcomes) {

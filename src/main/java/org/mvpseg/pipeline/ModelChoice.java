@@ -50,8 +50,4 @@ public record ModelChoice(Path weights, String name, Path modelsDir, Path regist
 		return ModelResolver.resolve(weights, name, loadRegistry(), ModelCache.locate(modelsDir), progress);
 	}
 
-	/** What the user chose, for provenance. */
-	public String describe() {
-		return weights != null ? "weights file " + weights.toAbsolutePath() : "model " + name;
-	}
 }

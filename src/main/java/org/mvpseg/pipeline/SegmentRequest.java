@@ -102,12 +102,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** "a, b, c": trimmed, non-empty, no duplicates, at least two. */
 		public Builder classes(String text) {
-			classes = parse(() -> Templates.parseClassNames(text));
+			classes = Templates.parseClassNames(text);
 			return this;
 		}
 
+		/** The same rules for names given as a list. */
 		public Builder classes(List<String> names) {
-			classes = names;
+			classes = Templates.checkClassNames(names);
 			return this;
 		}
 
@@ -119,7 +120,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** maskclip, value, clearclip, sclip or naclip; blank or "automatic": the prompt set's, else maskclip. */
 		public Builder denseMode(String name) {
-			denseMode = blank(name) || name.strip().equals("automatic") ? null : parse(() -> DenseMode.parse(name));
+			denseMode = blank(name) || name.strip().equals("automatic") ? null : DenseMode.parse(name);
 			return this;
 		}
 
@@ -134,7 +135,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		}
 
 		public Builder windows(int window, int stride, int batch, int shortSide) {
-			windows = parse(() -> new SegmentOptions(window, stride, batch, shortSide, SegmentOptions.DEFAULT_BUDGET));
+			windows = new SegmentOptions(window, stride, batch, shortSide, SegmentOptions.DEFAULT_BUDGET);
 			return this;
 		}
 
@@ -163,15 +164,6 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		private static boolean blank(String s) {
 			return s == null || s.isBlank();
-		}
-
-		private static <T> T parse(java.util.function.Supplier<T> s) {
-			try {
-				return s.get();
-			}
-			catch (IllegalArgumentException e) {
-				throw RequestException.of(e);
-			}
 		}
 	}
 }

@@ -70,8 +70,7 @@ public final class Segmenter {
 	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
 		org.mvpseg.clip.DenseMode mode)
 	{
-		if (!mode.resNetCompatible() && !model.config().vit()) throw new org.mvpseg.runtime.RequestException(
-			"Dense mode " + mode.label() + " needs a ViT model; use maskclip with ResNets.");
+		mode.requireSupportedBy(model.config().vit());
 		var c = model.config();
 		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's
 		// width per token (ViT) or per early-stage position (ResNet), in fp32.
@@ -81,8 +80,7 @@ public final class Segmenter {
 			.cellSize(), c.imageResolution(), perPixel, options);
 	}
 
-	/** What was done, for logs, summaries and provenance. */
-	/** What was done; {@code forwardSeconds} is the part spent in batched forward passes (features and scores). */
+	/** What was done, for logs, summaries and provenance; {@code forwardSeconds} is the part spent in batched forward passes (features and scores). */
 	public record Result(List<String> classes, long[] pixelCounts, int width, int height, int window, int stride,
 		int windows, int batchSize, int forwardPasses, double seconds, double forwardSeconds, long nonFinite,
 		String scaling, String classifier) {}
@@ -132,8 +130,8 @@ public final class Segmenter {
 		}
 		progress.update("segmenting windows", grid.size(), grid.size());
 		return new Result(classifier.classNames(), band.counts, width, height, window, stride, grid.size(), batch,
-			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input.scalingDescription(), classifier
-				.describe());
+			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
+				.scalingDescription(), classifier.describe());
 	}
 
 	private int roundUp(int v) {

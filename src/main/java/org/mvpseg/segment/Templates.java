@@ -4,6 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import org.mvpseg.runtime.RequestException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -40,29 +42,39 @@ public final class Templates {
 
 	/** One custom template; it must contain "{}" where the class name goes. */
 	public static List<String> single(String template) {
-		if (template == null || !template.contains("{}")) throw new IllegalArgumentException("A template must contain "
+		if (template == null || !template.contains("{}")) throw new RequestException("A template must contain "
 			+ "{} where the class name goes, e.g. \"a microscopy image of {}.\"; got " + template);
 		return List.of(template);
 	}
 
 	/** Class names from a comma-separated list: trimmed, non-empty, no duplicates. */
 	public static List<String> parseClassNames(String text) {
-		if (text == null || text.isBlank()) throw new IllegalArgumentException("No class names given: type the "
+		if (text == null || text.isBlank()) throw new RequestException("No class names given: type the "
 			+ "structures to find, separated by commas, e.g. \"nucleus, cytoplasm, background\".");
+		List<String> names = new ArrayList<>();
+		for (String s : text.split(",")) names.add(s.strip());
+		return checkClassNames(names, text);
+	}
+
+	/** The rules of {@link #parseClassNames} for names given as a list (evaluation joins seen and unseen). */
+	public static List<String> checkClassNames(List<String> names) {
+		return checkClassNames(names, String.join(",", names));
+	}
+
+	private static List<String> checkClassNames(List<String> names, String text) {
 		List<String> out = new ArrayList<>();
-		for (String s : text.split(",")) {
-			String name = s.strip();
-			if (name.isEmpty()) throw new IllegalArgumentException("Empty class name in \"" + text
+		for (String name : names) {
+			if (name.isEmpty()) throw new RequestException("Empty class name in \"" + text
 				+ "\": remove the extra comma.");
-			for (String o : out) if (o.equalsIgnoreCase(name)) throw new IllegalArgumentException("Class \"" + name
+			for (String o : out) if (o.equalsIgnoreCase(name)) throw new RequestException("Class \"" + name
 				+ "\" is given twice.");
-			if (org.mvpseg.clip.ClipTokenizer.get().encode(name).length == 0) throw new IllegalArgumentException(
+			if (org.mvpseg.clip.ClipTokenizer.get().encode(name).length == 0) throw new RequestException(
 				"Class name \"" + name + "\" has no letters or digits CLIP can read.");
 			out.add(name);
 		}
-		if (out.size() < 2) throw new IllegalArgumentException("Give at least two classes (e.g. add \"background\"): "
+		if (out.size() < 2) throw new RequestException("Give at least two classes (e.g. add \"background\"): "
 			+ "each pixel is assigned the most likely of the given names.");
-		if (out.size() > 65535) throw new IllegalArgumentException("At most 65535 classes are supported.");
+		if (out.size() > 65535) throw new RequestException("At most 65535 classes are supported.");
 		return out;
 	}
 }

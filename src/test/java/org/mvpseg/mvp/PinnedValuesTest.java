@@ -82,11 +82,10 @@ class PinnedValuesTest {
 	@Test
 	void theLearningRateFallsAlongACosineToZero() {
 		var cfg = new PromptTrainer.Config(3, 16, 100, 64, 1, 0, 0.01, 0.9, 0, 1, 1, 1, 1, 1, false, false, 100);
-		PromptTrainer t = new PromptTrainer(null, "sha", cfg);
-		assertEquals(0.01, t.learningRate(0), 1e-15);
-		assertEquals(0.005, t.learningRate(50), 1e-15);
-		assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), t.learningRate(25), 1e-15);
-		assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.99)), t.learningRate(99), 1e-15);
+		assertEquals(0.01, cfg.learningRate(0), 1e-15);
+		assertEquals(0.005, cfg.learningRate(50), 1e-15);
+		assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), cfg.learningRate(25), 1e-15);
+		assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.99)), cfg.learningRate(99), 1e-15);
 	}
 
 	@Test
