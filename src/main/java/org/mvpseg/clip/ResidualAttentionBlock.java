@@ -159,12 +159,17 @@ final class ResidualAttentionBlock {
 		return Nn.addInto(mlp(h), h);
 	}
 
-	/** The attention keys of {@code x} (all heads side by side), as MaskCLIP's key smoothing uses them. */
+	/**
+	 * The attention keys of {@code x} as MaskCLIP's ViT backbone returns them for key smoothing: the key
+	 * rows of in_proj, then the attention's out_proj with its bias (docs/formulas.md §4).
+	 */
 	NDArray keys(NDArray x) {
 		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
 		NDArray k = Nn.linear(n, kW, kB);
 		n.close();
-		return k;
+		NDArray projected = Nn.linear(k, outW, outB);
+		k.close();
+		return projected;
 	}
 
 	/** The pure value path: out_proj(value part of in_proj(ln_1(x))), no residual, no FFN. */

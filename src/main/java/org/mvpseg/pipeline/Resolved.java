@@ -39,6 +39,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		m.put("stride", windows.stride());
 		m.put("batch", windows.batch());
 		m.put("short_side", windows.shortSide());
+		m.put("pamr", windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP.toString() : "off");
 		m.put("channels", channels == null ? "automatic" : channelText());
 		m.put("notes", notes);
 		return m;
@@ -57,6 +58,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		l.add("dense features: " + denseMode.label());
 		l.add("window: " + windows.window() + " px, stride " + windows.stride() + " px, batch " + windows.batch()
 			+ (windows.shortSide() > 0 ? ", short side resized to " + windows.shortSide() + " px" : ", native resolution"));
+		l.add("refinement: " + (windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP : "none"));
 		l.add("channels: " + (channels == null ? "automatic" : channelText()));
 		for (String n : notes) l.add("note: " + n);
 		return l;

@@ -19,7 +19,7 @@ import java.util.List;
  * @param denseMode dense features, or null for automatic: the prompt set's own mode, else MaskCLIP's
  * @param denoise MaskCLIP prompt denoising threshold in [0, 1] (0 = off; zero-shot only)
  * @param keySmoothing MaskCLIP key smoothing threshold in [0, 1] (0 = off; zero-shot only)
- * @param windows window, stride, batch, short side (0 = automatic)
+ * @param windows window, stride, batch, short side (0 = automatic); PAMR on the windows' scores
  * @param channels source channels (0-based) for R, G, B, or null for automatic
  * @param temperature zero-shot only: the final softmax's scale, or 0 for the model's logit scale
  * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
@@ -79,7 +79,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private double denoise, keySmoothing;
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
-		private boolean gpr = true;
+		private boolean gpr = true, pamr;
 		private double temperature;
 
 		public Builder model(ModelChoice m) {
@@ -157,9 +157,15 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/** NACLIP's pixel-adaptive mask refinement of every window's class scores. */
+		public Builder pamr(boolean on) {
+			pamr = on;
+			return this;
+		}
+
 		public SegmentRequest build() {
-			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows,
-				channels, temperature, gpr);
+			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows
+				.withPamr(pamr), channels, temperature, gpr);
 		}
 
 		private static boolean blank(String s) {

@@ -16,8 +16,9 @@ import java.util.List;
  * @param batch windows per forward pass (1 = no batching)
  * @param shortSide resize the whole image first so its short side is this many pixels (0 = no resize)
  * @param memoryBudget bytes the forward pass of one batch may use
+ * @param pamr refine each window's class scores with NACLIP's PAMR ({@link Pamr#NACLIP}) before averaging
  */
-public record SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget) {
+public record SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget, boolean pamr) {
 
 	public static final long DEFAULT_BUDGET = 1L << 30;
 	/** Measured on 2 CPU cores (ViT-B/16): 4–8 windows per pass are 1.2–1.3× faster than one, 54 are 0.8×. */
@@ -25,6 +26,10 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 
 	public static SegmentOptions defaults() {
 		return new SegmentOptions(0, 0, 0, 0, DEFAULT_BUDGET);
+	}
+
+	public SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget) {
+		this(window, stride, batch, shortSide, memoryBudget, false);
 	}
 
 	public SegmentOptions {
@@ -39,15 +44,19 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	}
 
 	public SegmentOptions withWindow(int w, int s) {
-		return new SegmentOptions(w, s, batch, shortSide, memoryBudget);
+		return new SegmentOptions(w, s, batch, shortSide, memoryBudget, pamr);
 	}
 
 	public SegmentOptions withBatch(int b) {
-		return new SegmentOptions(window, stride, b, shortSide, memoryBudget);
+		return new SegmentOptions(window, stride, b, shortSide, memoryBudget, pamr);
 	}
 
 	public SegmentOptions withShortSide(int s) {
-		return new SegmentOptions(window, stride, batch, s, memoryBudget);
+		return new SegmentOptions(window, stride, batch, s, memoryBudget, pamr);
+	}
+
+	public SegmentOptions withPamr(boolean on) {
+		return new SegmentOptions(window, stride, batch, shortSide, memoryBudget, on);
 	}
 
 	/** The values used, and one note per value that was chosen automatically or adjusted. */
@@ -77,6 +86,6 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 		int b = batch > 0 ? batch : (int) Math.max(1, Math.min(cap, memoryBudget / Math.max(1, bytesPerPixel * w * w)));
 		if (batch == 0) notes.add("batch " + b + " (automatic: windows per forward pass, at most " + cap + " on a "
 			+ (gpu ? "GPU" : "CPU") + ")");
-		return new Resolution(new SegmentOptions(w, s, b, shortSide, memoryBudget), List.copyOf(notes));
+		return new Resolution(new SegmentOptions(w, s, b, shortSide, memoryBudget, pamr), List.copyOf(notes));
 	}
 }

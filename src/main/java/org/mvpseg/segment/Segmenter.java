@@ -166,9 +166,12 @@ public final class Segmenter {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
 			}
 			float[] flat = s.toFloatArray();
-			int per = flat.length / n;
+			int per = flat.length / n, classes = per / (winW * winH);
 			float[][] out = new float[n][];
 			for (int i = 0; i < n; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * per, (i + 1) * per);
+			// NACLIP refines the upsampled scores with the (CLIP-normalised) image as guide, before the softmax
+			if (options.pamr()) java.util.stream.IntStream.range(0, n).parallel().forEach(i -> Pamr.NACLIP.refine(pixels,
+				i * plane, 3, out[i], classes, winH, winW));
 			return out;
 		}
 	}

@@ -125,14 +125,17 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	}
 
 	/**
-	 * MaskCLIP's key smoothing: with k̂ the L2-normalised keys, positions whose highest class
-	 * probability is below {@code threshold} take Σ_j ⟨k̂_i, k̂_j⟩ p_j instead of their own p_i.
+	 * MaskCLIP's key smoothing (refine_output in its maskclip_head.py): positions whose highest class
+	 * probability is below {@code threshold} take Σ_j ⟨k̂_i, k̂_j⟩ p_j instead of their own p_i, where k̂ is
+	 * the keys L2-normalised over positions, per channel (PyTorch's F.normalize at its default dim=1 of
+	 * MaskCLIP's [N, HW, C] keys; docs/formulas.md §4).
 	 *
 	 * @param p [B, C, N] probabilities
 	 * @param keys [B, N, K]
+	 * @return [B, C, N] the refined score map
 	 */
 	static NDArray keySmooth(NDArray p, NDArray keys, double threshold) {
-		NDArray k = keys.div(keys.norm(new int[] { -1 }, true));
+		NDArray k = keys.div(keys.norm(new int[] { 1 }, true).maximum(1e-12f)); // F.normalize's eps
 		NDArray weight = k.matMul(k.transpose(0, 2, 1)); // [B, N, N]
 		NDArray pt = p.transpose(0, 2, 1); // [B, N, C]
 		NDArray smoothed = weight.matMul(pt);
@@ -142,19 +145,25 @@ public final class ZeroShotClassifier implements PixelClassifier {
 
 	@Override
 	public void toProbabilities(float[][] scores, int offset, int n) {
-		if (keySmoothing <= 0) {
-			softmax(scores, offset, n, scale);
-			return;
-		}
-		// smoothed probabilities: clip negative affinity sums, renormalise to 1 per pixel
+		if (keySmoothing <= 0) softmax(scores, offset, n, scale);
+		else refinedToProbabilities(scores, offset, n);
+	}
+
+	/**
+	 * Key smoothing's refined map (probabilities where confident, affinity-weighted sums elsewhere) to
+	 * probabilities that keep its argmax, the label MaskCLIP gives: negative values clipped to 0 and the rest
+	 * renormalised; where no value is positive, softmax of the refined values.
+	 */
+	static void refinedToProbabilities(float[][] scores, int offset, int n) {
 		int classes = scores.length;
 		for (int i = offset; i < offset + n; i++) {
 			double sum = 0;
-			for (int c = 0; c < classes; c++) {
-				scores[c][i] = Math.max(0, scores[c][i]);
-				sum += scores[c][i];
+			for (int c = 0; c < classes; c++) sum += Math.max(0, scores[c][i]);
+			if (sum <= 0) {
+				softmax(scores, i, 1, 1);
+				continue;
 			}
-			for (int c = 0; c < classes; c++) scores[c][i] = sum > 0 ? (float) (scores[c][i] / sum) : 1f / classes;
+			for (int c = 0; c < classes; c++) scores[c][i] = (float) (Math.max(0, scores[c][i]) / sum);
 		}
 	}
 

@@ -17,15 +17,16 @@ class KeySmoothingTest {
 	@Test
 	void lowConfidencePositionsTakeTheKeyWeightedSum() {
 		try (NDManager m = NDManager.newBaseManager()) {
-			// two positions, two classes; keys (1,0) and (1,1)/√2 → cosine 0.7071
+			// two positions, two classes; keys (2,0) and (3,3), normalised per channel over positions as
+			// MaskCLIP's F.normalize(k, dim=1): channel 0 → (2,3)/√13, channel 1 → (0,1)
 			NDArray p = m.create(new float[] { 0.9f, 0.6f, 0.1f, 0.4f }, new Shape(1, 2, 2)); // [B, C, N]
-			NDArray keys = m.create(new float[] { 2, 0, 3, 3 }, new Shape(1, 2, 2)); // [B, N, K], unnormalised
+			NDArray keys = m.create(new float[] { 2, 0, 3, 3 }, new Shape(1, 2, 2)); // [B, N, K]
 			float[] out = ZeroShotClassifier.keySmooth(p, keys, 0.8).toFloatArray(); // [B, C, N]
-			float c = (float) Math.sqrt(0.5);
+			float w10 = 6f / 13, w11 = 9f / 13 + 1;
 			assertEquals(0.9f, out[0], 1e-6f); // position 0 is confident (0.9 ≥ 0.8): unchanged
 			assertEquals(0.1f, out[2], 1e-6f);
-			assertEquals(c * 0.9f + 0.6f, out[1], 1e-6f); // position 1 (best 0.6): Σ_j cos · p_j
-			assertEquals(c * 0.1f + 0.4f, out[3], 1e-6f);
+			assertEquals(w10 * 0.9f + w11 * 0.6f, out[1], 1e-6f); // position 1 (best 0.6): Σ_j w_1j · p_j
+			assertEquals(w10 * 0.1f + w11 * 0.4f, out[3], 1e-6f);
 		}
 	}
 
