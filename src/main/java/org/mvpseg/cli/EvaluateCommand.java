@@ -20,7 +20,7 @@ final class EvaluateCommand implements Main.Subcommand {
 	public String usage() {
 		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
-			+ "[--stride N] [--batch N] [--short-side N] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
+			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
 			+ "[--key-smoothing 1.0]";
 	}
 
@@ -31,9 +31,11 @@ final class EvaluateCommand implements Main.Subcommand {
 		valued.remove("classes");
 		valued.remove("prompts");
 		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "pamr"));
 		if (!a.has("prompts") && !a.has("zero-shot")) throw new Args.UsageException("give --prompts FILE, --zero-shot "
 			+ "or both");
+		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
+			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));

@@ -23,12 +23,12 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** The options that shape the segmentation itself, shared with {@code evaluate}. */
 	static final Set<String> REQUEST_OPTIONS = Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window",
-		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature");
+		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature", "protocol");
 
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr]] "
-			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] "
+			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
 	}
@@ -38,7 +38,7 @@ final class SegmentCommand implements Main.Subcommand {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(REQUEST_OPTIONS);
 		valued.addAll(Set.of("out", "outputs"));
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
@@ -72,11 +72,11 @@ final class SegmentCommand implements Main.Subcommand {
 			classesKey)).build();
 	}
 
-	/** Model, dense mode, windows and channels: what every method takes. */
+	/** Model, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */
 	static SegmentRequest.Builder common(Args a) {
 		return SegmentRequest.builder().model(ModelArgs.choice(a)).denseMode(a.get("dense-mode", null)).windows(a
 			.integer("window", 0, 0), a.integer("stride", 0, 0), a.integer("batch", 0, 0), a.integer("short-side", 0, 0))
-			.channels(a.get("channels", null));
+			.protocol(a.get("protocol", null)).pamr(a.has("pamr")).channels(a.get("channels", null));
 	}
 
 	/** Template, prompt denoising and key smoothing: zero-shot only. */

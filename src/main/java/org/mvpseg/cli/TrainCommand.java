@@ -23,11 +23,12 @@ final class TrainCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "train --data DIR --seen \"a, b, c\" --prompts-out FILE " + ModelArgs.USAGE + " [--iterations 1000] "
-			+ "[--crop 448] [--batch 4] [--seed 0] [--lr 0.002] [--momentum 0.9] [--weight-decay 0] [--k 3] [--m 16] "
-			+ "[--lambda-seg 1] [--lambda-cls 1] [--lambda-oc 1] [--scale-min 0.75] [--scale-max 1.25] [--no-flip] "
-			+ "[--gpr-bias] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] "
-			+ "[--resume] [--overwrite]";
+		return "train --data DIR --seen \"a, b, c\" --prompts-out FILE " + ModelArgs.USAGE + " [--recipe small|paper] "
+			+ "[--iterations 1000] [--crop 448] [--batch 4] [--seed 0] [--lr 0.002] [--momentum 0.9] [--weight-decay 0] "
+			+ "[--k 3] [--m 16] [--lambda-seg 1] [--lambda-cls 1] [--lambda-oc 1] [--scale-min 0.75] [--scale-max 1.25] "
+			+ "[--resize-short-side 0] [--photometric] [--no-flip] [--gpr-bias] "
+			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] [--resume] "
+			+ "[--overwrite]";
 	}
 
 	@Override
@@ -35,16 +36,10 @@ final class TrainCommand implements Main.Subcommand {
 		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(Set.of("data", "seen", "prompts-out", "iterations", "crop", "batch", "seed", "lr", "momentum",
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
-			"checkpoint-every", "log-every", "dense-mode"));
-		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite"));
-		PromptTrainer.Config d = PromptTrainer.Config.defaults();
-		PromptTrainer.Config cfg = new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a
-			.integer("iterations", d.iterations(), 1), a.integer("crop", d.crop(), 16), a.integer("batch", d.batch(), 1),
-			a.integer("seed", 0, Integer.MIN_VALUE), a.decimal("lr", d.lr()), a.decimal("momentum", d.momentum()), a
-				.decimal("weight-decay", d.weightDecay()), a.decimal("lambda-seg", d.lambdaSeg()), a.decimal(
-					"lambda-cls", d.lambdaCls()), a.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d
-						.scaleMin()), a.decimal("scale-max", d.scaleMax()), !a.has("no-flip"), a.has("gpr-bias"), a
-							.integer("checkpoint-every", d.checkpointEvery(), 1));
+			"checkpoint-every", "log-every", "dense-mode", "recipe", "resize-short-side"));
+		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite", "photometric"));
+		PromptTrainer.Config cfg = config(a);
+		out.println("training: " + cfg.describe() + " (recipe " + a.get("recipe", "small") + "; options given override it)");
 		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
 		Path outFile = a.path("prompts-out");
 		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
@@ -82,5 +77,24 @@ final class TrainCommand implements Main.Subcommand {
 				+ " (continue with --resume)");
 			return 1;
 		}
+	}
+
+	/** The recipe's values (small: for a user's folder; paper: the paper's), each option given overriding one. */
+	static PromptTrainer.Config config(Args a) {
+		String recipe = a.get("recipe", "small");
+		PromptTrainer.Config d = switch (recipe) {
+			case "small" -> PromptTrainer.Config.defaults();
+			case "paper" -> PromptTrainer.Config.paper();
+			default -> throw new Args.UsageException("unknown --recipe '" + recipe + "': choose small (the defaults, for "
+				+ "a few images) or paper (20k iterations, batch 16, crop 512, the paper's augmentation)");
+		};
+		return new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a.integer("iterations", d
+			.iterations(), 1), a.integer("crop", d.crop(), 16), a.integer("batch", d.batch(), 1), a.integer("seed", 0,
+				Integer.MIN_VALUE), a.decimal("lr", d.lr()), a.decimal("momentum", d.momentum()), a.decimal("weight-decay", d
+					.weightDecay()), a.decimal("lambda-seg", d.lambdaSeg()), a.decimal("lambda-cls", d.lambdaCls()), a
+						.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d.scaleMin()), a.decimal("scale-max", d
+							.scaleMax()), d.flip() && !a.has("no-flip"), a.has("gpr-bias"), a.integer("checkpoint-every", d
+								.checkpointEvery(), 1), a.integer("resize-short-side", d.resizeShortSide(), 0), d.photometric() || a
+									.has("photometric"));
 	}
 }

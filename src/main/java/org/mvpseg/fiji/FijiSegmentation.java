@@ -30,15 +30,15 @@ public final class FijiSegmentation {
 	/** Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic". */
 	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-		boolean rois, boolean table, double temperature, boolean gpr)
+		boolean rois, boolean table, WindowedCommand.Tuning tuning)
 	{
-		/** Without a temperature (the model's logit scale) and with GPR. */
+		/** Without refinements: the model's logit scale, no denoising, key smoothing or PAMR, with GPR. */
 		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
 			boolean rois, boolean table)
 		{
 			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
-				probabilities, rois, table, 0, true);
+				probabilities, rois, table, WindowedCommand.Tuning.NONE);
 		}
 
 		public static Options defaults(String classes) {
@@ -48,9 +48,8 @@ public final class FijiSegmentation {
 
 		/** The request these options make: the same words give the same request as on the command line. */
 		public SegmentRequest request() {
-			return SegmentRequest.builder().model(weights, model).prompts(prompts).classes(classes).template(template)
-				.denseMode(denseMode).windows(window, stride, 0, 0).channels(channels).temperature(temperature).gpr(gpr)
-				.build();
+			return tuning.apply(SegmentRequest.builder().model(weights, model).prompts(prompts).classes(classes).template(
+				template).denseMode(denseMode).windows(window, stride, 0, 0).channels(channels)).build();
 		}
 	}
 

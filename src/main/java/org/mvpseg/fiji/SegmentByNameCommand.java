@@ -32,12 +32,6 @@ public class SegmentByNameCommand extends WindowedCommand {
 	@Parameter(label = "Channels for R,G,B (optional; e.g. 1 or 2,1,3)", required = false, persist = false)
 	public String channels = "";
 
-	@Parameter(label = "Softmax temperature (zero-shot; 0 = the model's logit scale)", min = "0", persist = false)
-	public double temperature = 0;
-
-	@Parameter(label = "Without GPR (learned prompts; g_c = 1, an ablation)", persist = false)
-	public boolean no_gpr = false;
-
 	@Parameter(label = "Planes", choices = { "Current plane", "All planes" }, persist = false)
 	public String planes = "Current plane";
 
@@ -72,7 +66,7 @@ public class SegmentByNameCommand extends WindowedCommand {
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
 			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
-				.equals(planes), show_labels, show_probabilities, add_rois, show_table, temperature, !no_gpr);
+				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning());
 	}
 
 	@Override

@@ -53,6 +53,11 @@ public class TrainPromptsCommand extends ModelCommand {
 		"maskclip", "value", "clearclip", "sclip", "naclip" })
 	public String dense_mode = "maskclip";
 
+	@Parameter(label = "Recipe", choices = { "small (the values below)", "paper (20k iterations, batch 16, crop 512, "
+		+ "resize, flip, photometric distortion; the values below except seed and GPR bias are not used)" },
+		persist = false)
+	public String recipe = "small (the values below)";
+
 	@Parameter(label = "Iterations", min = "1", persist = false)
 	public int iterations = 1000;
 
@@ -111,17 +116,29 @@ public class TrainPromptsCommand extends ModelCommand {
 			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
 			String sha = w.identity();
 			ClipModel clip = ModelService.shared().get(w.weights());
-			PromptTrainer.Config d = PromptTrainer.Config.defaults();
-			PromptTrainer.Config cfg = new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed,
-				learning_rate, d.momentum(), d.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(),
-				d.scaleMax(), d.flip(), gpr_bias, d.checkpointEvery());
+			PromptTrainer.Config cfg = config();
+			IJ.log("MVP-SEG training: " + cfg.describe());
 			result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
-				if (s.iteration() % 10 == 0 || s.iteration() == iterations) IJ.log("MVP-SEG " + s.line());
+				if (s.iteration() % 10 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG " + s.line());
 			}, progress);
 			IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
 		}
 		catch (Exception | OutOfMemoryError e) {
 			IJ.log(Errors.message(e));
 		}
+	}
+
+	/** The small recipe with this dialog's values, or the paper's with its seed and GPR bias. */
+	PromptTrainer.Config config() {
+		PromptTrainer.Config d = PromptTrainer.Config.defaults();
+		if (recipe.startsWith("paper")) {
+			PromptTrainer.Config p = PromptTrainer.Config.paper();
+			return new PromptTrainer.Config(p.k(), p.m(), p.iterations(), p.crop(), p.batch(), random_seed, p.lr(), p
+				.momentum(), p.weightDecay(), p.lambdaSeg(), p.lambdaCls(), p.lambdaOc(), p.scaleMin(), p.scaleMax(), p
+					.flip(), gpr_bias, p.checkpointEvery(), p.resizeShortSide(), p.photometric());
+		}
+		return new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed, learning_rate, d.momentum(), d
+			.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(), d.scaleMax(), d.flip(), gpr_bias, d
+				.checkpointEvery());
 	}
 }

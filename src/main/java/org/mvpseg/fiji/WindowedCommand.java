@@ -1,8 +1,12 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.pipeline.SegmentRequest;
 import org.scijava.plugin.Parameter;
 
-/** What every segmenting command takes beyond the weights: dense features and sliding windows. */
+/**
+ * What every segmenting command takes beyond the weights: dense features, sliding windows, and the
+ * training-free refinements (each the same option as on the command line).
+ */
 public abstract class WindowedCommand extends ModelCommand {
 
 	@Parameter(label = "Dense features (automatic: the prompts' own, else MaskCLIP)", persist = false, choices = {
@@ -14,4 +18,57 @@ public abstract class WindowedCommand extends ModelCommand {
 
 	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
 	public int stride = 0;
+
+	@Parameter(label = "Protocol", choices = { "windows", "paper" }, persist = false, description = "windows: sliding "
+		+ "windows at the image's own resolution (for large images); paper: short side resized to 512, the whole image "
+		+ "at once, GPR's g_c once per image (MaskCLIP's and the paper's protocol)")
+	public String protocol = "windows";
+
+	@Parameter(label = "Softmax temperature (zero-shot; 0 = the model's logit scale)", min = "0", persist = false)
+	public double temperature = 0;
+
+	@Parameter(label = "Prompt denoising threshold (zero-shot; 0 = off, MaskCLIP 0.5)", min = "0", max = "1",
+		persist = false)
+	public double denoise = 0;
+
+	@Parameter(label = "Key smoothing threshold (zero-shot; 0 = off, MaskCLIP 1.0)", min = "0", max = "1",
+		persist = false)
+	public double key_smoothing = 0;
+
+	@Parameter(label = "PAMR refinement (NACLIP: 10 iterations, dilations 8 and 16)", persist = false)
+	public boolean pamr = false;
+
+	@Parameter(label = "Without GPR (learned prompts; g_c = 1, an ablation)", persist = false)
+	public boolean no_gpr = false;
+
+	/** The refinements these fields hold. */
+	public Tuning tuning() {
+		return new Tuning(protocol, temperature, denoise, key_smoothing, pamr, !no_gpr);
+	}
+
+	/**
+	 * The options beside the model, classes, window and stride: the protocol (sliding windows or the paper's);
+	 * zero-shot's softmax temperature, prompt denoising and key smoothing; PAMR for either method; GPR for
+	 * learned prompts.
+	 */
+	public record Tuning(String protocol, double temperature, double denoise, double keySmoothing, boolean pamr,
+		boolean gpr)
+	{
+		public static final Tuning NONE = new Tuning("windows", 0, 0, 0, false, true);
+
+		/** All of them: a request with learned prompts refuses the zero-shot ones, and zero-shot refuses "no GPR". */
+		public SegmentRequest.Builder apply(SegmentRequest.Builder b) {
+			return zeroShot(b).gpr(gpr);
+		}
+
+		/** The ones a zero-shot request takes. */
+		public SegmentRequest.Builder zeroShot(SegmentRequest.Builder b) {
+			return b.protocol(protocol).temperature(temperature).denoise(denoise).keySmoothing(keySmoothing).pamr(pamr);
+		}
+
+		/** The ones a request with learned prompts takes. */
+		public SegmentRequest.Builder learned(SegmentRequest.Builder b) {
+			return b.protocol(protocol).pamr(pamr).gpr(gpr);
+		}
+	}
 }

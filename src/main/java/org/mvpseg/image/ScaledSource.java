@@ -15,7 +15,12 @@ public final class ScaledSource extends AbstractImageSource {
 
 	/** The size whose short side is {@code shortSide}, keeping the aspect ratio. */
 	public static int[] sizeForShortSide(int w, int h, int shortSide) {
-		double s = shortSide / (double) Math.min(w, h);
+		return sizeForShortSide(w, h, shortSide, Integer.MAX_VALUE);
+	}
+
+	/** As mmseg's keep-ratio Resize to (longSide, shortSide): the largest scale that fits both. */
+	public static int[] sizeForShortSide(int w, int h, int shortSide, int longSide) {
+		double s = Math.min(shortSide / (double) Math.min(w, h), longSide / (double) Math.max(w, h));
 		return new int[] { Math.max(1, (int) Math.round(w * s)), Math.max(1, (int) Math.round(h * s)) };
 	}
 

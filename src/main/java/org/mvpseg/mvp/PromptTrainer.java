@@ -31,17 +31,37 @@ public final class PromptTrainer {
 	/** Hyper-parameters; the defaults are docs/formulas.md §5's choices. */
 	public record Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
 		double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
-		boolean flip, boolean learnBias, int checkpointEvery)
+		boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric)
 	{
+		/** Without the paper's base resize and photometric distortion. */
+		public Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
+			double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
+			boolean flip, boolean learnBias, int checkpointEvery)
+		{
+			this(k, m, iterations, crop, batch, seed, lr, momentum, weightDecay, lambdaSeg, lambdaCls, lambdaOc, scaleMin,
+				scaleMax, flip, learnBias, checkpointEvery, 0, false);
+		}
+
+		/** For a user's small folder: short runs, crops near the images' own scale. */
 		public static Config defaults() {
 			// no GPR bias: the paper's g_c = σ(s/τ₂) re-weights classes; a learned bias made g_c a flat gate
 			// (≈ 0.45 for every class on the toy world, README › What was measured here)
 			return new Config(3, 16, 1000, 448, 4, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, false, 100);
 		}
 
+		/**
+		 * The paper's recipe (mmseg's, as MaskCLIP+ and MVP-SEG train; docs/formulas.md §5): 20k iterations, batch
+		 * 16, crop 512, each image resized to fit (2048, 512) keeping its ratio, then scaled by U(0.5, 2.0), flipped,
+		 * photometric distortion. Learning rate, momentum and weight decay stay ours (the paper does not give them).
+		 */
+		public static Config paper() {
+			return new Config(3, 16, 20000, 512, 16, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.5, 2.0, true, false, 100, 512, true);
+		}
+
 		public Config {
 			if (k < 1 || m < 1 || iterations < 1 || crop < 16 || batch < 1) throw new IllegalArgumentException(
 				"K, M, iterations and batch must be at least 1 and the crop at least 16 pixels");
+			if (resizeShortSide < 0) throw new IllegalArgumentException("the base resize must not be negative (0 = none)");
 			if (!(lr > 0) || momentum < 0 || momentum >= 1 || scaleMin <= 0 || scaleMax < scaleMin)
 				throw new IllegalArgumentException("need lr > 0, 0 <= momentum < 1 and 0 < scale-min <= scale-max");
 		}
@@ -49,6 +69,20 @@ public final class PromptTrainer {
 		/** Cosine decay from lr to 0 over the run (docs/formulas.md §5). */
 		double learningRate(int it) {
 			return lr * 0.5 * (1 + Math.cos(Math.PI * it / iterations));
+		}
+
+		/** Every value, in words, for logs. */
+		public String describe() {
+			return String.format(Locale.ROOT, "%d iterations, batch %d, crop %d, K %d, M %d, lr %.4g, momentum %.2f, "
+				+ "weight decay %.4g, lambda seg/cls/oc %.2f/%.2f/%.2f, scale %.2f-%.2f%s, flip %s, photometric %s, "
+				+ "GPR bias %s, seed %d", iterations, batch, crop, k, m, lr, momentum, weightDecay, lambdaSeg, lambdaCls,
+				lambdaOc, scaleMin, scaleMax, resizeShortSide > 0 ? " of a resize to short side " + resizeShortSide
+					+ " (long side at most " + 4 * resizeShortSide + ")" : " of the image's size", onOff(flip), onOff(
+						photometric), onOff(learnBias), seed);
+		}
+
+		private static String onOff(boolean b) {
+			return b ? "on" : "off";
 		}
 
 		JsonObject toJson() {
@@ -224,13 +258,16 @@ public final class PromptTrainer {
 	}
 
 	/**
-	 * A random crop with scale jitter and a horizontal flip: pixels (CLIP-normalised, padding = mean
-	 * colour) and labels (nearest neighbour, padding = ignore).
+	 * A random crop with scale jitter (after the recipe's base resize, if any), photometric distortion if asked,
+	 * and a horizontal flip: pixels (CLIP-normalised, padding = mean colour) and labels (nearest neighbour,
+	 * padding = ignore).
 	 */
 	private void sampleCrop(ClipInput input, int[] labels, int w, int h, int crop, Random rnd, float[] pixels,
 		int pOff, int[] out, int lOff)
 	{
-		double s = cfg.scaleMin() + rnd.nextDouble() * (cfg.scaleMax() - cfg.scaleMin());
+		double base = cfg.resizeShortSide() == 0 ? 1 : Math.min(cfg.resizeShortSide() / (double) Math.min(w, h), 4.0 * cfg
+			.resizeShortSide() / Math.max(w, h)); // mmseg: keep-ratio resize to (2048, 512), then the jitter
+		double s = base * (cfg.scaleMin() + rnd.nextDouble() * (cfg.scaleMax() - cfg.scaleMin()));
 		int sw = Math.max(1, (int) Math.round(w * s)), sh = Math.max(1, (int) Math.round(h * s));
 		int x0 = rnd.nextInt(Math.max(1, sw - crop + 1)), y0 = rnd.nextInt(Math.max(1, sh - crop + 1));
 		int cw = Math.min(crop, sw - x0), ch = Math.min(crop, sh - y0);
@@ -244,6 +281,7 @@ public final class PromptTrainer {
 				out[lOff + y * crop + x] = labels[sy * w + sx];
 			}
 		}
+		if (cfg.photometric()) PhotometricDistortion.apply(pixels, pOff, crop, cw, ch, rnd);
 		if (cfg.flip() && rnd.nextBoolean()) {
 			for (int c = 0; c < 3; c++) flipRows(pixels, pOff + c * crop * crop, crop);
 			flipRows(out, lOff, crop);

@@ -35,8 +35,9 @@ public record Resolved(Path weights, String architecture, String device, String 
 			m.put("key_smoothing", keySmoothing);
 		}
 		m.put("dense_mode", denseMode.label());
-		m.put("window", windows.window());
-		m.put("stride", windows.stride());
+		m.put("window", windows.whole() ? "whole image" : windows.window());
+		m.put("stride", windows.whole() ? "none" : windows.stride());
+		m.put("gpr_scope", windows.whole() ? "image" : "window");
 		m.put("batch", windows.batch());
 		m.put("short_side", windows.shortSide());
 		m.put("pamr", windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP.toString() : "off");
@@ -56,8 +57,10 @@ public record Resolved(Path weights, String architecture, String device, String 
 		else l.add(String.format(Locale.ROOT, "templates: %s; prompt denoising %s; key smoothing %s", templates,
 			off(denoise), off(keySmoothing)));
 		l.add("dense features: " + denseMode.label());
-		l.add("window: " + windows.window() + " px, stride " + windows.stride() + " px, batch " + windows.batch()
-			+ (windows.shortSide() > 0 ? ", short side resized to " + windows.shortSide() + " px" : ", native resolution"));
+		l.add((windows.whole() ? "window: the whole image (one forward pass; GPR's g_c per image)" : "window: "
+			+ windows.window() + " px, stride " + windows.stride() + " px, batch " + windows.batch() + " (GPR's g_c per "
+				+ "window)") + (windows.shortSide() > 0 ? ", short side resized to " + windows.shortSide() + " px"
+					: ", native resolution"));
 		l.add("refinement: " + (windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP : "none"));
 		l.add("channels: " + (channels == null ? "automatic" : channelText()));
 		for (String n : notes) l.add("note: " + n);

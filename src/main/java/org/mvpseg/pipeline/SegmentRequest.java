@@ -79,7 +79,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private double denoise, keySmoothing;
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
-		private boolean gpr = true, pamr;
+		private boolean gpr = true, pamr, paper;
 		private double temperature;
 
 		public Builder model(ModelChoice m) {
@@ -157,6 +157,19 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/**
+		 * "paper": the paper's inference protocol (MaskCLIP's): short side 512, long side at most 2048, the whole
+		 * image in one window so that GPR's g_c is computed once per image; "windows" or blank: sliding windows.
+		 */
+		public Builder protocol(String name) {
+			String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+			if (!n.isEmpty() && !n.equals("windows") && !n.equals("paper")) throw new RequestException("Unknown protocol '"
+				+ name + "': choose windows (sliding windows at the image's own resolution) or paper (short side 512, "
+					+ "the whole image at once).");
+			paper = n.equals("paper");
+			return this;
+		}
+
 		/** NACLIP's pixel-adaptive mask refinement of every window's class scores. */
 		public Builder pamr(boolean on) {
 			pamr = on;
@@ -164,8 +177,9 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		}
 
 		public SegmentRequest build() {
-			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, windows
-				.withPamr(pamr), channels, temperature, gpr);
+			SegmentOptions w = paper ? windows.paperProtocol() : windows;
+			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, w.withPamr(
+				pamr), channels, temperature, gpr);
 		}
 
 		private static boolean blank(String s) {

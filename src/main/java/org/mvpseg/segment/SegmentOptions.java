@@ -17,8 +17,14 @@ import java.util.List;
  * @param shortSide resize the whole image first so its short side is this many pixels (0 = no resize)
  * @param memoryBudget bytes the forward pass of one batch may use
  * @param pamr refine each window's class scores with NACLIP's PAMR ({@link Pamr#NACLIP}) before averaging
+ * @param whole one window over the whole image (MaskCLIP's test mode "whole", the paper's protocol); with a
+ *          short side the long side is also kept at most 4× it, as mmseg's keep-ratio resize to (2048, 512)
  */
-public record SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget, boolean pamr) {
+public record SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget, boolean pamr,
+	boolean whole)
+{
+	/** The paper's inference protocol (MaskCLIP's): short side 512 (long side at most 2048), the whole image at once. */
+	public static final int PAPER_SHORT_SIDE = 512;
 
 	public static final long DEFAULT_BUDGET = 1L << 30;
 	/** Measured on 2 CPU cores (ViT-B/16): 4–8 windows per pass are 1.2–1.3× faster than one, 54 are 0.8×. */
@@ -29,13 +35,15 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	}
 
 	public SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget) {
-		this(window, stride, batch, shortSide, memoryBudget, false);
+		this(window, stride, batch, shortSide, memoryBudget, false, false);
 	}
 
 	public SegmentOptions {
 		if (window < 0 || stride < 0 || batch < 0 || shortSide < 0) throw new RequestException(
 			"window, stride, batch and short side must not be negative (0 means automatic)");
 		if (window > 0 && stride > window) throw strideTooLarge(stride, window, "");
+		if (whole && (window > 0 || stride > 0 || batch > 1)) throw new RequestException("The whole-image protocol "
+			+ "segments the image in one window: leave window, stride and batch out.");
 	}
 
 	private static RequestException strideTooLarge(int stride, int window, String how) {
@@ -44,19 +52,27 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	}
 
 	public SegmentOptions withWindow(int w, int s) {
-		return new SegmentOptions(w, s, batch, shortSide, memoryBudget, pamr);
+		return new SegmentOptions(w, s, batch, shortSide, memoryBudget, pamr, whole);
 	}
 
 	public SegmentOptions withBatch(int b) {
-		return new SegmentOptions(window, stride, b, shortSide, memoryBudget, pamr);
+		return new SegmentOptions(window, stride, b, shortSide, memoryBudget, pamr, whole);
 	}
 
 	public SegmentOptions withShortSide(int s) {
-		return new SegmentOptions(window, stride, batch, s, memoryBudget, pamr);
+		return new SegmentOptions(window, stride, batch, s, memoryBudget, pamr, whole);
 	}
 
 	public SegmentOptions withPamr(boolean on) {
-		return new SegmentOptions(window, stride, batch, shortSide, memoryBudget, on);
+		return new SegmentOptions(window, stride, batch, shortSide, memoryBudget, on, whole);
+	}
+
+	/** The paper's protocol: short side 512 (long side at most 2048) and one window over the whole image. */
+	public SegmentOptions paperProtocol() {
+		if (window > 0 || stride > 0 || batch > 0 || shortSide > 0) throw new RequestException("The paper's protocol "
+			+ "sets the short side (" + PAPER_SHORT_SIDE + ") and one window over the whole image: leave window, stride, "
+			+ "batch and short side out.");
+		return new SegmentOptions(0, 0, 0, PAPER_SHORT_SIDE, memoryBudget, pamr, true);
 	}
 
 	/** The values used, and one note per value that was chosen automatically or adjusted. */
@@ -70,6 +86,12 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	 */
 	public Resolution resolve(int cell, int nativeSize, long bytesPerPixel, boolean gpu) {
 		List<String> notes = new ArrayList<>();
+		if (whole) {
+			notes.add("window: the whole image" + (shortSide > 0 ? " after resizing its short side to " + shortSide
+				+ " px (long side at most " + 4 * shortSide + ")" : "") + ", one forward pass, so GPR's g_c is computed once "
+				+ "per image");
+			return new Resolution(new SegmentOptions(0, 0, 1, shortSide, memoryBudget, pamr, true), List.copyOf(notes));
+		}
 		int w = window == 0 ? nativeSize : window;
 		if (w < cell) throw new RequestException("The window (" + w + ") is smaller than one " + cell
 			+ "-pixel feature cell of this model; give at least " + cell + ".");
@@ -86,6 +108,6 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 		int b = batch > 0 ? batch : (int) Math.max(1, Math.min(cap, memoryBudget / Math.max(1, bytesPerPixel * w * w)));
 		if (batch == 0) notes.add("batch " + b + " (automatic: windows per forward pass, at most " + cap + " on a "
 			+ (gpu ? "GPU" : "CPU") + ")");
-		return new Resolution(new SegmentOptions(w, s, b, shortSide, memoryBudget, pamr), List.copyOf(notes));
+		return new Resolution(new SegmentOptions(w, s, b, shortSide, memoryBudget, pamr, false), List.copyOf(notes));
 	}
 }

@@ -91,7 +91,7 @@ public final class Segmenter {
 		if (options.shortSide() > 0) {
 			// Segment a resized copy, then interpolate probabilities back to the image's own size.
 			int[] size = org.mvpseg.image.ScaledSource.sizeForShortSide(input.width(), input.height(), options
-				.shortSide());
+				.shortSide(), options.whole() ? 4 * options.shortSide() : Integer.MAX_VALUE);
 			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
 				input.height());
 			Result r = new Segmenter(features, featuresAndKeys, manager, cell, nativeSize, bytesPerPixel, options
@@ -103,7 +103,8 @@ public final class Segmenter {
 		}
 		long t0 = System.nanoTime();
 		int width = input.width(), height = input.height();
-		int window = options.window(), stride = options.stride(), batch = options.batch();
+		int window = options.whole() ? roundUp(Math.max(width, height)) : options.window();
+		int stride = options.whole() ? window : options.stride(), batch = options.batch();
 		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
 		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
 		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
