@@ -28,7 +28,7 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
-			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1]] "
+			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1] [--e2e-pamr]] "
 			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]]";
 	}
 
@@ -39,7 +39,7 @@ final class BenchCommand implements Main.Subcommand {
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
 			"reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k", "m"), Set
-				.of("train-step"));
+				.of("train-step", "e2e-pamr"));
 		Path weights = a.path("weights");
 		Settings s = new Settings(a.integers("size", "224,448"), a.integer("batch", 1, 1), a.integer("prompts", 20, 1), a
 			.integer("repeat", 10, 1), a.integer("warmup", 2, 0), a.has("reference") ? a.path("reference") : null, a.get(
@@ -57,7 +57,7 @@ final class BenchCommand implements Main.Subcommand {
 			StringBuilder ratios = new StringBuilder();
 			for (int size : s.sizes()) ratios.append(size(out, model, root, reference, s, size));
 			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1), a.integers(
-				"e2e-batches", "0,1"));
+				"e2e-batches", "0,1"), a.has("e2e-pamr"));
 			if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16),
 				a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
@@ -118,7 +118,7 @@ final class BenchCommand implements Main.Subcommand {
 	 * time over the time of its forward passes, measured in the same run.
 	 */
 	private static void endToEnd(PrintStream out, ClipModel model, NDManager root, String size, int repeat,
-		int[] batches) throws java.io.IOException
+		int[] batches, boolean pamr) throws java.io.IOException
 	{
 		String[] wh = size.toLowerCase(java.util.Locale.ROOT).split("x");
 		if (wh.length != 2) throw new Args.UsageException("--e2e takes WIDTHxHEIGHT, e.g. 1024x768");
@@ -149,9 +149,23 @@ final class BenchCommand implements Main.Subcommand {
 							: Integer.toString(batch), sPerMp, last.windows(), last.forwardPasses(), last.batchSize(), median(t)
 								/ median(forward), batch != 1 && !Double.isNaN(base) ? String.format(java.util.Locale.ROOT,
 									"  gain over batch 1: %.2fx", base / sPerMp) : "");
+					if (pamr) printPamr(out, model, root, o, input, cls, repeat, sPerMp, mp);
 				}
 			}
 		}
+	}
+
+	/** The same run with PAMR on every window: its s/MP and its ratio to the plain run just measured. */
+	private static void printPamr(PrintStream out, ClipModel model, NDManager root,
+		org.mvpseg.segment.SegmentOptions o, org.mvpseg.image.ClipInput input, org.mvpseg.segment.PixelClassifier cls,
+		int repeat, double plainSPerMp, double mp) throws java.io.IOException
+	{
+		var seg = org.mvpseg.segment.Segmenter.of(model, root, o.withPamr(true));
+		double[] t = new double[repeat];
+		for (int i = 0; i < repeat; i++) t[i] = seg.run(input, cls, (y0, n, width, p, l) -> {},
+			org.mvpseg.runtime.Progress.NONE).seconds();
+		out.printf(java.util.Locale.ROOT, "    with PAMR %6.2f s/MP  (PAMR/plain %.2f, same run)%n", median(t) / mp, median(t)
+			/ mp / plainSPerMp);
 	}
 
 	/** Stripes with noise: a deterministic RGB test image. */
