@@ -187,15 +187,18 @@ class FijiCommandsTest {
 		ImagePlus imp = chelsea();
 		try (Context ctx = new Context(CommandService.class, org.scijava.task.TaskService.class)) {
 			org.scijava.task.TaskService ts = ctx.service(org.scijava.task.TaskService.class);
-			// cancel every task as soon as it starts: what Fiji's cancel button does
-			ctx.service(org.scijava.event.EventService.class).subscribe(new Object() {
+			// cancel every task as soon as it starts: what Fiji's cancel button does. SciJava holds subscribers
+			// weakly: keep this one reachable until the run is over, or a garbage collection silently drops it.
+			Object canceller = new Object() {
 				@org.scijava.event.EventHandler
 				public void onTask(org.scijava.task.event.TaskEvent e) {
 					if (!e.getTask().isCanceled()) e.getTask().cancel("test");
 				}
-			});
+			};
+			ctx.service(org.scijava.event.EventService.class).subscribe(canceller);
 			CommandModule m = ctx.service(CommandService.class).run(SegmentByNameCommand.class, true, "input", imp,
 				"classes", "cat, grass", "weights", W, "template", "a photo of a {}.", "add_rois", false).get();
+			java.lang.ref.Reference.reachabilityFence(canceller);
 			assertNull(m.getOutput("segmentation"), "a cancelled run produces nothing");
 			assertNotNull(ts);
 		}
