@@ -18,7 +18,7 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | both) --seen \"a, b\" [--unseen \"c, d\"] "
+		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
 			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
 			+ "[--key-smoothing 1.0]";
@@ -30,10 +30,11 @@ final class EvaluateCommand implements Main.Subcommand {
 		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
 		valued.remove("classes");
 		valued.remove("prompts");
-		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json"));
+		valued.remove("student");
+		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json", "student"));
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "pamr"));
-		if (!a.has("prompts") && !a.has("zero-shot")) throw new Args.UsageException("give --prompts FILE, --zero-shot "
-			+ "or both");
+		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
+			+ "FILE, --zero-shot, --student FILE, or several of them");
 		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
 			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
@@ -43,6 +44,8 @@ final class EvaluateCommand implements Main.Subcommand {
 		List<SegmentRequest> requests = new ArrayList<>();
 		if (a.has("prompts")) requests.add(mvpRequest(a, classes));
 		if (a.has("zero-shot")) requests.add(zeroShotRequest(a, classes));
+		if (a.has("student")) requests.add(SegmentCommand.common(a).student(a.get("student", null)).classes(classes)
+			.build());
 		ConsoleProgress progress = new ConsoleProgress(System.err);
 		List<EvaluationRun.Outcome> outcomes = new ArrayList<>();
 		for (SegmentRequest r : requests) outcomes.add(EvaluationRun.evaluate(r, data.images(), data.classes(), seen,

@@ -26,6 +26,7 @@ public final class Main {
 		COMMANDS.put("segment", SegmentCommand::new);
 		COMMANDS.put("train", TrainCommand::new);
 		COMMANDS.put("evaluate", EvaluateCommand::new);
+		COMMANDS.put("transfer", TransferCommand::new);
 		COMMANDS.put("synthetic-data", SyntheticDataCommand::new);
 		COMMANDS.put("fetch-model", FetchModelCommand::new);
 		COMMANDS.put("models", ModelsCommand::new);

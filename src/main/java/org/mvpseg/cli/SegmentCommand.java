@@ -23,11 +23,11 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** The options that shape the segmentation itself, shared with {@code evaluate}. */
 	static final Set<String> REQUEST_OPTIONS = Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window",
-		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature", "protocol");
+		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature", "protocol", "student");
 
 	@Override
 	public String usage() {
-		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr]] "
+		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr] | --student FILE] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
@@ -68,8 +68,8 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** The request from the shared options; {@code classesKey} names the option with the class list. */
 	static SegmentRequest request(Args a, String classesKey) {
-		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).classes(a.require(
-			classesKey)).build();
+		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).student(a.get("student", null)).gpr(!a.has(
+			"no-gpr")).classes(a.require(classesKey)).build();
 	}
 
 	/** Model, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */

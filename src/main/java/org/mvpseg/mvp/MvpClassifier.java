@@ -78,6 +78,14 @@ public final class MvpClassifier implements PixelClassifier {
 		return useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
 	}
 
+	/** The K segmentation prompts' text features (the global prompt p₀ left out): [K, C, E]. */
+	@Override
+	public java.util.Optional<Embeddings> embeddings() {
+		NDArray seg = text.get("1:, :, :").toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+		return java.util.Optional.of(new Embeddings((int) seg.getShape().get(0), (int) seg.getShape().get(2), seg
+			.toFloatArray()));
+	}
+
 	@Override
 	public void toProbabilities(float[][] scores, int offset, int n) {
 		org.mvpseg.segment.ZeroShotClassifier.softmax(scores, offset, n, 1f);

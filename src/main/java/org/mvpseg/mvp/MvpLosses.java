@@ -27,11 +27,18 @@ public final class MvpLosses {
 	 * @param labels B·H·W class indices (or {@link #IGNORE}), row-major per image
 	 */
 	public static NDArray segmentation(NDArray fusedLogits, NDArray gprLogits, int[] labels, int height, int width) {
-		long b = fusedLogits.getShape().get(0), c = fusedLogits.getShape().get(1);
 		NDArray up = fusedLogits;
 		if (fusedLogits.getShape().get(2) != height || fusedLogits.getShape().get(3) != width)
 			up = fusedLogits.getNDArrayInternal().interpolation(new long[] { height, width }, 1 /* bilinear */, false);
-		NDArray logp = MvpHead.logScores(up, gprLogits); // [B, C, H, W]
+		return crossEntropy(MvpHead.logScores(up, gprLogits), labels, height, width);
+	}
+
+	/**
+	 * − mean over labelled pixels of log p_{c*}(x): {@code logp} [B, C, H, W] log-probabilities, {@code labels}
+	 * B·H·W class indices or {@link #IGNORE}. Also the MVP-SEG+ student's loss.
+	 */
+	public static NDArray crossEntropy(NDArray logp, int[] labels, int height, int width) {
+		long b = logp.getShape().get(0), c = logp.getShape().get(1);
 		int plane = height * width;
 		float[] onehot = new float[(int) (b * c * plane)];
 		int labelled = 0;

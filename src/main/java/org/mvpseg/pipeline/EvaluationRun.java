@@ -55,7 +55,8 @@ public final class EvaluationRun {
 
 	/**
 	 * The first method's metrics at the top level, with its {@code method} and {@code parameters}; a
-	 * zero-shot baseline evaluated beside learned prompts under {@code zero_shot}.
+	 * zero-shot baseline evaluated beside learned prompts under {@code zero_shot}, an MVP-SEG+ student under
+	 * {@code student}.
 	 */
 	public static JsonObject json(List<Outcome> outcomes) {
 		JsonObject top = null;
@@ -64,7 +65,11 @@ public final class EvaluationRun {
 			j.addProperty("method", o.resolved().classifier());
 			j.add("parameters", new Gson().toJsonTree(o.resolved().toMap()));
 			if (top == null) top = j;
-			else top.add(o.method().equals("zero-shot") ? "zero_shot" : o.method(), j);
+			else top.add(switch (o.method()) {
+				case "zero-shot" -> "zero_shot";
+				case "MVP-SEG+" -> "student";
+				default -> o.method();
+			}, j);
 		}
 		return top;
 	}

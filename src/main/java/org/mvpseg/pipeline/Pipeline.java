@@ -12,6 +12,8 @@ import org.mvpseg.segment.PixelClassifier;
 import org.mvpseg.segment.Segmenter;
 import org.mvpseg.segment.Templates;
 import org.mvpseg.segment.ZeroShotClassifier;
+import org.mvpseg.student.StudentClassifier;
+import org.mvpseg.student.StudentFile;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -35,29 +37,33 @@ public final class Pipeline {
 	public static Prepared prepare(SegmentRequest request, ModelService models, Progress progress) throws IOException {
 		request.model().validate();
 		PromptSet prompts = request.prompts() == null ? null : PromptSet.load(request.prompts());
+		StudentFile student = request.student() == null ? null : StudentFile.load(request.student());
 		ModelResolver.Resolved weights = request.model().resolve(progress);
 		ClipModel model = models.get(weights.weights());
 		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
-		DenseMode mode = denseMode(request, prompts);
+		if (student != null) student.checkBackbone(weights);
+		DenseMode mode = denseMode(request, prompts, student);
 		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), mode);
 		List<String> notes = new ArrayList<>(segmenter.resolution().notes());
 		if (request.denseMode() == null) notes.add("dense features " + mode.label() + " (automatic: " + (prompts != null
-			? "the mode the prompts were trained with)" : "MaskCLIP)"));
+			? "the mode the prompts were trained with)" : student != null ? "the mode the student was trained on)"
+				: "MaskCLIP)"));
 		else if (prompts != null && mode != prompts.denseMode()) notes.add("dense features " + mode.label() + " as "
 			+ "asked, but the prompts were trained with " + prompts.denseMode().label());
-		notes.addAll(prompts != null ? promptLengthNotes(request.classes(), prompts.contextVectors())
-			: templateLengthNotes(request.classes(), templates(request)));
-		PixelClassifier classifier = classifier(request, prompts, model, weights, models, progress);
+		if (prompts != null) notes.addAll(promptLengthNotes(request.classes(), prompts.contextVectors()));
+		else if (student == null) notes.addAll(templateLengthNotes(request.classes(), templates(request)));
+		PixelClassifier classifier = student != null ? new StudentClassifier(student, request.classes(), models
+			.manager()) : classifier(request, prompts, model, weights, models, progress);
 		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), classifier
 			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), mode,
 				request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
-					.channels(), List.copyOf(notes));
-		return new Prepared(request, segmenter, classifier, resolved);
+					.channels(), List.copyOf(notes), request.student());
+		return new Prepared(request, segmenter, classifier, resolved, model);
 	}
 
-	private static DenseMode denseMode(SegmentRequest r, PromptSet prompts) {
+	private static DenseMode denseMode(SegmentRequest r, PromptSet prompts, StudentFile student) {
 		if (r.denseMode() != null) return r.denseMode();
-		return prompts != null ? prompts.denseMode() : DenseMode.MASKCLIP;
+		return prompts != null ? prompts.denseMode() : student != null ? student.denseMode() : DenseMode.MASKCLIP;
 	}
 
 	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,

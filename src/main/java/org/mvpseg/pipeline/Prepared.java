@@ -21,8 +21,12 @@ public final class Prepared implements AutoCloseable {
 	private final Segmenter segmenter;
 	private final PixelClassifier classifier;
 	private final Resolved resolved;
+	private final org.mvpseg.clip.ClipModel model;
 
-	Prepared(SegmentRequest request, Segmenter segmenter, PixelClassifier classifier, Resolved resolved) {
+	Prepared(SegmentRequest request, Segmenter segmenter, PixelClassifier classifier, Resolved resolved,
+		org.mvpseg.clip.ClipModel model)
+	{
+		this.model = model;
 		this.request = request;
 		this.segmenter = segmenter;
 		this.classifier = classifier;
@@ -79,6 +83,41 @@ public final class Prepared implements AutoCloseable {
 
 	public Segmenter segmenter() {
 		return segmenter;
+	}
+
+	/** This pipeline as MVP-SEG+'s teacher. */
+	public org.mvpseg.student.Teacher teacher() {
+		Prepared p = this;
+		return new org.mvpseg.student.Teacher() {
+			public org.mvpseg.clip.ClipModel model() {
+				return model;
+			}
+
+			public org.mvpseg.clip.DenseMode denseMode() {
+				return resolved.denseMode();
+			}
+
+			public List<String> classes() {
+				return classNames();
+			}
+
+			public PixelClassifier.Embeddings embeddings() {
+				return classifier.embeddings().orElseThrow(() -> new IllegalArgumentException("The teacher (" + resolved
+					.classifier() + ") has no text embeddings for a student's classifier."));
+			}
+
+			public String describe() {
+				return resolved.classifier();
+			}
+
+			public ClipInput input(ImageSource image) {
+				return p.input(image);
+			}
+
+			public void segment(ClipInput input, SegmentationSink sink, Progress progress) throws IOException {
+				p.segment(input, sink, progress);
+			}
+		};
 	}
 
 	@Override

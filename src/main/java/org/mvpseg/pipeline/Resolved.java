@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public record Resolved(Path weights, String architecture, String device, String method, String classifier,
 	List<String> classes, Path prompts, String templates, DenseMode denseMode, double denoise, double keySmoothing,
-	SegmentOptions windows, int[] channels, List<String> notes)
+	SegmentOptions windows, int[] channels, List<String> notes, Path student)
 {
 	/** For JSON: the parameters block of a summary. */
 	public Map<String, Object> toMap() {
@@ -29,6 +29,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		m.put("architecture", architecture);
 		m.put("device", device);
 		if (prompts != null) m.put("prompts", prompts.toAbsolutePath().toString());
+		else if (student != null) m.put("student", student.toAbsolutePath().toString());
 		else {
 			m.put("templates", templates);
 			m.put("prompt_denoising", denoise);
@@ -54,6 +55,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		l.add("weights: " + weights.toAbsolutePath() + " (" + architecture + ")");
 		l.add("device: " + device);
 		if (prompts != null) l.add("prompts: " + prompts.toAbsolutePath());
+		else if (student != null) l.add("student: " + student.toAbsolutePath());
 		else l.add(String.format(Locale.ROOT, "templates: %s; prompt denoising %s; key smoothing %s", templates,
 			off(denoise), off(keySmoothing)));
 		l.add("dense features: " + denseMode.label());

@@ -24,9 +24,11 @@ import java.util.List;
  * @param temperature zero-shot only: the final softmax's scale, or 0 for the model's logit scale
  * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
  *          "without GPR" ablation)
+ * @param student an MVP-SEG+ student from {@code transfer}, or null
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
-	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature, boolean gpr)
+	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
+	boolean gpr, Path student)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
@@ -46,8 +48,11 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			+ "positive (0 means the model's own logit scale); got " + temperature + ".");
 		if (temperature > 0 && prompts != null) throw new RequestException("A temperature belongs to zero-shot "
 			+ "segmentation; learned prompts use their learned τ. Leave it out when giving a prompt set.");
+		if (student != null && (prompts != null || templates != null || denoise > 0 || keySmoothing > 0 || temperature
+			> 0)) throw new RequestException("A student carries its own classifier: leave prompts, templates, "
+				+ "temperature, prompt denoising and key smoothing out when giving one.");
 		if (!gpr && prompts == null) throw new RequestException("Turning Global Prompt Refining off needs learned "
-			+ "prompts (zero-shot segmentation has no GPR).");
+			+ "prompts (zero-shot segmentation and students have no GPR).");
 		if (windows == null) windows = SegmentOptions.defaults();
 		if (channels != null) {
 			if (channels.length != 1 && channels.length != 3) throw new RequestException("Choose one channel (shown as "
@@ -63,7 +68,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	}
 
 	public boolean zeroShot() {
-		return prompts == null;
+		return prompts == null && student == null;
 	}
 
 	public static Builder builder() {
@@ -73,7 +78,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	/** The text forms every front end shares: the same words give the same request. */
 	public static final class Builder {
 		private ModelChoice model = ModelChoice.byName(null);
-		private Path prompts;
+		private Path prompts, student;
 		private List<String> classes, templates;
 		private DenseMode denseMode;
 		private double denoise, keySmoothing;
@@ -91,6 +96,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		public Builder model(String weights, String name) {
 			model = new ModelChoice(blank(weights) ? null : Path.of(weights.strip()), name, model.modelsDir(), model
 				.registry());
+			return this;
+		}
+
+		/** An MVP-SEG+ student file, or blank for none. */
+		public Builder student(String file) {
+			student = blank(file) ? null : Path.of(file.strip());
 			return this;
 		}
 
@@ -179,7 +190,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		public SegmentRequest build() {
 			SegmentOptions w = paper ? windows.paperProtocol() : windows;
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, w.withPamr(
-				pamr), channels, temperature, gpr);
+				pamr), channels, temperature, gpr, student);
 		}
 
 		private static boolean blank(String s) {

@@ -47,6 +47,18 @@ public interface PixelClassifier extends AutoCloseable {
 		return Optional.empty();
 	}
 
+	/**
+	 * The fixed text embeddings behind the classes, [views, C, E] normalised rows (learned prompts: one view per
+	 * segmentation prompt; zero-shot: the template ensemble), for MVP-SEG+'s student to use as its classifier; empty
+	 * for methods without them.
+	 */
+	default Optional<Embeddings> embeddings() {
+		return Optional.empty();
+	}
+
+	/** [views, C, E] row-major. */
+	record Embeddings(int views, int width, float[] values) {}
+
 	/** g_c per class: the highest over windows (present somewhere) and the mean. */
 	record Presence(double[] max, double[] mean) {}
 

@@ -92,6 +92,13 @@ public final class ZeroShotClassifier implements PixelClassifier {
 		}
 	}
 
+	/** One view: the template ensemble's normalised mean per class, [1, C, E]. */
+	@Override
+	public java.util.Optional<Embeddings> embeddings() {
+		NDArray t = text.transpose().toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+		return java.util.Optional.of(new Embeddings(1, (int) t.getShape().get(1), t.toFloatArray()));
+	}
+
 	@Override
 	public List<String> classNames() {
 		return names;

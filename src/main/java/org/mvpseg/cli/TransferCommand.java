@@ -1,0 +1,131 @@
+package org.mvpseg.cli;
+
+import org.mvpseg.imagej.DatasetFolder;
+import org.mvpseg.imagej.ImageFiles;
+import org.mvpseg.imagej.ImagePlusSource;
+import org.mvpseg.mvp.LabelledImage;
+import org.mvpseg.mvp.MvpLosses;
+import org.mvpseg.mvp.PromptSet;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.runtime.RequestException;
+import org.mvpseg.segment.Templates;
+import org.mvpseg.student.StudentData;
+import org.mvpseg.student.StudentFile;
+import org.mvpseg.student.StudentTrainer;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+
+/** {@code transfer}: MVP-SEG+ — a student learns the teacher's classes on unlabeled (or partly annotated) images. */
+final class TransferCommand implements Main.Subcommand {
+
+	@Override
+	public String usage() {
+		return "transfer (--unlabeled DIR | --data DIR | both) (--prompts FILE | --zero-shot [--template TEXT]) "
+			+ "--classes \"a, b, c\" [--unseen \"b, c\"] --student-out FILE " + ModelArgs.USAGE + " [--dense-mode "
+			+ "maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--channels 1,2,3] [--iterations 2000] "
+			+ "[--teacher-iterations N] [--batch 8] [--lr 0.01] [--min-lr 0.0001] [--power 0.9] [--momentum 0.9] "
+			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--memory-budget-mb 1024] [--checkpoint-every 100] "
+			+ "[--log-every 10] [--resume] [--overwrite]";
+	}
+
+	@Override
+	public int run(String[] argv, PrintStream out) throws Exception {
+		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
+		valued.addAll(Set.of("unlabeled", "data", "prompts", "template", "classes", "unseen", "student-out", "dense-mode",
+			"window", "stride", "channels", "iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum",
+			"weight-decay", "seed", "memory-budget-mb", "checkpoint-every", "log-every"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite"));
+		if (a.has("prompts") == a.has("zero-shot")) throw new Args.UsageException("give the teacher: --prompts FILE "
+			+ "or --zero-shot");
+		if (!a.has("unlabeled") && !a.has("data")) throw new Args.UsageException("give --unlabeled DIR (images "
+			+ "without labels) and/or --data DIR (images with labels, 255 = not annotated)");
+		StudentTrainer.Config cfg = config(a);
+		List<String> classes = Templates.parseClassNames(a.require("classes"));
+		Path outFile = a.path("student-out");
+		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
+			+ " exists already; choose another --student-out, or pass --overwrite.");
+		List<String> unseen = unseen(a, classes);
+		List<StudentData.Source> sources = sources(a, classes);
+		SegmentRequest teacher = SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a.get("template",
+			null)).classes(classes).build();
+		ConsoleProgress progress = new ConsoleProgress(System.err);
+		out.println("student: " + cfg.describe() + (a.has("teacher-iterations") ? "" : a.has("data")
+			? " (teacher iterations automatic: MaskCLIP+'s first 10 %)" : " (teacher iterations automatic: all; "
+				+ "self-training without annotated pixels collapsed in our tests)"));
+		out.println("images: " + sources.size() + "; unseen classes: " + unseen);
+		try (Prepared p = Pipeline.prepare(teacher, progress)) {
+			out.println("teacher: " + p.resolved().classifier() + " (dense features " + p.resolved().denseMode().label()
+				+ ")");
+			int every = a.integer("log-every", 10, 1);
+			String identity = ModelArgs.resolve(a, progress).identity();
+			StudentFile s = new StudentTrainer(p.teacher(), identity, cfg).train(sources, unseen, outFile, a.has("resume"), st -> {
+					if (st.iteration() % every == 0 || st.iteration() == cfg.iterations()) out.println(st.line());
+				}, progress);
+			out.println("wrote " + outFile + ": " + s.describe());
+			return 0;
+		}
+		catch (CancellationException e) {
+			out.println("cancelled; the last checkpoint is " + outFile.resolveSibling(outFile.getFileName() + ".ckpt")
+				+ " (continue with --resume)");
+			return 1;
+		}
+	}
+
+	static StudentTrainer.Config config(Args a) {
+		StudentTrainer.Config d = StudentTrainer.Config.defaults();
+		int iterations = a.integer("iterations", d.iterations(), 1);
+		// Self-training needs annotated pixels to anchor it: without them the toy world's student collapsed onto a
+		// few classes (README › MVP-SEG+). So: MaskCLIP+'s 10 % with --data, the teacher throughout without.
+		int teacher = a.integer("teacher-iterations", a.has("data") ? iterations / 10 : iterations, 0);
+		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0, Integer.MIN_VALUE), a.decimal(
+				"lr", d.lr()), a.decimal("min-lr", d.minLr()), a.decimal("power", d.power()), a.decimal("momentum", d
+					.momentum()), a.decimal("weight-decay", d.weightDecay()), !a.has("no-flip"), a.integer("checkpoint-every",
+						d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
+	}
+
+	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */
+	private static List<String> unseen(Args a, List<String> classes) throws java.io.IOException {
+		if (a.has("unseen")) {
+			List<String> u = new ArrayList<>();
+			for (String s : a.require("unseen").split(",")) if (!s.isBlank()) u.add(s.strip());
+			for (String s : u) if (!classes.contains(s)) throw new RequestException("Unseen class \"" + s + "\" is not "
+				+ "among --classes " + classes + ".");
+			return List.copyOf(u);
+		}
+		if (!a.has("prompts")) return classes;
+		List<String> seen = PromptSet.load(a.path("prompts")).seenClasses();
+		return classes.stream().filter(c -> !seen.contains(c)).toList();
+	}
+
+	/** The annotated images of --data (255 and classes not asked for: free pixels) and the images of --unlabeled. */
+	private static List<StudentData.Source> sources(Args a, List<String> classes) throws java.io.IOException {
+		List<StudentData.Source> out = new ArrayList<>();
+		if (a.has("data")) {
+			DatasetFolder.Contents d = DatasetFolder.load(a.path("data"));
+			int[] map = LabelledImage.classIndex(d.classes(), classes.stream().filter(d.classes()::contains).toList());
+			List<String> present = classes.stream().filter(d.classes()::contains).toList();
+			for (LabelledImage li : d.images()) {
+				int[] gt = new int[li.labels().length];
+				for (int i = 0; i < gt.length; i++) {
+					int v = li.labels()[i], idx = v < map.length ? map[v] : MvpLosses.IGNORE;
+					gt[i] = idx == MvpLosses.IGNORE ? MvpLosses.IGNORE : classes.indexOf(present.get(idx));
+				}
+				out.add(new StudentData.Source(li.name(), li::image, gt));
+			}
+		}
+		if (a.has("unlabeled")) {
+			for (Path p : ImageFiles.collect(List.of(a.require("unlabeled")))) out.add(new StudentData.Source(ImageFiles
+				.baseName(p), () -> new ImagePlusSource(ImageFiles.open(p), 1, 1), null));
+		}
+		return out;
+	}
+}

@@ -1,0 +1,76 @@
+package org.mvpseg.student;
+
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.SafetensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The student's training checkpoint ({@code <student>.ckpt}, docs/file-formats.md): head parameters, SGD momentum,
+ * iteration, and what the run must agree on to be resumed. Written every {@code checkpointEvery} iterations,
+ * removed when training completes.
+ */
+final class StudentCheckpoint {
+
+	static final String FORMAT = "mvp-seg-student-checkpoint";
+
+	private StudentCheckpoint() {}
+
+	static Path pathFor(Path student) {
+		return student.resolveSibling(student.getFileName() + ".ckpt");
+	}
+
+	/** SGD with momentum and weight decay, PyTorch's form: v ← μ·v + g + wd·p;  p ← p − lr·v. */
+	static final class Sgd {
+		final float[][] velocity;
+
+		Sgd(StudentHead head) {
+			velocity = new float[head.params.length][];
+			for (int i = 0; i < velocity.length; i++) velocity[i] = new float[head.params[i].length];
+		}
+
+		void apply(StudentHead head, float[][] grads, double lr, double momentum, double weightDecay) {
+			for (int t = 0; t < grads.length; t++) {
+				float[] p = head.params[t], v = velocity[t], g = grads[t];
+				for (int i = 0; i < p.length; i++) {
+					v[i] = (float) (momentum * v[i] + g[i] + weightDecay * p[i]);
+					p[i] -= (float) (lr * v[i]);
+				}
+			}
+		}
+	}
+
+	static void save(Path ckpt, StudentHead head, Sgd sgd, int iteration, String run) throws IOException {
+		Map<String, RawTensor> t = new LinkedHashMap<>();
+		for (int i = 0; i < head.params.length; i++) {
+			long[] shape = head.shape(i).getShape();
+			t.put("p" + i, SafetensorsWriter.f32("p" + i, head.params[i], shape));
+			t.put("v" + i, SafetensorsWriter.f32("v" + i, sgd.velocity[i], shape));
+		}
+		Map<String, String> meta = new LinkedHashMap<>();
+		meta.put("format", FORMAT);
+		meta.put("iteration", Integer.toString(iteration));
+		meta.put("run", run);
+		SafetensorsWriter.write(ckpt, t, meta);
+	}
+
+	/** Restores parameters and momentum; returns the iteration to continue from. */
+	static int load(Path ckpt, StudentHead head, Sgd sgd, String run) throws IOException {
+		Map<String, String> meta = SafetensorsReader.metadata(ckpt);
+		if (!FORMAT.equals(meta.get("format"))) throw new IOException(ckpt + " is not a student checkpoint; remove it "
+			+ "or train without --resume.");
+		if (!run.equals(meta.get("run"))) throw new IllegalArgumentException("The checkpoint " + ckpt.getFileName()
+			+ " was made with other settings, classes, weights or teacher; resume with the same ones, or delete it to "
+			+ "start afresh.");
+		Map<String, RawTensor> t = SafetensorsReader.read(ckpt);
+		for (int i = 0; i < head.params.length; i++) {
+			System.arraycopy(t.get("p" + i).toFloats(), 0, head.params[i], 0, head.params[i].length);
+			System.arraycopy(t.get("v" + i).toFloats(), 0, sgd.velocity[i], 0, sgd.velocity[i].length);
+		}
+		return Integer.parseInt(meta.get("iteration"));
+	}
+}

@@ -1,0 +1,138 @@
+package org.mvpseg.student;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.mvpseg.clip.DenseMode;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.SafetensorsWriter;
+import org.mvpseg.clip.io.WeightFormatException;
+import org.mvpseg.models.ModelResolver;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained MVP-SEG+ student (docs/file-formats.md): safetensors with the ASPP head's tensors
+ * ({@code aspp.D.conv.weight}, {@code aspp.D.conv.bias}, {@code aspp.D.norm.weight}, {@code aspp.D.norm.bias}
+ * for each dilation D) and the fixed classifier {@code embeddings} [K, C, E]; metadata: format, version, classes,
+ * unseen classes, the weights' identity, the dense mode, the teacher, the training values and losses.
+ */
+public final class StudentFile {
+
+	public static final String FORMAT = "mvp-seg-student";
+	public static final int VERSION = 1;
+
+	final StudentHead head;
+	/** [K, C, E], normalised rows, fixed. */
+	final float[] embeddings;
+	final int views;
+	final List<String> classes, unseen;
+	final String backboneIdentity;
+	final DenseMode denseMode;
+	final String teacher;
+	final JsonObject training, losses;
+
+	StudentFile(StudentHead head, float[] embeddings, int views, List<String> classes, List<String> unseen,
+		String backboneIdentity, DenseMode denseMode, String teacher, JsonObject training, JsonObject losses)
+	{
+		this.head = head;
+		this.embeddings = embeddings;
+		this.views = views;
+		this.classes = List.copyOf(classes);
+		this.unseen = List.copyOf(unseen);
+		this.backboneIdentity = backboneIdentity;
+		this.denseMode = denseMode;
+		this.teacher = teacher;
+		this.training = training;
+		this.losses = losses;
+	}
+
+	public List<String> classes() {
+		return classes;
+	}
+
+	public DenseMode denseMode() {
+		return denseMode;
+	}
+
+	/** Refuses weights other than the ones the student was trained on (their tensors' identity). */
+	public void checkBackbone(ModelResolver.Resolved weights) throws IOException {
+		if (!backboneIdentity.equals(weights.identity())) throw new IllegalArgumentException("This student was trained "
+			+ "on other weights (tensors SHA-256 " + backboneIdentity.substring(0, 12) + "…); the given weights have "
+			+ weights.identity().substring(0, 12) + "…. Use the weights it was trained with, or train it again.");
+	}
+
+	public void save(Path file) throws IOException {
+		Map<String, RawTensor> t = new LinkedHashMap<>();
+		int e = head.width;
+		for (int d = 0; d < StudentHead.DILATIONS.length; d++) {
+			String p = "aspp." + StudentHead.DILATIONS[d] + ".";
+			t.put(p + "conv.weight", SafetensorsWriter.f32(p + "conv.weight", head.params[4 * d], e, e, 3, 3));
+			t.put(p + "conv.bias", SafetensorsWriter.f32(p + "conv.bias", head.params[4 * d + 1], e));
+			t.put(p + "norm.weight", SafetensorsWriter.f32(p + "norm.weight", head.params[4 * d + 2], e));
+			t.put(p + "norm.bias", SafetensorsWriter.f32(p + "norm.bias", head.params[4 * d + 3], e));
+		}
+		t.put("embeddings", SafetensorsWriter.f32("embeddings", embeddings, views, classes.size(), e));
+		Map<String, String> meta = new LinkedHashMap<>();
+		meta.put("format", FORMAT);
+		meta.put("version", Integer.toString(VERSION));
+		meta.put("classes", new Gson().toJson(classes));
+		meta.put("unseen_classes", new Gson().toJson(unseen));
+		meta.put("backbone_identity", backboneIdentity);
+		meta.put("dense_mode", denseMode.label());
+		meta.put("teacher", teacher);
+		meta.put("training", training.toString());
+		meta.put("losses", losses.toString());
+		SafetensorsWriter.write(file, t, meta); // atomic: a temporary renamed into place
+	}
+
+	public static StudentFile load(Path file) throws IOException {
+		if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null,
+			"student file not found");
+		Map<String, String> meta = SafetensorsReader.metadata(file);
+		if (!FORMAT.equals(meta.get("format"))) throw new WeightFormatException(file.getFileName() + " is not an "
+			+ "MVP-SEG+ student (no format=" + FORMAT + " in its metadata); students come from the transfer command.");
+		if (Integer.parseInt(meta.getOrDefault("version", "0")) > VERSION) throw new WeightFormatException(file
+			.getFileName() + " is a newer student file than this MVP-SEG reads (version " + VERSION + "): update it.");
+		try {
+			Map<String, RawTensor> t = SafetensorsReader.read(file);
+			RawTensor emb = t.get("embeddings");
+			int e = (int) emb.shape()[2];
+			float[][] p = new float[4 * StudentHead.DILATIONS.length][];
+			for (int d = 0; d < StudentHead.DILATIONS.length; d++) {
+				String n = "aspp." + StudentHead.DILATIONS[d] + ".";
+				p[4 * d] = t.get(n + "conv.weight").toFloats();
+				p[4 * d + 1] = t.get(n + "conv.bias").toFloats();
+				p[4 * d + 2] = t.get(n + "norm.weight").toFloats();
+				p[4 * d + 3] = t.get(n + "norm.bias").toFloats();
+			}
+			return new StudentFile(new StudentHead(e, p), emb.toFloats(), (int) emb.shape()[0], names(meta.get(
+				"classes")), names(meta.get("unseen_classes")), meta.get("backbone_identity"), DenseMode.parse(meta.get(
+					"dense_mode")), meta.get("teacher"), JsonParser.parseString(meta.get("training")).getAsJsonObject(),
+				JsonParser.parseString(meta.get("losses")).getAsJsonObject());
+		}
+		catch (RuntimeException e) {
+			throw new WeightFormatException(file.getFileName() + " is a damaged student file (" + e.getMessage()
+				+ "); train it again with transfer.");
+		}
+	}
+
+	private static List<String> names(String json) {
+		List<String> l = new ArrayList<>();
+		for (var e : JsonParser.parseString(json).getAsJsonArray()) l.add(e.getAsString());
+		return l;
+	}
+
+	/** A summary line for logs. */
+	public String describe() {
+		return "MVP-SEG+ student (ASPP head on " + denseMode.label() + " features, " + views + " view(s) per class, "
+			+ "teacher " + teacher + ", classes " + classes + ")";
+	}
+}

@@ -1,0 +1,234 @@
+package org.mvpseg.student;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.google.gson.JsonObject;
+import org.mvpseg.clip.Nn;
+import org.mvpseg.mvp.MvpLosses;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
+import org.mvpseg.segment.PixelClassifier;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * MVP-SEG+ (docs/formulas.md §8), as MaskCLIP+: a student learns from the teacher's labels of unlabeled (or
+ * partly annotated) images for {@code teacherIterations}, then from its own detached predictions (self-training).
+ * Cross-entropy with ignored pixels; SGD with momentum and weight decay, poly learning rate. Every random choice
+ * of iteration t comes from (seed, t), so {@code --resume} from a checkpoint continues bit for bit.
+ */
+public final class StudentTrainer {
+
+	/**
+	 * @param iterations all iterations; the first {@code teacherIterations} learn from the teacher's labels
+	 * @param memoryBudget bytes of trunk features kept in memory; the rest go to a temporary file
+	 */
+	public record Config(int iterations, int teacherIterations, int batch, long seed, double lr, double minLr,
+		double power, double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget)
+	{
+		/** For a user's folder: MaskCLIP+'s VOC schedule (20k, teacher for 2k) scaled down ten times. */
+		public static Config defaults() {
+			return new Config(2000, 200, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30);
+		}
+
+		public Config {
+			if (iterations < 1 || teacherIterations < 0 || teacherIterations > iterations || batch < 1 || checkpointEvery < 1)
+				throw new org.mvpseg.runtime.RequestException("Need iterations ≥ 1, 0 ≤ teacher iterations ≤ iterations, "
+					+ "batch ≥ 1 and a checkpoint interval ≥ 1.");
+			if (!(lr > 0) || minLr < 0 || minLr > lr || momentum < 0 || momentum >= 1 || weightDecay < 0)
+				throw new org.mvpseg.runtime.RequestException("Need lr > 0, 0 ≤ min lr ≤ lr, 0 ≤ momentum < 1 and "
+					+ "weight decay ≥ 0.");
+		}
+
+		/** mmseg's poly schedule: (lr − min) · (1 − t/T)^power + min. */
+		double learningRate(int it) {
+			return (lr - minLr) * Math.pow(1 - it / (double) iterations, power) + minLr;
+		}
+
+		JsonObject toJson() {
+			return new com.google.gson.Gson().toJsonTree(this).getAsJsonObject();
+		}
+
+		public String describe() {
+			return String.format(Locale.ROOT, "%d iterations (teacher labels for the first %d, then self-training), batch "
+				+ "%d, lr %.4g poly %.2f to %.4g, momentum %.2f, weight decay %.4g, flip %s, seed %d", iterations,
+				teacherIterations, batch, lr, power, minLr, momentum, weightDecay, flip ? "on" : "off", seed);
+		}
+	}
+
+	/** One iteration as logged: phase 1 = teacher labels, 2 = the student's own. */
+	public record Step(int iteration, int phase, double loss, double lr, double seconds) {
+		public String line() {
+			return String.format(Locale.ROOT, "iter %d phase %d loss %.4f lr %.2e (%.2f s)", iteration, phase, loss, lr,
+				seconds);
+		}
+	}
+
+	private final Teacher teacher;
+	private final Config cfg;
+	private final String identity;
+
+	/** @param teacher the teacher's prepared pipeline (learned prompts or zero-shot) over the student's classes */
+	public StudentTrainer(Teacher teacher, String weightsIdentity, Config cfg) {
+		this.teacher = teacher;
+		this.identity = weightsIdentity;
+		this.cfg = cfg;
+	}
+
+	/**
+	 * Trains and writes the student to {@code out} (a checkpoint beside it while running).
+	 *
+	 * @param unseen the classes a transductive pixel may take (those the teacher's prompts were not trained on)
+	 */
+	public StudentFile train(List<StudentData.Source> sources, List<String> unseen, Path out, boolean resume,
+		Consumer<Step> log, Progress progress) throws IOException
+	{
+		List<String> classes = teacher.classes();
+		PixelClassifier.Embeddings emb = teacher.embeddings();
+		boolean[] isUnseen = new boolean[classes.size()];
+		for (int c = 0; c < classes.size(); c++) isUnseen[c] = unseen.contains(classes.get(c));
+		StudentHead head = StudentHead.initial(emb.width(), cfg.seed());
+		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(head);
+		Path ckpt = StudentCheckpoint.pathFor(out);
+		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, head, sgd, meta(classes, unseen)) : 0;
+		double last = Double.NaN;
+		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
+			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), progress))
+		{
+			for (int it = start; it < cfg.iterations(); it++) {
+				progress.checkCancelled();
+				progress.update("training the student", it, cfg.iterations());
+				long t0 = System.nanoTime();
+				double lr = cfg.learningRate(it);
+				last = step(head, sgd, data, emb, isUnseen, it, lr);
+				log.accept(new Step(it + 1, it < cfg.teacherIterations() ? 1 : 2, last, lr, (System.nanoTime() - t0) / 1e9));
+				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) StudentCheckpoint.save(ckpt, head,
+					sgd, it + 1, meta(classes, unseen));
+			}
+		}
+		JsonObject losses = new JsonObject();
+		losses.addProperty("final", last);
+		StudentFile f = new StudentFile(head, emb.values(), emb.views(), classes, unseen, identity, teacher.denseMode(),
+			teacher.describe(), cfg.toJson(), losses);
+		f.save(out);
+		Files.deleteIfExists(ckpt);
+		return f;
+	}
+
+	/** What a checkpoint must agree on to be resumed. */
+	private String meta(List<String> classes, List<String> unseen) {
+		JsonObject m = cfg.toJson();
+		m.add("classes", new com.google.gson.Gson().toJsonTree(classes));
+		m.add("unseen", new com.google.gson.Gson().toJsonTree(unseen));
+		m.addProperty("weights", identity);
+		m.addProperty("teacher", teacher.describe());
+		return m.toString();
+	}
+
+	/** One SGD step on a batch of tiles; returns the loss. */
+	private double step(StudentHead head, StudentCheckpoint.Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
+		boolean[] unseen, int it, double lr) throws IOException
+	{
+		Random rnd = new Random(cfg.seed() * 0x9E3779B97F4A7C15L + it);
+		int b = cfg.batch(), cells = data.cells, e = data.width, tile = data.tile;
+		float[] feats = new float[b * cells * cells * e];
+		StudentData.Tile[] picked = new StudentData.Tile[b];
+		boolean[] flip = new boolean[b];
+		for (int i = 0; i < b; i++) {
+			int t = rnd.nextInt(data.tiles.size());
+			picked[i] = data.tiles.get(t);
+			flip[i] = cfg.flip() && rnd.nextBoolean();
+			copyFeatures(data.features(t), feats, i * cells * cells * e, cells, e, flip[i]);
+		}
+		try (NDManager m = Torch.newManager()) {
+			NDArray f = Nn.owned(m.create(feats, new Shape(b, cells, cells, e)));
+			NDArray embeddings = Nn.owned(m.create(emb.values(), new Shape(emb.views(), emb.values().length / (emb
+				.views() * e), e)));
+			List<NDArray> p = head.arrays(m);
+			int[] labels = it < cfg.teacherIterations() ? teacherLabels(picked, flip, tile) : ownLabels(f, p, embeddings,
+				picked, flip, unseen, tile);
+			for (NDArray a : p) a.setRequiresGradient(true);
+			double loss;
+			try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+				NDArray logits = StudentHead.forward(f, p, embeddings);
+				NDArray up = logits.getNDArrayInternal().interpolation(new long[] { tile, tile }, 1, false);
+				NDArray l = MvpLosses.crossEntropy(up.logSoftmax(1), labels, tile, tile);
+				loss = l.toType(DataType.FLOAT64, false).getDouble();
+				gc.backward(l);
+			}
+			float[][] grads = new float[p.size()][];
+			for (int i = 0; i < p.size(); i++) grads[i] = p.get(i).getGradient().toFloatArray();
+			sgd.apply(head, grads, lr, cfg.momentum(), cfg.weightDecay());
+			return loss;
+		}
+	}
+
+	/** Copies a tile's [cells, cells, E] features, mirrored left–right if asked. */
+	static void copyFeatures(float[] src, float[] dst, int off, int cells, int e, boolean flip) {
+		for (int y = 0; y < cells; y++)
+			for (int x = 0; x < cells; x++)
+				System.arraycopy(src, (y * cells + x) * e, dst, off + (y * cells + (flip ? cells - 1 - x : x)) * e, e);
+	}
+
+	static int[] teacherLabels(StudentData.Tile[] tiles, boolean[] flip, int tile) {
+		int n = tile * tile;
+		int[] out = new int[tiles.length * n];
+		for (int i = 0; i < tiles.length; i++)
+			for (int y = 0; y < tile; y++)
+				for (int x = 0; x < tile; x++)
+					out[i * n + y * tile + (flip[i] ? tile - 1 - x : x)] = tiles[i].teacher()[y * tile + x];
+		return out;
+	}
+
+	/**
+	 * Self-training labels: the student's own argmax (detached) where the teacher had labelled a pixel, over
+	 * the unseen classes only on transductive tiles; annotated pixels keep their ground truth.
+	 */
+	static int[] ownLabels(NDArray f, List<NDArray> p, NDArray embeddings, StudentData.Tile[] tiles,
+		boolean[] flip, boolean[] unseen, int tile)
+	{
+		float[] s;
+		boolean prev = Torch.setGradMode(false);
+		try {
+			NDArray up = StudentHead.forward(f, p, embeddings).getNDArrayInternal().interpolation(new long[] { tile,
+				tile }, 1, false);
+			s = up.toType(DataType.FLOAT32, false).toFloatArray();
+		}
+		finally {
+			Torch.setGradMode(prev);
+		}
+		int n = tile * tile, classes = s.length / (tiles.length * n);
+		int[] teacher = teacherLabels(tiles, flip, tile);
+		int[] out = new int[teacher.length];
+		for (int i = 0; i < tiles.length; i++) {
+			int[] gt = tiles[i].groundTruth();
+			for (int y = 0; y < tile; y++)
+				for (int x = 0; x < tile; x++) {
+					int at = i * n + y * tile + x, src = y * tile + (flip[i] ? tile - 1 - x : x);
+					if (teacher[at] == MvpLosses.IGNORE) out[at] = MvpLosses.IGNORE;
+					else if (gt[src] != MvpLosses.IGNORE) out[at] = gt[src];
+					else out[at] = argmax(s, i * classes * n, n, y * tile + x, classes, tiles[i].transductive() ? unseen
+						: null);
+				}
+		}
+		return out;
+	}
+
+	private static int argmax(float[] s, int base, int n, int pixel, int classes, boolean[] allowed) {
+		int best = -1;
+		for (int c = 0; c < classes; c++)
+			if ((allowed == null || allowed[c]) && (best < 0 || s[base + c * n + pixel] > s[base + best * n + pixel]))
+				best = c;
+		return best < 0 ? MvpLosses.IGNORE : best;
+	}
+}

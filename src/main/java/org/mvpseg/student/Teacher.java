@@ -1,0 +1,36 @@
+package org.mvpseg.student;
+
+import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.DenseMode;
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.image.ImageSource;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.PixelClassifier;
+import org.mvpseg.segment.SegmentationSink;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What MVP-SEG+ needs of its teacher: a ready segmentation (learned prompts or zero-shot, over the student's
+ * classes) and the frozen parts it shares with the student. The pipeline's {@code Prepared} provides one.
+ */
+public interface Teacher {
+
+	ClipModel model();
+
+	/** The trunk's dense mode, which the student keeps. */
+	DenseMode denseMode();
+
+	List<String> classes();
+
+	/** The teacher's text embeddings: the student's fixed classifier. */
+	PixelClassifier.Embeddings embeddings();
+
+	/** One line naming the teacher, for the student file. */
+	String describe();
+
+	ClipInput input(ImageSource image);
+
+	void segment(ClipInput input, SegmentationSink sink, Progress progress) throws IOException;
+}

@@ -1,0 +1,179 @@
+package org.mvpseg.student;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.TestFiles;
+import org.mvpseg.image.ArrayImage;
+import org.mvpseg.image.ImageSource;
+import org.mvpseg.mvp.MvpLosses;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+
+/** MVP-SEG+'s student: gradients, the two phases' labels, bit-exact resume, the file and its refusals. */
+class StudentTest {
+
+	static final String W = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void headGradientsMatchFiniteDifferences() {
+		int e = 4, cells = 3, classes = 3;
+		StudentHead head = StudentHead.initial(e, 7);
+		Random rnd = new Random(2);
+		float[] feats = new float[2 * cells * cells * e], emb = new float[2 * classes * e];
+		for (int i = 0; i < feats.length; i++) feats[i] = (float) rnd.nextGaussian();
+		for (int i = 0; i < emb.length; i++) emb[i] = (float) rnd.nextGaussian() * 0.5f;
+		int[] labels = new int[2 * cells * cells];
+		for (int i = 0; i < labels.length; i++) labels[i] = i % 5 == 0 ? MvpLosses.IGNORE : rnd.nextInt(classes);
+		try (NDManager m = Torch.newManager()) {
+			NDArray f = m.create(feats, new Shape(2, cells, cells, e)), t = m.create(emb, new Shape(2, classes, e));
+			List<NDArray> p = head.arrays(m);
+			for (NDArray a : p) a.setRequiresGradient(true);
+			try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+				gc.backward(loss(f, p, t, labels, cells));
+			}
+			for (int tensor : new int[] { 0, 1, 2, 3, 12, 15 }) {
+				float[] g = p.get(tensor).getGradient().toFloatArray();
+				int at = g.length / 2;
+				double h = 1e-2, plus = numeric(head, tensor, at, h, f, t, labels, cells), minus = numeric(head, tensor, at,
+					-h, f, t, labels, cells);
+				double fd = (plus - minus) / (2 * h);
+				assertEquals(fd, g[at], 2e-3 + 2e-2 * Math.abs(fd), "tensor " + tensor);
+			}
+		}
+	}
+
+	private static NDArray loss(NDArray f, List<NDArray> p, NDArray t, int[] labels, int cells) {
+		return MvpLosses.crossEntropy(StudentHead.forward(f, p, t).logSoftmax(1), labels, cells, cells);
+	}
+
+	private static double numeric(StudentHead head, int tensor, int at, double h, NDArray f, NDArray t, int[] labels,
+		int cells)
+	{
+		float keep = head.params[tensor][at];
+		head.params[tensor][at] = (float) (keep + h);
+		try (NDManager m = Torch.newManager()) {
+			return loss(f, head.arrays(m), t, labels, cells).toType(DataType.FLOAT64, false).getDouble();
+		}
+		finally {
+			head.params[tensor][at] = keep;
+		}
+	}
+
+	@Test
+	void phaseOneLearnsTheTeachersLabelsPhaseTwoTheStudentsOwn() {
+		int tile = 4, n = tile * tile, classes = 3, e = 4;
+		int[] teacher = new int[n], gt = new int[n];
+		java.util.Arrays.fill(gt, MvpLosses.IGNORE);
+		for (int i = 0; i < n; i++) teacher[i] = i % classes;
+		teacher[0] = MvpLosses.IGNORE; // outside the image
+		gt[1] = 2; // an annotated pixel
+		StudentData.Tile[] tiles = { new StudentData.Tile(teacher, gt, true), new StudentData.Tile(teacher, gt, false) };
+		boolean[] flip = { false, true };
+		int[] one = StudentTrainer.teacherLabels(tiles, flip, tile);
+		assertEquals(teacher[5], one[5]);
+		assertEquals(teacher[4 + 3], one[n + 4], "the second tile is mirrored");
+		StudentHead head = StudentHead.initial(e, 3);
+		Random rnd = new Random(4);
+		float[] feats = new float[2 * 2 * 2 * e], emb = new float[classes * e];
+		for (int i = 0; i < feats.length; i++) feats[i] = (float) rnd.nextGaussian();
+		for (int i = 0; i < emb.length; i++) emb[i] = (float) rnd.nextGaussian();
+		boolean[] unseen = { false, true, true };
+		try (NDManager m = Torch.newManager()) {
+			NDArray f = m.create(feats, new Shape(2, 2, 2, e)), t = m.create(emb, new Shape(1, classes, e));
+			List<NDArray> p = head.arrays(m);
+			int[] two = StudentTrainer.ownLabels(f, p, t, tiles, flip, unseen, tile);
+			float[] s = StudentHead.forward(f, p, t).getNDArrayInternal().interpolation(new long[] { tile, tile }, 1,
+				false).toFloatArray();
+			assertEquals(MvpLosses.IGNORE, two[0], "outside the image stays ignored");
+			assertEquals(2, two[1], "an annotated pixel keeps its ground truth");
+			for (int i = 2; i < n; i++) {
+				assertTrue(two[i] == 1 || two[i] == 2, "transductive: unseen classes only");
+				int best = s[n + i] > s[2 * n + i] ? 1 : 2;
+				assertEquals(best, two[i], "the student's own argmax at " + i);
+			}
+			for (int i = 0; i < n; i++) { // the mirrored tile without the transductive restriction
+				int src = (i / tile) * tile + tile - 1 - i % tile;
+				int b = 0;
+				for (int c = 1; c < classes; c++) if (s[(classes + c) * n + i] > s[(classes + b) * n + i]) b = c;
+				int expected = teacher[src] == MvpLosses.IGNORE ? MvpLosses.IGNORE : gt[src] != MvpLosses.IGNORE ? gt[src]
+					: b;
+				assertEquals(expected, two[n + i], "over all classes on an unlabeled tile, at " + i);
+			}
+		}
+	}
+
+	private static List<StudentData.Source> images() {
+		List<StudentData.Source> l = new ArrayList<>();
+		for (int k = 0; k < 3; k++) {
+			int[] rgb = new int[80 * 64];
+			for (int i = 0; i < rgb.length; i++) rgb[i] = (i % 80 < 40 ? 0xC02020 : 0x20A020) + k * 0x010101;
+			ImageSource img = ArrayImage.ofRgb(80, 64, ImageSource.Calibration.NONE, rgb);
+			l.add(new StudentData.Source("img" + k, () -> img, null));
+		}
+		return l;
+	}
+
+	private static Prepared teacher() throws Exception {
+		return Pipeline.prepare(SegmentRequest.builder().model(W, null).classes("red, green").template("a photo of {}.")
+			.build(), Progress.NONE);
+	}
+
+	@Test
+	void resumedTrainingEqualsAnUninterruptedOneAndTheFileIsRefusedWithOtherWeights() throws Exception {
+		StudentTrainer.Config cfg = new StudentTrainer.Config(6, 3, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 2, 1L << 30);
+		Path a = tmp.resolve("a.student"), b = tmp.resolve("b.student");
+		try (Prepared p = teacher()) {
+			String id = org.mvpseg.models.ModelResolver.resolve(W, null, Progress.NONE).identity();
+			StudentFile full = new StudentTrainer(p.teacher(), id, cfg).train(images(), List.of(), a, false, s -> {},
+				Progress.NONE);
+			int[] calls = { 0 };
+			Progress stopAt5 = new Progress() {
+				public void update(String what, long done, long total) {}
+
+				public boolean isCancelled() {
+					return what5(calls);
+				}
+			};
+			assertThrows(CancellationException.class, () -> new StudentTrainer(p.teacher(), id, cfg).train(images(), List
+				.of(), b, false, s -> calls[0] = s.iteration(), stopAt5));
+			assertTrue(java.nio.file.Files.exists(StudentCheckpoint.pathFor(b)));
+			StudentFile resumed = new StudentTrainer(p.teacher(), id, cfg).train(images(), List.of(), b, true, s -> {},
+				Progress.NONE);
+			for (int i = 0; i < full.head.params.length; i++) assertArrayEquals(full.head.params[i], resumed.head.params[i]);
+			StudentFile loaded = StudentFile.load(a);
+			assertEquals(List.of("red", "green"), loaded.classes());
+			assertArrayEquals(full.head.params[0], loaded.head.params[0]);
+			var other = org.mvpseg.models.ModelResolver.resolve(TestFiles.fixture("clip-rn-tiny").resolve("clip.pt")
+				.toString(), null, Progress.NONE);
+			var e = assertThrows(IllegalArgumentException.class, () -> loaded.checkBackbone(other));
+			assertTrue(e.getMessage().contains("trained on other weights"), e.getMessage());
+		}
+	}
+
+	private static boolean what5(int[] calls) {
+		return calls[0] >= 5;
+	}
+}
