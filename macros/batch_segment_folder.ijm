@@ -20,7 +20,7 @@ output = value("output", "");
 if (input == "" || output == "") exit("MVP-SEG: give input=<folder> output=<folder>");
 File.makeDirectory(output);
 setBatchMode(true);
-options = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] show_labels show_probabilities show_table";
+options = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] student=[" + value("student", "") + "] show_labels show_probabilities show_table";
 list = getFileList(input);
 done = 0;
 for (i = 0; i < list.length; i++) {

@@ -1,6 +1,6 @@
 // MVP-SEG: segment the current image by class names.
 // Batch use:  ImageJ -batch segment_current_image.ijm "input=/path/image.tif output=/path/out classes=[nucleus, background] weights=/path/ViT-B-16.pt"
-// Keys: input (optional when an image is open), output (folder; optional), classes, weights or model,
+// Keys: input (optional when an image is open), output (folder; optional), classes, weights or model, student (optional),
 //       prompts (a trained prompt set; optional). Values with spaces go in [brackets].
 args = getArgument();
 if (args == "") {
@@ -20,7 +20,7 @@ output = value("output", "");
 if (input != "") open(input);
 if (nImages == 0) exit("MVP-SEG: no image; give input=/path/to/image");
 title = getTitle();
-options = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] show_labels show_probabilities add_rois show_table";
+options = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] student=[" + value("student", "") + "] show_labels show_probabilities add_rois show_table";
 run("Segment by Name...", options);
 print("MVP-SEG: " + roiManager("count") + " ROI(s) in the ROI Manager");
 if (output != "") {

@@ -1,15 +1,9 @@
 package org.mvpseg.cli;
 
-import org.mvpseg.imagej.DatasetFolder;
-import org.mvpseg.imagej.ImageFiles;
-import org.mvpseg.imagej.ImagePlusSource;
-import org.mvpseg.mvp.LabelledImage;
-import org.mvpseg.mvp.MvpLosses;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.runtime.RequestException;
 import org.mvpseg.segment.Templates;
 import org.mvpseg.student.StudentData;
 import org.mvpseg.student.StudentFile;
@@ -54,7 +48,8 @@ final class TransferCommand implements Main.Subcommand {
 		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
 			+ " exists already; choose another --student-out, or pass --overwrite.");
 		List<String> unseen = unseen(a, classes);
-		List<StudentData.Source> sources = sources(a, classes);
+		List<StudentData.Source> sources = org.mvpseg.imagej.StudentSources.of(a.has("unlabeled") ? a.path("unlabeled")
+			: null, a.has("data") ? a.path("data") : null, classes);
 		SegmentRequest teacher = SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a.get("template",
 			null)).classes(classes).build();
 		ConsoleProgress progress = new ConsoleProgress(System.err);
@@ -85,7 +80,8 @@ final class TransferCommand implements Main.Subcommand {
 		int iterations = a.integer("iterations", d.iterations(), 1);
 		// Self-training needs annotated pixels to anchor it: without them the toy world's student collapsed onto a
 		// few classes (README › MVP-SEG+). So: MaskCLIP+'s 10 % with --data, the teacher throughout without.
-		int teacher = a.integer("teacher-iterations", a.has("data") ? iterations / 10 : iterations, 0);
+		int teacher = a.integer("teacher-iterations", StudentTrainer.Config.automaticTeacherIterations(iterations, a.has(
+			"data")), 0);
 		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0, Integer.MIN_VALUE), a.decimal(
 				"lr", d.lr()), a.decimal("min-lr", d.minLr()), a.decimal("power", d.power()), a.decimal("momentum", d
 					.momentum()), a.decimal("weight-decay", d.weightDecay()), !a.has("no-flip"), a.integer("checkpoint-every",
@@ -94,38 +90,12 @@ final class TransferCommand implements Main.Subcommand {
 
 	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */
 	private static List<String> unseen(Args a, List<String> classes) throws java.io.IOException {
+		List<String> given = null;
 		if (a.has("unseen")) {
-			List<String> u = new ArrayList<>();
-			for (String s : a.require("unseen").split(",")) if (!s.isBlank()) u.add(s.strip());
-			for (String s : u) if (!classes.contains(s)) throw new RequestException("Unseen class \"" + s + "\" is not "
-				+ "among --classes " + classes + ".");
-			return List.copyOf(u);
+			given = new ArrayList<>();
+			for (String s : a.require("unseen").split(",")) if (!s.isBlank()) given.add(s.strip());
 		}
-		if (!a.has("prompts")) return classes;
-		List<String> seen = PromptSet.load(a.path("prompts")).seenClasses();
-		return classes.stream().filter(c -> !seen.contains(c)).toList();
-	}
-
-	/** The annotated images of --data (255 and classes not asked for: free pixels) and the images of --unlabeled. */
-	private static List<StudentData.Source> sources(Args a, List<String> classes) throws java.io.IOException {
-		List<StudentData.Source> out = new ArrayList<>();
-		if (a.has("data")) {
-			DatasetFolder.Contents d = DatasetFolder.load(a.path("data"));
-			int[] map = LabelledImage.classIndex(d.classes(), classes.stream().filter(d.classes()::contains).toList());
-			List<String> present = classes.stream().filter(d.classes()::contains).toList();
-			for (LabelledImage li : d.images()) {
-				int[] gt = new int[li.labels().length];
-				for (int i = 0; i < gt.length; i++) {
-					int v = li.labels()[i], idx = v < map.length ? map[v] : MvpLosses.IGNORE;
-					gt[i] = idx == MvpLosses.IGNORE ? MvpLosses.IGNORE : classes.indexOf(present.get(idx));
-				}
-				out.add(new StudentData.Source(li.name(), li::image, gt));
-			}
-		}
-		if (a.has("unlabeled")) {
-			for (Path p : ImageFiles.collect(List.of(a.require("unlabeled")))) out.add(new StudentData.Source(ImageFiles
-				.baseName(p), () -> new ImagePlusSource(ImageFiles.open(p), 1, 1), null));
-		}
-		return out;
+		return StudentTrainer.unseenClasses(classes, given, a.has("prompts") ? PromptSet.load(a.path("prompts"))
+			.seenClasses() : null);
 	}
 }

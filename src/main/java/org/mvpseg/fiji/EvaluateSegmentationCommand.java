@@ -68,12 +68,14 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 
 	/** Learned prompts first (when given), then the zero-shot baseline (when asked, or without prompts). */
 	private List<SegmentRequest> requests(List<String> classes) {
-		boolean zeroShot = zero_shot || prompts.isBlank();
+		boolean hasStudent = student != null && !student.isBlank();
+		boolean zeroShot = zero_shot || (prompts.isBlank() && !hasStudent);
 		EvaluationRun.checkOptions(!prompts.isBlank(), zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
 			no_gpr);
 		List<SegmentRequest> r = new ArrayList<>();
 		if (!prompts.isBlank()) r.add(tuning().learned(builder(classes).prompts(prompts)).build());
 		if (zeroShot) r.add(tuning().zeroShot(builder(classes)).build());
+		if (hasStudent) r.add(tuning().student(builder(classes)).build());
 		return r;
 	}
 

@@ -18,6 +18,7 @@ public class MvpSegPlugin implements PlugIn {
 			case "train" -> new TrainPromptsCommand();
 			case "evaluate" -> new EvaluateSegmentationCommand();
 			case "models" -> new ModelsEngineCommand();
+			case "adapt" -> new AdaptCommand();
 			default -> null;
 		};
 		if (cmd == null) {

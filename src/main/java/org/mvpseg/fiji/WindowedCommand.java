@@ -19,6 +19,10 @@ public abstract class WindowedCommand extends ModelCommand {
 	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
 	public int stride = 0;
 
+	@Parameter(label = "MVP-SEG+ student (from Adapt to Unlabeled Images; optional)", required = false,
+		persist = false)
+	public String student = "";
+
 	@Parameter(label = "Protocol", choices = { "windows", "paper" }, persist = false, description = "windows: sliding "
 		+ "windows at the image's own resolution (for large images); paper: short side resized to 512, the whole image "
 		+ "at once, GPR's g_c once per image (MaskCLIP's and the paper's protocol)")
@@ -43,22 +47,27 @@ public abstract class WindowedCommand extends ModelCommand {
 
 	/** The refinements these fields hold. */
 	public Tuning tuning() {
-		return new Tuning(protocol, temperature, denoise, key_smoothing, pamr, !no_gpr);
+		return new Tuning(student, protocol, temperature, denoise, key_smoothing, pamr, !no_gpr);
 	}
 
 	/**
-	 * The options beside the model, classes, window and stride: the protocol (sliding windows or the paper's);
+	 * The options beside the model, classes, window and stride: an MVP-SEG+ student; the protocol (sliding windows or the paper's);
 	 * zero-shot's softmax temperature, prompt denoising and key smoothing; PAMR for either method; GPR for
 	 * learned prompts.
 	 */
-	public record Tuning(String protocol, double temperature, double denoise, double keySmoothing, boolean pamr,
-		boolean gpr)
+	public record Tuning(String student, String protocol, double temperature, double denoise, double keySmoothing,
+		boolean pamr, boolean gpr)
 	{
-		public static final Tuning NONE = new Tuning("windows", 0, 0, 0, false, true);
+		public static final Tuning NONE = new Tuning("", "windows", 0, 0, 0, false, true);
 
 		/** All of them: a request with learned prompts refuses the zero-shot ones, and zero-shot refuses "no GPR". */
 		public SegmentRequest.Builder apply(SegmentRequest.Builder b) {
-			return zeroShot(b).gpr(gpr);
+			return zeroShot(b).gpr(gpr).student(student);
+		}
+
+		/** The ones a request with a student takes. */
+		public SegmentRequest.Builder student(SegmentRequest.Builder b) {
+			return b.student(student).protocol(protocol).pamr(pamr);
 		}
 
 		/** The ones a zero-shot request takes. */

@@ -50,6 +50,14 @@ public final class StudentTrainer {
 					+ "weight decay ≥ 0.");
 		}
 
+		/**
+		 * MaskCLIP+'s first 10 % when annotated pixels anchor self-training; all iterations otherwise (without an
+		 * anchor, self-training collapsed onto a few classes on the toy world).
+		 */
+		public static int automaticTeacherIterations(int iterations, boolean annotated) {
+			return annotated ? iterations / 10 : iterations;
+		}
+
 		/** mmseg's poly schedule: (lr − min) · (1 − t/T)^power + min. */
 		double learningRate(int it) {
 			return (lr - minLr) * Math.pow(1 - it / (double) iterations, power) + minLr;
@@ -72,6 +80,20 @@ public final class StudentTrainer {
 			return String.format(Locale.ROOT, "iter %d phase %d loss %.4f lr %.2e (%.2f s)", iteration, phase, loss, lr,
 				seconds);
 		}
+	}
+
+	/**
+	 * The unseen classes: those given (each must be among {@code classes}), else those the prompts were not
+	 * trained on, else (zero-shot teacher) all of them.
+	 */
+	public static List<String> unseenClasses(List<String> classes, List<String> given, List<String> promptsSeen) {
+		if (given != null) {
+			for (String s : given) if (!classes.contains(s)) throw new org.mvpseg.runtime.RequestException("Unseen class \""
+				+ s + "\" is not among the classes " + classes + ".");
+			return List.copyOf(given);
+		}
+		if (promptsSeen == null) return List.copyOf(classes);
+		return classes.stream().filter(c -> !promptsSeen.contains(c)).toList();
 	}
 
 	private final Teacher teacher;

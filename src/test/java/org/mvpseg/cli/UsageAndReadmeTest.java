@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** Each usage line lists every option its subcommand accepts, and the README's table shows exactly those lines. */
 class UsageAndReadmeTest {
 
-	static final List<String> SUBCOMMANDS = List.of("segment", "train", "evaluate", "synthetic-data", "fetch-model",
+	static final List<String> SUBCOMMANDS = List.of("segment", "train", "evaluate", "transfer", "synthetic-data", "fetch-model",
 		"models", "bench", "tokenize", "verify-reference");
 
 	private static Set<String> optionsIn(String text) {

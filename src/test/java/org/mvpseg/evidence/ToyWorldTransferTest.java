@@ -19,6 +19,11 @@ import org.mvpseg.mvp.PromptTrainer;
 import org.mvpseg.pipeline.EvaluationRun;
 import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.imagej.StudentSources;
+import org.mvpseg.student.StudentData;
+import org.mvpseg.student.StudentTrainer;
 import org.mvpseg.runtime.Progress;
 
 import java.nio.file.Files;
@@ -83,7 +88,8 @@ class ToyWorldTransferTest {
 		List<String> a = vocabulary.subList(0, half), b = vocabulary.subList(half, vocabulary.size());
 		SegmentRequest.Builder r = SegmentRequest.builder().model(WORLD.resolve("clip.pt").toString(), null).classes(
 			String.join(",", vocabulary)).denseMode(mode);
-		SegmentRequest request = learned != null ? r.prompts(learned.toString()).build() : r.template(TEMPLATE).build();
+		SegmentRequest request = learned == null ? r.template(TEMPLATE).build() : learned.toString().endsWith(".student")
+			? r.student(learned.toString()).build() : r.prompts(learned.toString()).build();
 		EvaluationRun.Outcome o = EvaluationRun.evaluate(request, test.images(), test.classes(), a, b, Progress.NONE);
 		Evaluation e = o.evaluation();
 		double sum = 0;
@@ -93,8 +99,8 @@ class ToyWorldTransferTest {
 			n++;
 		}
 		double m = sum / n;
-		System.out.printf(Locale.ROOT, "toy world, %d-way %s, %s features: mIoU %.1f%%%n", vocabulary.size(), learned
-			!= null ? "MVP-SEG" : "zero-shot", o.resolved().denseMode().label(), 100 * m);
+		System.out.printf(Locale.ROOT, "toy world, %d-way %s, %s features: mIoU %.1f%%%n", vocabulary.size(), o
+			.resolved().method(), o.resolved().denseMode().label(), 100 * m);
 		return m;
 	}
 
@@ -131,5 +137,23 @@ class ToyWorldTransferTest {
 		assertTrue(mvpHeld > zsHeld + 0.05, "held-out: MVP-SEG " + mvpHeld + " vs zero-shot " + zsHeld);
 		double zsQ = miou(q, false), mvpQ = miou(q, true);
 		assertTrue(mvpQ > zsQ + 0.05, "other seen classes: MVP-SEG " + mvpQ + " vs zero-shot " + zsQ);
+	}
+
+	@Test
+	void aStudentLearnsTheTeachersClassesFromUnlabeledImages() throws Exception {
+		// MVP-SEG+: the prompts (trained on P) label 120 unlabeled images over the 12 held-out names; a student learns
+		// from those labels alone. Measured (seed 0): teacher 39.7 %, student 42.6 %, zero-shot 25.4 % (README).
+		Path student = tmp.resolve("held.student");
+		try (Prepared t = Pipeline.prepare(SegmentRequest.builder().model(WORLD.resolve("clip.pt").toString(), null)
+			.prompts(prompts.toString()).classes(heldOut).build(), Progress.NONE))
+		{
+			String id = ModelResolver.resolve(WORLD.resolve("clip.pt").toString(), null, Progress.NONE).identity();
+			List<StudentData.Source> unlabeled = StudentSources.of(WORLD.resolve("data/unlabeled/images"), null, heldOut);
+			var cfg = new StudentTrainer.Config(2000, 2000, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 1000, 1L << 30);
+			new StudentTrainer(t.teacher(), id, cfg).train(unlabeled, heldOut, student, false, s -> {}, Progress.NONE);
+		}
+		double teacher = miou(heldOut, true), zs = miou(heldOut, false), st = miou(heldOut, student, null);
+		assertTrue(st > zs + 0.05, "student " + st + " vs zero-shot " + zs);
+		assertTrue(st > teacher - 0.03, "student " + st + " vs teacher " + teacher);
 	}
 }

@@ -76,7 +76,7 @@ class FijiCommandsTest {
 			org.mvpseg.models.ModelRegistry.Entry::name).toList();
 		try (Context ctx = new Context(CommandService.class, MvpSegModelService.class)) {
 			for (Class<? extends org.scijava.command.Command> c : java.util.List.of(SegmentByNameCommand.class,
-				EvaluateSegmentationCommand.class, TrainPromptsCommand.class, ModelsEngineCommand.class))
+				EvaluateSegmentationCommand.class, TrainPromptsCommand.class, ModelsEngineCommand.class, AdaptCommand.class))
 			{
 				var info = ctx.service(CommandService.class).getCommand(c);
 				assertEquals(new java.util.TreeSet<>(registry), new java.util.TreeSet<>(info.getInput("model", String.class)
@@ -279,7 +279,7 @@ class FijiCommandsTest {
 	@Test
 	void parameterNamesAreSafeMacroKeys() {
 		for (Class<?> c : List.of(SegmentByNameCommand.class, TrainPromptsCommand.class,
-			EvaluateSegmentationCommand.class, ModelsEngineCommand.class))
+			EvaluateSegmentationCommand.class, ModelsEngineCommand.class, AdaptCommand.class))
 		{
 			List<String> names = new ArrayList<>();
 			for (Field f : Ij1Bridge.inputs(c)) {

@@ -132,6 +132,23 @@ class RealImageJTest {
 	}
 
 	@Test
+	void adaptMacroTrainsAStudentThatSegmentByNameUsesInRealImageJ() throws Exception {
+		Path data = imagej.resolve("unlabeled"), student = imagej.resolve("s.student"), out = imagej.resolve("sout");
+		assertEquals(0, org.mvpseg.cli.MainTestAccess.run("synthetic-data", data.toString(), "--images", "3", "--size",
+			"64"));
+		String w = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+		String log = run("adapt_to_unlabeled.ijm", "input=[" + data.resolve("images") + "] output=[" + student + "] "
+			+ "classes=[red, green, blue] template=[a photo of {}.] weights=[" + w + "] iterations=4 batch=2");
+		assertTrue(Files.exists(student) && log.contains("student written"), log);
+		Path in = Files.createDirectories(imagej.resolve("sin"));
+		Files.copy(Path.of("examples", "cell.png"), in.resolve("cell.png"));
+		log = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[blue, red] student=["
+			+ student + "] weights=[" + w + "]");
+		List<String> rows = Files.readAllLines(out.resolve("cell.results.csv"));
+		assertTrue(rows.get(1).contains("MVP-SEG+"), log + rows);
+	}
+
+	@Test
 	void singleImageMacroKeepsCalibrationAndNames() throws Exception {
 		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
 		cell.getCalibration().pixelWidth = cell.getCalibration().pixelHeight = 0.107;

@@ -87,4 +87,26 @@ class RefinementsInFijiTest {
 			WindowManager.setTempCurrentImage(null);
 		}
 	}
+
+	@Test
+	void adaptTrainsAStudentThatSegmentByNameAndEvaluateUse(@TempDir Path tmp) throws Exception {
+		Path data = tmp.resolve("data"), student = tmp.resolve("s.student");
+		assertEquals(0, MainTestAccess.run("synthetic-data", data.toString(), "--images", "2", "--size", "64"));
+		try (Context ctx = new Context(CommandService.class)) {
+			CommandService cs = ctx.service(CommandService.class);
+			CommandModule a = cs.run(AdaptCommand.class, true, "unlabeled_folder", data.resolve("images").toString(),
+				"template", "a photo of {}.", "classes", "red, green, blue", "student_out", student.toString(), "weights", W,
+				"iterations", 3, "batch", 2).get();
+			assertNotNull(((AdaptCommand) a.getDelegateObject()).result);
+			CommandModule s = cs.run(SegmentByNameCommand.class, true, "input", FijiCommandsTest.chelsea(), "classes",
+				"red, blue", "weights", W, "student", student.toString(), "add_rois", false).get();
+			String info = (String) ((ImagePlus) s.getOutput("segmentation")).getProperty("Info");
+			assertTrue(info.contains("MVP-SEG+ student") && info.contains("student: "), info);
+			CommandModule e = cs.run(EvaluateSegmentationCommand.class, true, "data_folder", data.toString(), "seen",
+				"red, green", "unseen", "blue", "weights", W, "student", student.toString(), "zero_shot", false).get();
+			var results = ((EvaluateSegmentationCommand) e.getDelegateObject()).results;
+			assertEquals(1, results.size());
+			assertEquals("MVP-SEG+", results.get(0).method());
+		}
+	}
 }

@@ -1,0 +1,129 @@
+package org.mvpseg.fiji;
+
+import ij.IJ;
+import org.mvpseg.imagej.StudentSources;
+import org.mvpseg.mvp.PromptSet;
+import org.mvpseg.models.ModelResolver;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.segment.Templates;
+import org.mvpseg.student.StudentData;
+import org.mvpseg.student.StudentFile;
+import org.mvpseg.student.StudentTrainer;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Plugins › Segmentation › MVP-SEG › Adapt to Unlabeled Images… — MVP-SEG+: a student learns the teacher's
+ * classes (learned prompts, or zero-shot) on a folder of the scientist's own images (docs/formulas.md §8).
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Adapt to Unlabeled Images...", headless = true)
+public class AdaptCommand extends ModelCommand {
+
+	@Parameter(label = "Folder of unlabeled images (optional if a dataset folder is given)", required = false,
+		persist = false)
+	public String unlabeled_folder = "";
+
+	@Parameter(label = "Dataset folder with partial labels, 255 = not annotated (optional)", required = false,
+		persist = false)
+	public String data_folder = "";
+
+	@Parameter(label = "Teacher prompt set (empty = zero-shot teacher)", required = false, persist = false)
+	public String prompts = "";
+
+	@Parameter(label = "Template for a zero-shot teacher (optional)", required = false, persist = false)
+	public String template = "";
+
+	@Parameter(label = "Class names (comma-separated)", persist = false)
+	public String classes = "nucleus, cytoplasm, background";
+
+	@Parameter(label = "Unseen classes (empty = those the prompts were not trained on)", required = false,
+		persist = false)
+	public String unseen = "";
+
+	@Parameter(label = "Save the student as", persist = false)
+	public String student_out = "mvpseg.student";
+
+	@Parameter(label = "Iterations", min = "1", persist = false)
+	public int iterations = 2000;
+
+	@Parameter(label = "Teacher iterations (-1 = automatic: all without annotations, 10 % with)", min = "-1",
+		persist = false)
+	public int teacher_steps = -1;
+
+	@Parameter(label = "Batch (tiles)", min = "1", persist = false)
+	public int batch = 8;
+
+	@Parameter(label = "Learning rate", persist = false)
+	public double learning_rate = 0.01;
+
+	@Parameter(label = "Random seed", persist = false)
+	public int random_seed = 0;
+
+	@Parameter(label = "Continue from the last checkpoint", persist = false)
+	public boolean resume = false;
+
+	@Parameter(required = false)
+	private StatusService status;
+
+	@Parameter(required = false)
+	private org.scijava.task.TaskService tasks;
+
+	/** The trained student (null until run). */
+	public StudentFile result;
+
+	@Override
+	public void run() {
+		try (FijiProgress progress = new FijiProgress(tasks, status, "Adapt to Unlabeled Images")) {
+			Path out = Path.of(student_out.strip());
+			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose another "
+				+ "name or delete it.");
+			List<String> names = Templates.parseClassNames(classes);
+			List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen.isBlank() ? null : split(unseen),
+				prompts.isBlank() ? null : PromptSet.load(Path.of(prompts.strip())).seenClasses());
+			List<StudentData.Source> sources = StudentSources.of(blank(unlabeled_folder) ? null : Path.of(unlabeled_folder
+				.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
+			StudentTrainer.Config cfg = config();
+			IJ.log("MVP-SEG+ student: " + cfg.describe() + "; " + sources.size() + " image(s); unseen " + unseenNames);
+			SegmentRequest teacher = SegmentRequest.builder().model(weights, model).prompts(prompts).template(template)
+				.classes(names).build();
+			try (Prepared p = Pipeline.prepare(teacher, progress)) {
+				IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());
+				String id = ModelResolver.resolve(weights, model, progress).identity();
+				result = new StudentTrainer(p.teacher(), id, cfg).train(sources, unseenNames, out, resume, s -> {
+					if (s.iteration() % 50 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG+ " + s.line());
+				}, progress);
+			}
+			IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
+		}
+		catch (Exception | OutOfMemoryError e) {
+			IJ.log(Errors.message(e));
+		}
+	}
+
+	StudentTrainer.Config config() {
+		StudentTrainer.Config d = StudentTrainer.Config.defaults();
+		int teacher = teacher_steps >= 0 ? teacher_steps : StudentTrainer.Config.automaticTeacherIterations(
+			iterations, !blank(data_folder));
+		return new StudentTrainer.Config(iterations, teacher, batch, random_seed, learning_rate, d.minLr(), d.power(), d
+			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget());
+	}
+
+	private static List<String> split(String s) {
+		List<String> l = new ArrayList<>();
+		for (String p : s.split(",")) if (!p.isBlank()) l.add(p.strip());
+		return l;
+	}
+
+	private static boolean blank(String s) {
+		return s == null || s.isBlank();
+	}
+}
