@@ -10,6 +10,7 @@ import org.mvpseg.clip.ClipModel;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.TrainingStep;
 import org.mvpseg.runtime.Memory;
+import java.util.List;
 import org.mvpseg.runtime.Torch;
 
 import java.io.PrintStream;
@@ -29,7 +30,8 @@ final class BenchCommand implements Main.Subcommand {
 	public String usage() {
 		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
 			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1] [--e2e-pamr]] "
-			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]]";
+			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]] "
+			+ "[--student-step [--student-images 4] [--student-size 448]]";
 	}
 
 	/** What to measure, from the command line. */
@@ -38,8 +40,8 @@ final class BenchCommand implements Main.Subcommand {
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
-			"reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k", "m"), Set
-				.of("train-step", "e2e-pamr"));
+			"reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k", "m",
+			"student-images", "student-size"), Set.of("train-step", "e2e-pamr", "student-step"));
 		Path weights = a.path("weights");
 		Settings s = new Settings(a.integers("size", "224,448"), a.integer("batch", 1, 1), a.integer("prompts", 20, 1), a
 			.integer("repeat", 10, 1), a.integer("warmup", 2, 0), a.has("reference") ? a.path("reference") : null, a.get(
@@ -60,6 +62,8 @@ final class BenchCommand implements Main.Subcommand {
 				"e2e-batches", "0,1"), a.has("e2e-pamr"));
 			if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16),
 				a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
+			if (a.has("student-step")) studentStep(out, weights, a.integer("student-images", 4, 1), a.integer(
+				"student-size", 448, 16), s.repeat());
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
 			out.print(ratios);
 			model.close();
@@ -182,6 +186,43 @@ final class BenchCommand implements Main.Subcommand {
 	 * dense features of the crops (no gradients), the (K+1)·C prompt sentences through the text
 	 * tower, head and losses, and the backward pass.
 	 */
+	/**
+	 * MVP-SEG+: the pseudo-labelling pass (the teacher's labels and the trunk's features of every tile, once per
+	 * image) and one student step (batch 8 tiles), with a zero-shot teacher of 5 classes on synthetic images.
+	 */
+	private static void studentStep(PrintStream out, Path weights, int images, int size, int repeat)
+		throws java.io.IOException
+	{
+		List<String> classes = List.of("cell", "nucleus", "membrane", "background", "debris");
+		List<org.mvpseg.student.StudentData.Source> sources = new java.util.ArrayList<>();
+		for (int i = 0; i < images; i++) {
+			org.mvpseg.image.ImageSource img = benchImage(size, size).source();
+			sources.add(new org.mvpseg.student.StudentData.Source("bench" + i, () -> img, null));
+		}
+		var request = org.mvpseg.pipeline.SegmentRequest.builder().model(weights.toString(), null).classes(classes)
+			.template("a photo of a {}.").build();
+		java.nio.file.Path out0 = java.nio.file.Files.createTempDirectory("mvpseg-bench").resolve("b.student");
+		try (var p = org.mvpseg.pipeline.Pipeline.prepare(request, org.mvpseg.runtime.Progress.NONE)) {
+			var cfg = new org.mvpseg.student.StudentTrainer.Config(repeat + 1, repeat + 1, 8, 0, 0.01, 1e-4, 0.9, 0.9,
+				5e-4, true, 1000, 1L << 30);
+			double[] steps = new double[repeat];
+			long[] firstStep = { 0 };
+			long t0 = System.nanoTime();
+			new org.mvpseg.student.StudentTrainer(p.teacher(), "bench", cfg).train(sources, classes, out0, false, st -> {
+				if (st.iteration() == 1) firstStep[0] = System.nanoTime() - (long) (st.seconds() * 1e9);
+				else steps[st.iteration() - 2] = st.seconds() * 1e3;
+			}, org.mvpseg.runtime.Progress.NONE);
+			double prep = (firstStep[0] - t0) / 1e9;
+			int tiles = images * (int) Math.pow(Math.ceil(size / (double) p.teacher().model().config().imageResolution()), 2);
+			out.printf(java.util.Locale.ROOT, "student: pseudo-labelling pass %.2f s per %d² image (teacher labels and "
+				+ "trunk features of %d tiles in all, once)%n", prep / images, size, tiles);
+			report(out, "student step (batch 8 tiles, forward + backward + SGD)", steps);
+		}
+		finally {
+			java.nio.file.Files.deleteIfExists(out0);
+		}
+	}
+
 	private static void trainStep(PrintStream out, ClipModel model, int classes, int crop, int batch, int k, int m,
 		int repeat)
 	{
