@@ -176,4 +176,67 @@ class StudentTest {
 	private static boolean what5(int[] calls) {
 		return calls[0] >= 5;
 	}
+
+	@Test
+	void transductivePseudoLabelsKeepAnnotationsAndGiveTheRestAnUnseenClass() throws Exception {
+		// a teacher whose best class everywhere is the seen class 0, second best the unseen class 2
+		Teacher fake = new Teacher() {
+			public org.mvpseg.clip.ClipModel model() {
+				return null;
+			}
+
+			public org.mvpseg.clip.DenseMode denseMode() {
+				return org.mvpseg.clip.DenseMode.MASKCLIP;
+			}
+
+			public List<String> classes() {
+				return List.of("a", "b", "c");
+			}
+
+			public org.mvpseg.segment.PixelClassifier.Embeddings embeddings() {
+				return null;
+			}
+
+			public String describe() {
+				return "fake";
+			}
+
+			public org.mvpseg.image.ClipInput input(ImageSource image) {
+				return org.mvpseg.image.ClipInput.of(image);
+			}
+
+			public void segment(org.mvpseg.image.ClipInput input, org.mvpseg.segment.SegmentationSink sink,
+				Progress progress) throws java.io.IOException
+			{
+				int n = input.width() * input.height();
+				float[][] p = new float[3][n];
+				java.util.Arrays.fill(p[0], 0.6f);
+				java.util.Arrays.fill(p[1], 0.1f);
+				java.util.Arrays.fill(p[2], 0.3f);
+				sink.rows(0, input.height(), input.width(), p, new int[n]);
+			}
+		};
+		var input = org.mvpseg.image.ClipInput.of(ArrayImage.ofRgb(2, 2, ImageSource.Calibration.NONE, new int[4]));
+		int I = MvpLosses.IGNORE;
+		boolean[] unseen = { false, true, true };
+		assertArrayEquals(new int[] { 1, 2, 2, 0 }, StudentData.teacherLabels(fake, input, new int[] { 1, I, I, 0 },
+			unseen, Progress.NONE), "annotated pixels keep their class; the others the best unseen one");
+		assertArrayEquals(new int[] { 0, 0, 0, 0 }, StudentData.teacherLabels(fake, input, null, unseen, Progress.NONE),
+			"unlabeled images: the teacher's own labels over all classes");
+	}
+
+	@Test
+	void featuresSpilledToDiskTrainTheSameStudent() throws Exception {
+		StudentTrainer.Config inMemory = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100,
+			1L << 30), onDisk = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 0);
+		try (Prepared p = teacher()) {
+			StudentFile a = new StudentTrainer(p.teacher(), "id", inMemory).train(images(), List.of(), tmp.resolve(
+				"m.student"), false, s -> {}, Progress.NONE);
+			StudentFile b = new StudentTrainer(p.teacher(), "id", onDisk).train(images(), List.of(), tmp.resolve(
+				"d.student"), false, s -> {}, Progress.NONE);
+			for (int i = 0; i < a.head.params.length; i++) assertArrayEquals(a.head.params[i], b.head.params[i]);
+			assertTrue(java.nio.file.Files.list(tmp).noneMatch(f -> f.toString().endsWith(".features.tmp")),
+				"the spill file is removed");
+		}
+	}
 }
