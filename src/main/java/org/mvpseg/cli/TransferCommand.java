@@ -27,7 +27,8 @@ final class TransferCommand implements Main.Subcommand {
 			+ "--classes \"a, b, c\" [--unseen \"b, c\"] --student-out FILE " + ModelArgs.USAGE + " [--dense-mode "
 			+ "maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--channels 1,2,3] [--iterations 2000] "
 			+ "[--teacher-iterations N] [--batch 8] [--lr 0.01] [--min-lr 0.0001] [--power 0.9] [--momentum 0.9] "
-			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--memory-budget-mb 1024] [--checkpoint-every 100] "
+			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--fine-tune-last-block [--block-lr-factor 0.1]] "
+			+ "[--memory-budget-mb 1024] [--checkpoint-every 100] "
 			+ "[--log-every 10] [--resume] [--overwrite]";
 	}
 
@@ -36,8 +37,9 @@ final class TransferCommand implements Main.Subcommand {
 		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(Set.of("unlabeled", "data", "prompts", "template", "classes", "unseen", "student-out", "dense-mode",
 			"window", "stride", "channels", "iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum",
-			"weight-decay", "seed", "memory-budget-mb", "checkpoint-every", "log-every"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite"));
+			"weight-decay", "seed", "memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite",
+			"fine-tune-last-block"));
 		if (a.has("prompts") == a.has("zero-shot")) throw new Args.UsageException("give the teacher: --prompts FILE "
 			+ "or --zero-shot");
 		if (!a.has("unlabeled") && !a.has("data")) throw new Args.UsageException("give --unlabeled DIR (images "
@@ -85,7 +87,8 @@ final class TransferCommand implements Main.Subcommand {
 		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0, Integer.MIN_VALUE), a.decimal(
 				"lr", d.lr()), a.decimal("min-lr", d.minLr()), a.decimal("power", d.power()), a.decimal("momentum", d
 					.momentum()), a.decimal("weight-decay", d.weightDecay()), !a.has("no-flip"), a.integer("checkpoint-every",
-						d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
+						d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20, a
+							.has("fine-tune-last-block"), a.decimal("block-lr-factor", d.blockLrFactor()));
 	}
 
 	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */

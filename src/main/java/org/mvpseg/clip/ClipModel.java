@@ -98,6 +98,16 @@ public final class ClipModel implements AutoCloseable {
 		return visual.denseFeatures(images.toType(dtype, false), mode);
 	}
 
+	/** A ViT's patch tokens entering its last block, [B, h·w, W] (for a fine-tuned {@link LastBlock}). */
+	public NDArray patchTokensBeforeLastBlock(NDArray images) {
+		if (!(visual instanceof VisionTransformer v)) throw new IllegalArgumentException("only a ViT has a last block");
+		return v.patchTokensBeforeLastBlock(images.toType(dtype, false));
+	}
+
+	VisionTower visual() {
+		return visual;
+	}
+
 	/** Dense features and the last attention layer's keys, [B, h, w, E] and [B, h, w, K]. */
 	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
 		return visual.denseFeaturesAndKeys(images.toType(dtype, false), mode);

@@ -47,7 +47,7 @@ final class ResidualAttentionBlock {
 		kB = w.create(java.util.Arrays.copyOfRange(inBias, width, 2 * width), width);
 	}
 
-	private static final double QUICK_GELU = 1.702;
+	static final double QUICK_GELU = 1.702;
 
 	private static NDArray scaled(Weights w, String name, double factor, long... shape) throws WeightFormatException {
 		float[] v = w.floats(name, shape);

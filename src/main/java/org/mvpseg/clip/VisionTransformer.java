@@ -80,6 +80,28 @@ final class VisionTransformer implements VisionTower {
 		}
 	}
 
+	/** The patch tokens entering the last block, [B, h·w, W] (class token dropped): what fine-tuning caches. */
+	NDArray patchTokensBeforeLastBlock(NDArray images) {
+		return Nn.scoped(images, x -> tokens(x, blocks.length - 1).get(":, 1:, :"));
+	}
+
+	/** The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order. */
+	float[][] lastBlockParameters() {
+		ResidualAttentionBlock b = blocks[blocks.length - 1];
+		float g = (float) ResidualAttentionBlock.QUICK_GELU;
+		float[] fcW = b.fcW.toFloatArray(), fcB = b.fcB.toFloatArray(), projW = b.projW.toFloatArray();
+		for (int i = 0; i < fcW.length; i++) fcW[i] /= g;
+		for (int i = 0; i < fcB.length; i++) fcB[i] /= g;
+		for (int i = 0; i < projW.length; i++) projW[i] *= g;
+		return new float[][] { b.ln1W.toFloatArray(), b.ln1B.toFloatArray(), b.vW.toFloatArray(), b.vB.toFloatArray(), b
+			.outW.toFloatArray(), b.outB.toFloatArray(), b.ln2W.toFloatArray(), b.ln2B.toFloatArray(), fcW, fcB, projW, b
+				.projB.toFloatArray(), lnPostW.toFloatArray(), lnPostB.toFloatArray(), proj.toFloatArray() };
+	}
+
+	int width() {
+		return width;
+	}
+
 	/** The last block's patch tokens under {@code mode}; the class token is dropped. */
 	private NDArray lastBlock(NDArray h, DenseMode mode, int gh, int gw) {
 		ResidualAttentionBlock last = blocks[blocks.length - 1];

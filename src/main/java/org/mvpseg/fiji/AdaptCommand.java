@@ -68,6 +68,9 @@ public class AdaptCommand extends ModelCommand {
 	@Parameter(label = "Random seed", persist = false)
 	public int random_seed = 0;
 
+	@Parameter(label = "Fine-tune the CLIP trunk's last block too (at 0.1 × the learning rate)", persist = false)
+	public boolean fine_tune_last_block = false;
+
 	@Parameter(label = "Continue from the last checkpoint", persist = false)
 	public boolean resume = false;
 
@@ -114,7 +117,8 @@ public class AdaptCommand extends ModelCommand {
 		int teacher = teacher_steps >= 0 ? teacher_steps : StudentTrainer.Config.automaticTeacherIterations(
 			iterations, !blank(data_folder));
 		return new StudentTrainer.Config(iterations, teacher, batch, random_seed, learning_rate, d.minLr(), d.power(), d
-			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget());
+			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget(), fine_tune_last_block, d
+				.blockLrFactor());
 	}
 
 	private static List<String> split(String s) {

@@ -43,7 +43,13 @@ public final class Pipeline {
 		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
 		if (student != null) student.checkBackbone(weights);
 		DenseMode mode = denseMode(request, prompts, student);
-		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), mode);
+		StudentClassifier studentClassifier = student == null ? null : new StudentClassifier(student, request.classes(),
+			models.manager());
+		if (studentClassifier != null && student.lastBlock() != null && mode != student.denseMode()) throw new org.mvpseg
+			.runtime.RequestException("This student fine-tuned the last block for " + student.denseMode().label()
+				+ " features; leave the dense mode out (or give " + student.denseMode().label() + ").");
+		Segmenter segmenter = Segmenter.of(model, models.manager(), request.windows(), mode, studentClassifier == null
+			? null : studentClassifier.trunk(model));
 		List<String> notes = new ArrayList<>(segmenter.resolution().notes());
 		if (request.denseMode() == null) notes.add("dense features " + mode.label() + " (automatic: " + (prompts != null
 			? "the mode the prompts were trained with)" : student != null ? "the mode the student was trained on)"
@@ -52,8 +58,8 @@ public final class Pipeline {
 			+ "asked, but the prompts were trained with " + prompts.denseMode().label());
 		if (prompts != null) notes.addAll(promptLengthNotes(request.classes(), prompts.contextVectors()));
 		else if (student == null) notes.addAll(templateLengthNotes(request.classes(), templates(request)));
-		PixelClassifier classifier = student != null ? new StudentClassifier(student, request.classes(), models
-			.manager()) : classifier(request, prompts, model, weights, models, progress);
+		PixelClassifier classifier = studentClassifier != null ? studentClassifier : classifier(request, prompts, model,
+			weights, models, progress);
 		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), classifier
 			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), mode,
 				request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request

@@ -70,12 +70,24 @@ public final class Segmenter {
 	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
 		org.mvpseg.clip.DenseMode mode)
 	{
+		return of(model, manager, options, mode, null);
+	}
+
+	/**
+	 * @param features replaces the model's dense features of {@code mode} (an MVP-SEG+ student's fine-tuned last
+	 *          block), or null
+	 */
+	public static Segmenter of(ClipModel model, NDManager manager, SegmentOptions options,
+		org.mvpseg.clip.DenseMode mode, UnaryOperator<NDArray> features)
+	{
 		mode.requireSupportedBy(model.config().vit());
 		var c = model.config();
 		// Rough peak of one forward pass per input pixel: a dozen live activations of the tower's
 		// width per token (ViT) or per early-stage position (ResNet), in fp32.
 		long perPixel = c.vit() ? 4L * 14 * c.visionWidth() / ((long) c.patchSize() * c.patchSize()) + 64
 			: 4L * 10 * c.visionWidth() / 4 + 64;
+		if (features != null) return new Segmenter(features, null, manager, c.cellSize(), c.imageResolution(), perPixel,
+			options);
 		return new Segmenter(x -> model.denseFeatures(x, mode), x -> model.denseFeaturesAndKeys(x, mode), manager, c
 			.cellSize(), c.imageResolution(), perPixel, options);
 	}

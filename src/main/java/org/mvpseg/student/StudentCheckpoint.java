@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The student's training checkpoint ({@code <student>.ckpt}, docs/file-formats.md): head parameters, SGD momentum,
+ * The student's training checkpoint ({@code <student>.ckpt}, docs/file-formats.md): parameters, SGD momentum,
  * iteration, and what the run must agree on to be resumed. Written every {@code checkpointEvery} iterations,
  * removed when training completes.
  */
@@ -28,28 +28,29 @@ final class StudentCheckpoint {
 	static final class Sgd {
 		final float[][] velocity;
 
-		Sgd(StudentHead head) {
-			velocity = new float[head.params.length][];
-			for (int i = 0; i < velocity.length; i++) velocity[i] = new float[head.params[i].length];
+		Sgd(float[][] params) {
+			velocity = new float[params.length][];
+			for (int i = 0; i < velocity.length; i++) velocity[i] = new float[params[i].length];
 		}
 
-		void apply(StudentHead head, float[][] grads, double lr, double momentum, double weightDecay) {
+		/** @param lr per tensor */
+		void apply(float[][] params, float[][] grads, double[] lr, double momentum, double weightDecay) {
 			for (int t = 0; t < grads.length; t++) {
-				float[] p = head.params[t], v = velocity[t], g = grads[t];
+				float[] p = params[t], v = velocity[t], g = grads[t];
 				for (int i = 0; i < p.length; i++) {
 					v[i] = (float) (momentum * v[i] + g[i] + weightDecay * p[i]);
-					p[i] -= (float) (lr * v[i]);
+					p[i] -= (float) (lr[t] * v[i]);
 				}
 			}
 		}
 	}
 
-	static void save(Path ckpt, StudentHead head, Sgd sgd, int iteration, String run) throws IOException {
+	/** @param params the head's tensors, then the fine-tuned last block's (if any), each stored flat */
+	static void save(Path ckpt, float[][] params, Sgd sgd, int iteration, String run) throws IOException {
 		Map<String, RawTensor> t = new LinkedHashMap<>();
-		for (int i = 0; i < head.params.length; i++) {
-			long[] shape = head.shape(i).getShape();
-			t.put("p" + i, SafetensorsWriter.f32("p" + i, head.params[i], shape));
-			t.put("v" + i, SafetensorsWriter.f32("v" + i, sgd.velocity[i], shape));
+		for (int i = 0; i < params.length; i++) {
+			t.put("p" + i, SafetensorsWriter.f32("p" + i, params[i], params[i].length));
+			t.put("v" + i, SafetensorsWriter.f32("v" + i, sgd.velocity[i], params[i].length));
 		}
 		Map<String, String> meta = new LinkedHashMap<>();
 		meta.put("format", FORMAT);
@@ -59,7 +60,7 @@ final class StudentCheckpoint {
 	}
 
 	/** Restores parameters and momentum; returns the iteration to continue from. */
-	static int load(Path ckpt, StudentHead head, Sgd sgd, String run) throws IOException {
+	static int load(Path ckpt, float[][] params, Sgd sgd, String run) throws IOException {
 		Map<String, String> meta = SafetensorsReader.metadata(ckpt);
 		if (!FORMAT.equals(meta.get("format"))) throw new IOException(ckpt + " is not a student checkpoint; remove it "
 			+ "or train without --resume.");
@@ -67,8 +68,8 @@ final class StudentCheckpoint {
 			+ " was made with other settings, classes, weights or teacher; resume with the same ones, or delete it to "
 			+ "start afresh.");
 		Map<String, RawTensor> t = SafetensorsReader.read(ckpt);
-		for (int i = 0; i < head.params.length; i++) {
-			System.arraycopy(t.get("p" + i).toFloats(), 0, head.params[i], 0, head.params[i].length);
+		for (int i = 0; i < params.length; i++) {
+			System.arraycopy(t.get("p" + i).toFloats(), 0, params[i], 0, params[i].length);
 			System.arraycopy(t.get("v" + i).toFloats(), 0, sgd.velocity[i], 0, sgd.velocity[i].length);
 		}
 		return Integer.parseInt(meta.get("iteration"));

@@ -21,6 +21,7 @@ public final class StudentClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final List<NDArray> params;
 	private final NDArray embeddings;
+	private final List<NDArray> block;
 
 	public StudentClassifier(StudentFile student, List<String> classNames, NDManager parent) {
 		for (String c : classNames) if (!student.classes.contains(c)) throw new org.mvpseg.runtime.RequestException(
@@ -32,6 +33,22 @@ public final class StudentClassifier implements PixelClassifier {
 		this.params = student.head.arrays(manager);
 		this.embeddings = Nn.owned(manager.create(select(student, names), new Shape(student.views, names.size(),
 			student.head.width)));
+		this.block = student.lastBlock == null ? null : org.mvpseg.clip.LastBlock.arrays(manager, student.lastBlock, student
+			.lastBlock[0].length, student.head.width);
+	}
+
+	/**
+	 * The dense features this student was trained on when it fine-tuned the last block (the model's tokens through
+	 * the student's block), or null when the model's own features are the right ones.
+	 */
+	public java.util.function.UnaryOperator<NDArray> trunk(org.mvpseg.clip.ClipModel model) {
+		if (block == null) return null;
+		int cell = model.config().cellSize();
+		return x -> {
+			NDArray tokens = model.patchTokensBeforeLastBlock(x);
+			int gh = (int) (x.getShape().get(2) / cell), gw = (int) (x.getShape().get(3) / cell);
+			return org.mvpseg.clip.LastBlock.features(tokens, block, student.denseMode, gh, gw);
+		};
 	}
 
 	/** The [K, C, E] embeddings of {@code names}, in their order. */

@@ -52,6 +52,8 @@ public final class StudentData implements AutoCloseable {
 	record Tile(int[] teacher, int[] groundTruth, boolean transductive) {}
 
 	final int tile, cells, width;
+	/** Whether tiles hold the patch tokens entering the last block (for fine-tuning it) instead of features. */
+	private boolean tokens;
 	final List<Tile> tiles = new ArrayList<>();
 	private final List<float[]> inMemory = new ArrayList<>();
 	private final long budget;
@@ -72,11 +74,13 @@ public final class StudentData implements AutoCloseable {
 	 * @param spill where features go beyond {@code budget} bytes (deleted on close)
 	 */
 	static StudentData prepare(Teacher teacher, List<Source> sources, boolean[] unseen, long budget,
-		Path spill, Progress progress) throws IOException
+		Path spill, boolean tokens, Progress progress) throws IOException
 	{
 		ClipModel model = teacher.model();
 		int tile = model.config().imageResolution(), cell = model.config().cellSize();
-		StudentData d = new StudentData(tile, tile / cell, model.config().embedDim(), budget, spill);
+		StudentData d = new StudentData(tile, tile / cell, tokens ? model.config().visionWidth() : model.config()
+			.embedDim(), budget, spill);
+		d.tokens = tokens;
 		for (int i = 0; i < sources.size(); i++) {
 			progress.checkCancelled();
 			progress.update("teacher labels and features", i, sources.size());
@@ -137,7 +141,8 @@ public final class StudentData implements AutoCloseable {
 		boolean prev = Torch.setGradMode(false);
 		try (NDManager m = Torch.newManager()) {
 			NDArray x = Nn.owned(m.create(pixels, new Shape(1, 3, tile, tile)));
-			return model.denseFeatures(x, mode).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+			NDArray f = tokens ? model.patchTokensBeforeLastBlock(x) : model.denseFeatures(x, mode);
+			return f.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
 		}
 		finally {
 			Torch.setGradMode(prev);
@@ -162,7 +167,7 @@ public final class StudentData implements AutoCloseable {
 		file.write(b.array());
 	}
 
-	/** Tile {@code i}'s features [cells, cells, E]. */
+	/** Tile {@code i}'s features [cells, cells, E] (or tokens [cells·cells, W]). */
 	float[] features(int i) throws IOException {
 		if (i < inMemory.size()) return inMemory.get(i);
 		int n = cells * cells * width;

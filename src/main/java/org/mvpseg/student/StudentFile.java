@@ -30,6 +30,8 @@ public final class StudentFile {
 	public static final int VERSION = 1;
 
 	final StudentHead head;
+	/** The fine-tuned last block ({@link org.mvpseg.clip.LastBlock#NAMES}), or null when the trunk stayed frozen. */
+	final float[][] lastBlock;
 	/** [K, C, E], normalised rows, fixed. */
 	final float[] embeddings;
 	final int views;
@@ -39,10 +41,12 @@ public final class StudentFile {
 	final String teacher;
 	final JsonObject training, losses;
 
-	StudentFile(StudentHead head, float[] embeddings, int views, List<String> classes, List<String> unseen,
-		String backboneIdentity, DenseMode denseMode, String teacher, JsonObject training, JsonObject losses)
+	StudentFile(StudentHead head, float[][] lastBlock, float[] embeddings, int views, List<String> classes,
+		List<String> unseen, String backboneIdentity, DenseMode denseMode, String teacher, JsonObject training,
+		JsonObject losses)
 	{
 		this.head = head;
+		this.lastBlock = lastBlock;
 		this.embeddings = embeddings;
 		this.views = views;
 		this.classes = List.copyOf(classes);
@@ -60,6 +64,11 @@ public final class StudentFile {
 
 	public DenseMode denseMode() {
 		return denseMode;
+	}
+
+	/** The fine-tuned last block, or null (the trunk as in the weights). */
+	public float[][] lastBlock() {
+		return lastBlock;
 	}
 
 	/** Refuses weights other than the ones the student was trained on (their tensors' identity). */
@@ -80,6 +89,10 @@ public final class StudentFile {
 			t.put(p + "norm.bias", SafetensorsWriter.f32(p + "norm.bias", head.params[4 * d + 3], e));
 		}
 		t.put("embeddings", SafetensorsWriter.f32("embeddings", embeddings, views, classes.size(), e));
+		if (lastBlock != null) for (int i = 0; i < lastBlock.length; i++) {
+			String n = "last_block." + org.mvpseg.clip.LastBlock.NAMES.get(i);
+			t.put(n, SafetensorsWriter.f32(n, lastBlock[i], lastBlock[i].length));
+		}
 		Map<String, String> meta = new LinkedHashMap<>();
 		meta.put("format", FORMAT);
 		meta.put("version", Integer.toString(VERSION));
@@ -113,7 +126,13 @@ public final class StudentFile {
 				p[4 * d + 2] = t.get(n + "norm.weight").toFloats();
 				p[4 * d + 3] = t.get(n + "norm.bias").toFloats();
 			}
-			return new StudentFile(new StudentHead(e, p), emb.toFloats(), (int) emb.shape()[0], names(meta.get(
+			float[][] block = null;
+			if (t.containsKey("last_block.proj")) {
+				block = new float[org.mvpseg.clip.LastBlock.NAMES.size()][];
+				for (int i = 0; i < block.length; i++) block[i] = t.get("last_block." + org.mvpseg.clip.LastBlock.NAMES.get(i))
+					.toFloats();
+			}
+			return new StudentFile(new StudentHead(e, p), block, emb.toFloats(), (int) emb.shape()[0], names(meta.get(
 				"classes")), names(meta.get("unseen_classes")), meta.get("backbone_identity"), DenseMode.parse(meta.get(
 					"dense_mode")), meta.get("teacher"), JsonParser.parseString(meta.get("training")).getAsJsonObject(),
 				JsonParser.parseString(meta.get("losses")).getAsJsonObject());
@@ -132,7 +151,8 @@ public final class StudentFile {
 
 	/** A summary line for logs. */
 	public String describe() {
-		return "MVP-SEG+ student (ASPP head on " + denseMode.label() + " features, " + views + " view(s) per class, "
+		return "MVP-SEG+ student (ASPP head on " + denseMode.label() + " features" + (lastBlock != null ? " of a "
+			+ "fine-tuned last block" : "") + ", " + views + " view(s) per class, "
 			+ "teacher " + teacher + ", classes " + classes + ")";
 	}
 }

@@ -34,8 +34,17 @@ public final class StudentTrainer {
 	 * @param memoryBudget bytes of trunk features kept in memory; the rest go to a temporary file
 	 */
 	public record Config(int iterations, int teacherIterations, int batch, long seed, double lr, double minLr,
-		double power, double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget)
+		double power, double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget,
+		boolean fineTuneLastBlock, double blockLrFactor)
 	{
+		/** The trunk frozen. */
+		public Config(int iterations, int teacherIterations, int batch, long seed, double lr, double minLr, double power,
+			double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget)
+		{
+			this(iterations, teacherIterations, batch, seed, lr, minLr, power, momentum, weightDecay, flip,
+				checkpointEvery, memoryBudget, false, 0.1);
+		}
+
 		/** For a user's folder: MaskCLIP+'s VOC schedule (20k, teacher for 2k) scaled down ten times. */
 		public static Config defaults() {
 			return new Config(2000, 200, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30);
@@ -45,6 +54,8 @@ public final class StudentTrainer {
 			if (iterations < 1 || teacherIterations < 0 || teacherIterations > iterations || batch < 1 || checkpointEvery < 1)
 				throw new org.mvpseg.runtime.RequestException("Need iterations ≥ 1, 0 ≤ teacher iterations ≤ iterations, "
 					+ "batch ≥ 1 and a checkpoint interval ≥ 1.");
+			if (!(blockLrFactor >= 0)) throw new org.mvpseg.runtime.RequestException("The last block's learning-rate "
+				+ "factor must not be negative.");
 			if (!(lr > 0) || minLr < 0 || minLr > lr || momentum < 0 || momentum >= 1 || weightDecay < 0)
 				throw new org.mvpseg.runtime.RequestException("Need lr > 0, 0 ≤ min lr ≤ lr, 0 ≤ momentum < 1 and "
 					+ "weight decay ≥ 0.");
@@ -69,8 +80,10 @@ public final class StudentTrainer {
 
 		public String describe() {
 			return String.format(Locale.ROOT, "%d iterations (teacher labels for the first %d, then self-training), batch "
-				+ "%d, lr %.4g poly %.2f to %.4g, momentum %.2f, weight decay %.4g, flip %s, seed %d", iterations,
-				teacherIterations, batch, lr, power, minLr, momentum, weightDecay, flip ? "on" : "off", seed);
+				+ "%d, lr %.4g poly %.2f to %.4g, momentum %.2f, weight decay %.4g, flip %s, seed %d, %s", iterations,
+				teacherIterations, batch, lr, power, minLr, momentum, weightDecay, flip ? "on" : "off", seed,
+				fineTuneLastBlock ? String.format(Locale.ROOT, "last block fine-tuned at %.3g × lr", blockLrFactor)
+					: "trunk frozen");
 		}
 	}
 
@@ -120,27 +133,34 @@ public final class StudentTrainer {
 		boolean[] isUnseen = new boolean[classes.size()];
 		for (int c = 0; c < classes.size(); c++) isUnseen[c] = unseen.contains(classes.get(c));
 		StudentHead head = StudentHead.initial(emb.width(), cfg.seed());
-		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(head);
+		float[][] block = null;
+		if (cfg.fineTuneLastBlock()) {
+			org.mvpseg.clip.LastBlock.requireSupported(teacher.denseMode(), teacher.model().config().vit());
+			block = org.mvpseg.clip.LastBlock.initial(teacher.model());
+		}
+		Params params = new Params(head, block);
+		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(params.all);
 		Path ckpt = StudentCheckpoint.pathFor(out);
-		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, head, sgd, meta(classes, unseen)) : 0;
+		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, params.all, sgd, meta(classes, unseen))
+			: 0;
 		double last = Double.NaN;
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
-			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), progress))
+			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), block != null, progress))
 		{
 			for (int it = start; it < cfg.iterations(); it++) {
 				progress.checkCancelled();
 				progress.update("training the student", it, cfg.iterations());
 				long t0 = System.nanoTime();
 				double lr = cfg.learningRate(it);
-				last = step(head, sgd, data, emb, isUnseen, it, lr);
+				last = step(params, sgd, data, emb, isUnseen, it, lr);
 				log.accept(new Step(it + 1, it < cfg.teacherIterations() ? 1 : 2, last, lr, (System.nanoTime() - t0) / 1e9));
-				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) StudentCheckpoint.save(ckpt, head,
-					sgd, it + 1, meta(classes, unseen));
+				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) StudentCheckpoint.save(ckpt, params
+					.all, sgd, it + 1, meta(classes, unseen));
 			}
 		}
 		JsonObject losses = new JsonObject();
 		losses.addProperty("final", last);
-		StudentFile f = new StudentFile(head, emb.values(), emb.views(), classes, unseen, identity, teacher.denseMode(),
+		StudentFile f = new StudentFile(head, block, emb.values(), emb.views(), classes, unseen, identity, teacher.denseMode(),
 			teacher.describe(), cfg.toJson(), losses);
 		f.save(out);
 		Files.deleteIfExists(ckpt);
@@ -157,42 +177,70 @@ public final class StudentTrainer {
 		return m.toString();
 	}
 
+	/** The head's tensors, then the fine-tuned last block's (if any): what SGD updates and checkpoints hold. */
+	private static final class Params {
+		final StudentHead head;
+		final float[][] block, all;
+
+		Params(StudentHead head, float[][] block) {
+			this.head = head;
+			this.block = block;
+			List<float[]> l = new java.util.ArrayList<>(List.of(head.params));
+			if (block != null) l.addAll(List.of(block));
+			all = l.toArray(new float[0][]);
+		}
+	}
+
 	/** One SGD step on a batch of tiles; returns the loss. */
-	private double step(StudentHead head, StudentCheckpoint.Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
+	private double step(Params params, StudentCheckpoint.Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
 		boolean[] unseen, int it, double lr) throws IOException
 	{
 		Random rnd = new Random(cfg.seed() * 0x9E3779B97F4A7C15L + it);
-		int b = cfg.batch(), cells = data.cells, e = data.width, tile = data.tile;
-		float[] feats = new float[b * cells * cells * e];
+		int b = cfg.batch(), cells = data.cells, w = data.width, tile = data.tile, e = emb.width();
+		float[] cached = new float[b * cells * cells * w];
 		StudentData.Tile[] picked = new StudentData.Tile[b];
 		boolean[] flip = new boolean[b];
 		for (int i = 0; i < b; i++) {
 			int t = rnd.nextInt(data.tiles.size());
 			picked[i] = data.tiles.get(t);
 			flip[i] = cfg.flip() && rnd.nextBoolean();
-			copyFeatures(data.features(t), feats, i * cells * cells * e, cells, e, flip[i]);
+			copyFeatures(data.features(t), cached, i * cells * cells * w, cells, w, flip[i]);
 		}
 		try (NDManager m = Torch.newManager()) {
-			NDArray f = Nn.owned(m.create(feats, new Shape(b, cells, cells, e)));
+			NDArray c = Nn.owned(m.create(cached, params.block == null ? new Shape(b, cells, cells, w) : new Shape(b, cells
+				* cells, w)));
 			NDArray embeddings = Nn.owned(m.create(emb.values(), new Shape(emb.views(), emb.values().length / (emb
 				.views() * e), e)));
-			List<NDArray> p = head.arrays(m);
-			int[] labels = it < cfg.teacherIterations() ? teacherLabels(picked, flip, tile) : ownLabels(f, p, embeddings,
-				picked, flip, unseen, tile);
-			for (NDArray a : p) a.setRequiresGradient(true);
+			List<NDArray> head = params.head.arrays(m);
+			List<NDArray> block = params.block == null ? List.of() : org.mvpseg.clip.LastBlock.arrays(m, params.block, w, e);
+			int[] labels = it < cfg.teacherIterations() ? teacherLabels(picked, flip, tile) : ownLabels(features(c, block,
+				cells), head, embeddings, picked, flip, unseen, tile);
+			List<NDArray> all = new java.util.ArrayList<>(head);
+			all.addAll(block);
+			for (NDArray a : all) a.setRequiresGradient(true);
 			double loss;
 			try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-				NDArray logits = StudentHead.forward(f, p, embeddings);
+				NDArray logits = StudentHead.forward(features(c, block, cells), head, embeddings);
 				NDArray up = logits.getNDArrayInternal().interpolation(new long[] { tile, tile }, 1, false);
 				NDArray l = MvpLosses.crossEntropy(up.logSoftmax(1), labels, tile, tile);
 				loss = l.toType(DataType.FLOAT64, false).getDouble();
 				gc.backward(l);
 			}
-			float[][] grads = new float[p.size()][];
-			for (int i = 0; i < p.size(); i++) grads[i] = p.get(i).getGradient().toFloatArray();
-			sgd.apply(head, grads, lr, cfg.momentum(), cfg.weightDecay());
+			float[][] grads = new float[all.size()][];
+			double[] rates = new double[all.size()];
+			for (int i = 0; i < all.size(); i++) {
+				grads[i] = all.get(i).getGradient().toFloatArray();
+				rates[i] = i < head.size() ? lr : lr * cfg.blockLrFactor();
+			}
+			sgd.apply(params.all, grads, rates, cfg.momentum(), cfg.weightDecay());
 			return loss;
 		}
+	}
+
+	/** The cached features, or the fine-tuned last block's features of the cached tokens. */
+	private NDArray features(NDArray cached, List<NDArray> block, int cells) {
+		return block.isEmpty() ? cached : org.mvpseg.clip.LastBlock.features(cached, block, teacher.denseMode(), cells,
+			cells);
 	}
 
 	/** Copies a tile's [cells, cells, E] features, mirrored left–right if asked. */

@@ -67,4 +67,23 @@ class TransferCommandTest {
 			"--out", out.toString());
 		assertTrue(rn.code() != 0 && rn.err().contains("trained on other weights"), rn.err());
 	}
+
+	@Test
+	void aStudentWithAFineTunedLastBlockSegments() throws Exception {
+		Path data = tmp.resolve("data"), student = tmp.resolve("f.student"), out = tmp.resolve("out");
+		assertEquals(0, MainTest.run("synthetic-data", data.toString(), "--images", "2", "--size", "64").code());
+		MainTest.Result t = MainTest.run("transfer", "--unlabeled", data.resolve("images").toString(), "--zero-shot",
+			"--classes", "red, green", "--student-out", student.toString(), "--weights", W, "--iterations", "2",
+			"--batch", "2", "--fine-tune-last-block", "--block-lr-factor", "0.5");
+		assertEquals(0, t.code(), t.out() + t.err());
+		assertTrue(t.out().contains("last block fine-tuned at 0.500 × lr"), t.out());
+		Path img = Files.list(data.resolve("images")).sorted().findFirst().orElseThrow();
+		MainTest.Result s = MainTest.run("segment", img.toString(), "--classes", "red, green", "--student", student
+			.toString(), "--weights", W, "--out", out.toString());
+		assertEquals(0, s.code(), s.out() + s.err());
+		assertTrue(s.out().contains("fine-tuned last block"), s.out());
+		MainTest.Result other = MainTest.run("segment", img.toString(), "--classes", "red, green", "--student", student
+			.toString(), "--weights", W, "--dense-mode", "naclip", "--out", out.toString());
+		assertEquals(2, other.code(), other.err());
+	}
 }

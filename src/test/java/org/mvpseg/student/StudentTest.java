@@ -239,4 +239,39 @@ class StudentTest {
 				"the spill file is removed");
 		}
 	}
+
+	@Test
+	void aFineTunedLastBlockIsLearnedSavedAndUsedWhenSegmenting() throws Exception {
+		StudentTrainer.Config tuned = new StudentTrainer.Config(3, 3, 2, 1, 0.05, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30,
+			true, 1.0);
+		Path f = tmp.resolve("t.student");
+		try (Prepared p = teacher()) {
+			float[][] before = org.mvpseg.clip.LastBlock.initial(p.teacher().model());
+			StudentFile s = new StudentTrainer(p.teacher(), "id", tuned).train(images(), List.of(), f, false, st -> {},
+				Progress.NONE);
+			int changed = 0;
+			for (int i = 0; i < before.length; i++) if (!java.util.Arrays.equals(before[i], s.lastBlock()[i])) changed++;
+			assertTrue(changed > 10, "the block learned: " + changed + " of " + before.length + " tensors changed");
+			StudentFile loaded = StudentFile.load(f);
+			for (int i = 0; i < before.length; i++) assertArrayEquals(s.lastBlock()[i], loaded.lastBlock()[i]);
+			assertTrue(loaded.describe().contains("fine-tuned last block"), loaded.describe());
+			// segmenting with it uses the student's block, not the model's
+			try (NDManager m = Torch.newManager(); StudentClassifier c = new StudentClassifier(loaded, List.of("red",
+				"green"), m))
+			{
+				var clip = p.teacher().model();
+				NDArray x = m.randomNormal(new Shape(1, 3, 64, 64));
+				NDArray ours = c.trunk(clip).apply(x), frozen = clip.denseFeatures(x);
+				assertTrue(ours.sub(frozen).abs().max().getFloat() > 1e-4, "the fine-tuned block changes the features");
+			}
+		}
+		StudentTrainer.Config resnet = tuned;
+		try (Prepared rn = Pipeline.prepare(SegmentRequest.builder().model(TestFiles.fixture("clip-rn-tiny").resolve(
+			"clip.pt").toString(), null).classes("red, green").template("a photo of {}.").build(), Progress.NONE))
+		{
+			var e = assertThrows(IllegalArgumentException.class, () -> new StudentTrainer(rn.teacher(), "id", resnet)
+				.train(images(), List.of(), tmp.resolve("r.student"), false, st -> {}, Progress.NONE));
+			assertTrue(e.getMessage().contains("works on a ViT"), e.getMessage());
+		}
+	}
 }
