@@ -226,15 +226,35 @@ public final class StudentTrainer {
 				loss = l.toType(DataType.FLOAT64, false).getDouble();
 				gc.backward(l);
 			}
+			if (!Double.isFinite(loss)) throw new IllegalStateException("The student's training diverged at iteration "
+				+ (it + 1) + " (loss " + loss + "); nothing was written. Train again with a lower --lr"
+				+ (params.block != null ? " or --block-lr-factor" : "") + ".");
 			float[][] grads = new float[all.size()][];
 			double[] rates = new double[all.size()];
 			for (int i = 0; i < all.size(); i++) {
 				grads[i] = all.get(i).getGradient().toFloatArray();
 				rates[i] = i < head.size() ? lr : lr * cfg.blockLrFactor();
 			}
+			if (params.block != null) clip(grads, head.size(), BLOCK_GRADIENT_NORM);
 			sgd.apply(params.all, grads, rates, cfg.momentum(), cfg.weightDecay());
 			return loss;
 		}
+	}
+
+	/**
+	 * The last block's gradients are clipped to this global L2 norm: on the toy world an occasional step 100× larger
+	 * than the rest threw its LayerNorm weights from 1 to 30 and the run diverged soon after.
+	 */
+	static final double BLOCK_GRADIENT_NORM = 1.0;
+
+	/** Scales {@code grads[from..]} down to a global L2 norm of at most {@code max}. */
+	static void clip(float[][] grads, int from, double max) {
+		double sq = 0;
+		for (int i = from; i < grads.length; i++) for (float g : grads[i]) sq += (double) g * g;
+		double norm = Math.sqrt(sq);
+		if (norm <= max) return;
+		float f = (float) (max / norm);
+		for (int i = from; i < grads.length; i++) for (int j = 0; j < grads[i].length; j++) grads[i][j] *= f;
 	}
 
 	/** The cached features, or the fine-tuned last block's features of the cached tokens. */
