@@ -274,4 +274,22 @@ class StudentTest {
 			assertTrue(e.getMessage().contains("works on a ViT"), e.getMessage());
 		}
 	}
+
+	@Test
+	void gradientsAreClippedToTheirGlobalNormAndADivergedRunWritesNothing() throws Exception {
+		float[][] g = { { 100 }, { 3, 4 } };
+		StudentTrainer.clip(g, 1, 1.0);
+		assertArrayEquals(new float[] { 100 }, g[0], "tensors before 'from' are left alone");
+		assertArrayEquals(new float[] { 0.6f, 0.8f }, g[1], 1e-6f);
+		StudentTrainer.Config wild = new StudentTrainer.Config(6, 6, 2, 1, 1e30, 1e-4, 0.9, 0.9, 5e-4, true, 100,
+			1L << 30);
+		Path f = tmp.resolve("wild.student");
+		try (Prepared p = teacher()) {
+			var e = assertThrows(IllegalStateException.class, () -> new StudentTrainer(p.teacher(), "id", wild).train(
+				images(), List.of(), f, false, st -> {}, Progress.NONE));
+			assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("nothing was written"), e
+				.getMessage());
+		}
+		assertTrue(!java.nio.file.Files.exists(f));
+	}
 }
