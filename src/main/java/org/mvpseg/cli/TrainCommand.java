@@ -73,10 +73,15 @@ final class TrainCommand implements Main.Subcommand {
 			return 0;
 		}
 		catch (CancellationException e) {
-			out.println("cancelled; the last checkpoint is " + outFile.resolveSibling(outFile.getFileName() + ".ckpt")
-				+ " (continue with --resume)");
-			return 1;
+			return TrainCommand.cancelled(out, outFile);
 		}
+	}
+
+	/** A cancelled training: where its checkpoint is; exit status 1. */
+	static int cancelled(PrintStream out, Path outFile) {
+		out.println("cancelled; the last checkpoint is " + outFile.resolveSibling(outFile.getFileName() + ".ckpt")
+			+ " (continue with --resume)");
+		return 1;
 	}
 
 	/** The recipe's values (small: for a user's folder; paper: the paper's), each option given overriding one. */

@@ -71,9 +71,7 @@ final class TransferCommand implements Main.Subcommand {
 			return 0;
 		}
 		catch (CancellationException e) {
-			out.println("cancelled; the last checkpoint is " + outFile.resolveSibling(outFile.getFileName() + ".ckpt")
-				+ " (continue with --resume)");
-			return 1;
+			return TrainCommand.cancelled(out, outFile);
 		}
 	}
 
