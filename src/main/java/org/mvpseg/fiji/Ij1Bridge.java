@@ -58,6 +58,9 @@ final class Ij1Bridge {
 	 */
 	static void fill(Object cmd, String options) {
 		List<Field> fields = inputs(cmd.getClass());
+		List<String> unknown = unknownKeys(options, fields);
+		if (!unknown.isEmpty()) ij.IJ.log("MVP-SEG: unknown macro key(s) " + String.join(", ", unknown) + " ignored; "
+			+ "this command takes " + String.join(", ", fields.stream().map(Field::getName).toList()) + ".");
 		boolean anyBoolean = false;
 		for (Field f : fields) if (f.getType() == boolean.class) anyBoolean |= hasKey(options, f.getName());
 		try {
@@ -104,6 +107,30 @@ final class Ij1Bridge {
 	}
 
 	/** A dialog over the same fields; false when cancelled. Field names are the macro keys. */
+	/** The keys of a macro options string (key=value, key=[a value], or a bare check-box key) no field takes. */
+	static List<String> unknownKeys(String options, List<Field> fields) {
+		java.util.Set<String> known = new java.util.HashSet<>();
+		for (Field f : fields) known.add(f.getName());
+		List<String> out = new ArrayList<>();
+		int i = 0, n = options.length();
+		while (i < n) {
+			while (i < n && options.charAt(i) == ' ') i++;
+			int start = i;
+			while (i < n && options.charAt(i) != '=' && options.charAt(i) != ' ') i++;
+			String key = options.substring(start, i).toLowerCase(java.util.Locale.ROOT);
+			if (i < n && options.charAt(i) == '=') {
+				i++;
+				if (i < n && options.charAt(i) == '[') {
+					int close = options.indexOf(']', i);
+					i = close < 0 ? n : close + 1;
+				}
+				else while (i < n && options.charAt(i) != ' ') i++;
+			}
+			if (!key.isEmpty() && !known.contains(key)) out.add(key);
+		}
+		return out;
+	}
+
 	static boolean dialog(Object cmd, String title) {
 		GenericDialog gd = new GenericDialog(title);
 		gd.addMessage("Field names are the macro keys; see the MVP-SEG README for each one.");

@@ -272,6 +272,14 @@ class FijiCommandsTest {
 			"identical planes give identical labels");
 	}
 
+	@Test
+	void aMistypedMacroKeyIsNamedInAWarning() {
+		var fields = Ij1Bridge.inputs(SegmentByNameCommand.class);
+		assertEquals(List.of("clases", "wiegths"), Ij1Bridge.unknownKeys("clases=[a, b] wiegths=/x.pt window=64 "
+			+ "template=[a photo of {}.] show_labels add_rois", fields));
+		assertEquals(List.of(), Ij1Bridge.unknownKeys("classes=[cat, grass] key_smoothing=1 pamr", fields));
+	}
+
 	/**
 	 * Macro keys are the lower-cased field names: they must be lower snake_case, and none may be a
 	 * suffix of another after "_" or a digit (ij.Macro.getValue would confuse them).

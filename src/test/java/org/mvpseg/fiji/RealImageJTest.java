@@ -71,9 +71,13 @@ class RealImageJTest {
 	}
 
 	private static String run(String macro, String args) throws Exception {
+		return runFile(Path.of("macros", macro).toAbsolutePath(), args);
+	}
+
+	private static String runFile(Path macro, String args) throws Exception {
 		List<String> cmd = new ArrayList<>(List.of("xvfb-run", "-a", Path.of(System.getProperty("java.home"), "bin",
 			"java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ijJar, "ij.ImageJ",
-			"-batch", Path.of("macros", macro).toAbsolutePath().toString(), args));
+			"-batch", macro.toString(), args));
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
 		String out;
 		try (var in = p.getInputStream()) {
@@ -146,6 +150,16 @@ class RealImageJTest {
 			+ student + "] weights=[" + w + "]");
 		List<String> rows = Files.readAllLines(out.resolve("cell.results.csv"));
 		assertTrue(rows.get(1).contains("MVP-SEG+"), log + rows);
+	}
+
+	@Test
+	void aMistypedKeyIsNamedInTheLog() throws Exception {
+		Path macro = imagej.resolve("typo.ijm");
+		Files.writeString(macro, "open(\"" + Path.of("examples", "cell.png").toAbsolutePath() + "\");\n"
+			+ "run(\"Segment by Name...\", \"clases=[a, b] classes=[cell, background] weights=["
+			+ TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "] show_labels\");\nprint(\"finished\");\n");
+		String log = runFile(macro, "");
+		assertTrue(log.contains("unknown macro key(s) clases ignored") && log.contains("finished"), log);
 	}
 
 	@Test
