@@ -4,6 +4,12 @@
 //       zero-shot teacher), template (zero-shot only), weights or model, and optionally data (a dataset folder with
 //       partial labels, 255 = not annotated), unseen, iterations, teacher_steps (-1 = automatic), batch,
 //       learning_rate, random_seed.
+// Errors end the macro with their message, never with a dialog that waits when the macro runs headless.
+function fail(message) {
+	print(message);
+	if (getArgument() != "") exit;
+	exit(message);
+}
 args = getArgument();
 if (args == "") {
 	input = getDirectory("Folder of unlabeled images");
@@ -21,7 +27,7 @@ function value(key, fallback) {
 }
 input = value("input", "");
 output = value("output", "");
-if (input == "" || output == "") exit("MVP-SEG+: give input=<folder of images> output=<student file>");
+if (input == "" || output == "") fail("MVP-SEG+: give input=<folder of images> output=<student file>");
 options = "unlabeled_folder=[" + input + "] data_folder=[" + value("data", "") + "] prompts=[" + value("prompts", "") + "] template=[" + value("template", "") + "] classes=[" + value("classes", "") + "] unseen=[" + value("unseen", "") + "] student_out=[" + output + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] iterations=" + value("iterations", "2000") + " teacher_steps=" + value("teacher_steps", "-1") + " batch=" + value("batch", "8") + " learning_rate=" + value("learning_rate", "0.01") + " random_seed=" + value("random_seed", "0");
 run("Adapt to Unlabeled Images...", options);
 if (File.exists(output)) print("MVP-SEG+: student written to " + output);

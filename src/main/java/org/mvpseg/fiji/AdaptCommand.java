@@ -108,7 +108,7 @@ public class AdaptCommand extends ModelCommand {
 			IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
 		}
 		catch (Exception | OutOfMemoryError e) {
-			IJ.log(Errors.message(e));
+			Errors.report(e);
 		}
 	}
 

@@ -62,7 +62,7 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 			if (!json_out.isBlank()) EvaluationRun.write(Path.of(json_out.strip()), results);
 		}
 		catch (Exception | OutOfMemoryError e) {
-			IJ.log(Errors.message(e));
+			Errors.report(e);
 		}
 	}
 

@@ -53,6 +53,19 @@ public final class FijiSegmentation {
 		}
 	}
 
+	/** The request and its pipeline; what fails here fails for every image ({@link Errors.SetupFailure}). */
+	private static Prepared prepare(Options o, Progress progress) {
+		try {
+			return Pipeline.prepare(o.request(), progress);
+		}
+		catch (java.util.concurrent.CancellationException e) {
+			throw e;
+		}
+		catch (IOException | RuntimeException e) {
+			throw new Errors.SetupFailure(e);
+		}
+	}
+
 	/** What a run produced (images not yet shown). */
 	public record Outputs(ImagePlus labels, ImagePlus probabilities, ij.measure.ResultsTable table, int roisAdded,
 		String provenance) {}
@@ -61,9 +74,8 @@ public final class FijiSegmentation {
 
 	public static Outputs run(ImagePlus imp, Options o, Progress progress) throws IOException {
 		if (imp == null) throw new RequestException("No image: open one first.");
-		SegmentRequest request = o.request();
 		List<int[]> planes = planes(imp, o.allPlanes());
-		try (Prepared p = Pipeline.prepare(request, progress)) {
+		try (Prepared p = prepare(o, progress)) {
 			ImageOutputs out = new ImageOutputs(imp, p.resolved(), o, planes.size() > 1);
 			String scaling = null;
 			for (int k = 0; k < planes.size(); k++) {

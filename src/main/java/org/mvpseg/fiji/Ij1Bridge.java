@@ -107,9 +107,12 @@ final class Ij1Bridge {
 	}
 
 	/** A dialog over the same fields; false when cancelled. Field names are the macro keys. */
+	/** The bridge's own macro key: on_error=continue lets a macro go on after an error (default: abort). */
+	static final String ON_ERROR = "on_error";
+
 	/** The keys of a macro options string (key=value, key=[a value], or a bare check-box key) no field takes. */
 	static List<String> unknownKeys(String options, List<Field> fields) {
-		java.util.Set<String> known = new java.util.HashSet<>();
+		java.util.Set<String> known = new java.util.HashSet<>(java.util.Set.of(ON_ERROR));
 		for (Field f : fields) known.add(f.getName());
 		List<String> out = new ArrayList<>();
 		int i = 0, n = options.length();

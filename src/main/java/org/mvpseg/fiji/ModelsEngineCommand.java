@@ -88,7 +88,7 @@ public class ModelsEngineCommand implements Command {
 			IJ.log("MVP-SEG " + report.replace("\n", "\nMVP-SEG "));
 		}
 		catch (Exception e) {
-			IJ.log(Errors.message(e));
+			Errors.report(e);
 		}
 	}
 }

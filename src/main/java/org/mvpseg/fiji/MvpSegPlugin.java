@@ -34,7 +34,15 @@ public class MvpSegPlugin implements PlugIn {
 			IJ.log("MVP-SEG: " + e.getMessage());
 			return;
 		}
+		Errors.clear();
 		cmd.run(); // commands report their own errors in one line
-		Ij1Bridge.showOutputs(cmd);
+		String error = Errors.lastError();
+		if (error.isEmpty()) Ij1Bridge.showOutputs(cmd);
+		else if (options == null) IJ.error("MVP-SEG", error);
+		else if (!"continue".equals(Macro.getValue(options, Ij1Bridge.ON_ERROR, "abort"))) {
+			IJ.log("MVP-SEG: the macro stops here (add on_error=continue to go on and read the error with "
+				+ "call(\"org.mvpseg.fiji.Errors.lastError\")).");
+			Macro.abort(); // as ImageJ's own commands end a macro on an error
+		}
 	}
 }

@@ -81,10 +81,8 @@ public class SegmentByNameCommand extends WindowedCommand {
 			ij.IJ.log(FijiSegmentation.summary(out, (System.nanoTime() - t0) / 1e9));
 		}
 		catch (Exception | OutOfMemoryError e) {
-			String msg = Errors.message(e);
+			String msg = Errors.report(e); // to ImageJ's Log (standard output when it has none)
 			if (log != null) log.error(msg);
-			else System.err.println(msg);
-			ij.IJ.log(msg);
 		}
 	}
 }

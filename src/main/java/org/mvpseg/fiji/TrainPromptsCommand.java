@@ -124,7 +124,7 @@ public class TrainPromptsCommand extends ModelCommand {
 			IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
 		}
 		catch (Exception | OutOfMemoryError e) {
-			IJ.log(Errors.message(e));
+			Errors.report(e);
 		}
 	}
 

@@ -76,16 +76,12 @@ class InstallFromZipIT {
 			"-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ij, "ij.ImageJ", "-batch", imagej.resolve(
 				"macros/MVP-SEG/batch_segment_folder.ijm").toString(), "input=[" + in + "] output=[" + out + "] classes=["
 					+ "cell, background] weights=[" + TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "]");
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-		String log;
-		try (InputStream s = p.getInputStream()) {
-			boolean done = p.waitFor(180, TimeUnit.SECONDS);
-			log = new String(s.readNBytes(1 << 20));
-			if (!done) {
-				p.destroyForcibly();
-				throw new AssertionError("ImageJ did not finish in 180 s:\n" + log);
-			}
-		}
+		Path logFile = tmp.resolve("imagej.log");
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+		boolean done = p.waitFor(180, TimeUnit.SECONDS);
+		if (!done) p.destroyForcibly().waitFor(); // a macro waiting on a dialog must fail the test, not hang it
+		String log = Files.readString(logFile);
+		if (!done) throw new AssertionError("ImageJ did not finish in 180 s:\n" + log);
 		assertEquals(0, p.exitValue(), log);
 		ImagePlus labels = IJ.openImage(out.resolve("cell.labels.tif").toString());
 		assertNotNull(labels, log);

@@ -78,16 +78,12 @@ class RealImageJTest {
 		List<String> cmd = new ArrayList<>(List.of("xvfb-run", "-a", Path.of(System.getProperty("java.home"), "bin",
 			"java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ijJar, "ij.ImageJ",
 			"-batch", macro.toString(), args));
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-		String out;
-		try (var in = p.getInputStream()) {
-			boolean done = p.waitFor(180, TimeUnit.SECONDS);
-			out = new String(in.readNBytes(1 << 20));
-			if (!done) {
-				p.destroyForcibly();
-				throw new AssertionError("ImageJ did not finish in 240 s:\n" + out);
-			}
-		}
+		Path logFile = Files.createTempFile(imagej, "imagej", ".log");
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+		boolean done = p.waitFor(180, TimeUnit.SECONDS);
+		if (!done) p.destroyForcibly().waitFor(); // a macro waiting on a dialog must fail the test, not hang it
+		String out = Files.readString(logFile);
+		if (!done) throw new AssertionError("ImageJ did not finish in 180 s (a dialog waiting?):\n" + out);
 		assertEquals(0, p.exitValue(), out);
 		return out;
 	}
@@ -150,6 +146,27 @@ class RealImageJTest {
 			+ student + "] weights=[" + w + "]");
 		List<String> rows = Files.readAllLines(out.resolve("cell.results.csv"));
 		assertTrue(rows.get(1).contains("MVP-SEG+"), log + rows);
+	}
+
+	@Test
+	void failingMacrosEndWithTheirMessageAndABatchSkipsOnlyBadImages() throws Exception {
+		Path in = Files.createDirectories(imagej.resolve("mixed")), out = imagej.resolve("mixed-out");
+		Files.copy(Path.of("examples", "chelsea.png"), in.resolve("chelsea.png")); // RGB
+		Files.copy(Path.of("examples", "cell.png"), in.resolve("cell.png")); // grey: has no channel 3
+		String w = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+		long t0 = System.nanoTime();
+		String fatal = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[a, b] "
+			+ "weights=[/nonexistent/clip.pt]");
+		assertTrue(fatal.contains("stopped after 0 image(s)") && fatal.contains("/nonexistent/clip.pt"), fatal);
+		String mixed = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[a, b] "
+			+ "channels=[1,2,3] weights=[" + w + "]");
+		assertTrue(mixed.contains("skipped cell.png") && mixed.contains("segmented 1 image(s)") && mixed.contains(
+			"1 failed"), mixed);
+		assertTrue(Files.exists(out.resolve("chelsea.labels.tif")), mixed);
+		String single = run("segment_current_image.ijm", "input=[" + in.resolve("chelsea.png") + "] classes=[a, b] "
+			+ "weights=[/nonexistent/clip.pt]");
+		assertTrue(single.contains("file not found: /nonexistent/clip.pt"), single);
+		assertTrue((System.nanoTime() - t0) / 1e9 < 150, "three failing or mixed macros end promptly");
 	}
 
 	@Test
