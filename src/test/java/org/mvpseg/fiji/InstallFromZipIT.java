@@ -14,12 +14,10 @@ import org.mvpseg.TestFiles;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -76,13 +74,7 @@ class InstallFromZipIT {
 			"-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ij, "ij.ImageJ", "-batch", imagej.resolve(
 				"macros/MVP-SEG/batch_segment_folder.ijm").toString(), "input=[" + in + "] output=[" + out + "] classes=["
 					+ "cell, background] weights=[" + TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "]");
-		Path logFile = tmp.resolve("imagej.log");
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
-		boolean done = p.waitFor(180, TimeUnit.SECONDS);
-		if (!done) p.destroyForcibly().waitFor(); // a macro waiting on a dialog must fail the test, not hang it
-		String log = Files.readString(logFile);
-		if (!done) throw new AssertionError("ImageJ did not finish in 180 s:\n" + log);
-		assertEquals(0, p.exitValue(), log);
+		String log = RealImageJTest.runProcess(cmd, tmp.resolve("imagej.log"));
 		ImagePlus labels = IJ.openImage(out.resolve("cell.labels.tif").toString());
 		assertNotNull(labels, log);
 		assertTrue(labels.getStatistics().max <= 1, log);

@@ -78,7 +78,12 @@ class RealImageJTest {
 		List<String> cmd = new ArrayList<>(List.of("xvfb-run", "-a", Path.of(System.getProperty("java.home"), "bin",
 			"java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dai.djl.offline=true", "-cp", ijJar, "ij.ImageJ",
 			"-batch", macro.toString(), args));
-		Path logFile = Files.createTempFile(imagej, "imagej", ".log");
+		String out = runProcess(cmd, Files.createTempFile(imagej, "imagej", ".log"));
+		return out;
+	}
+
+	/** Runs ImageJ; its output goes to {@code logFile}. A run that outlives 180 s fails (a dialog waiting?). */
+	static String runProcess(List<String> cmd, Path logFile) throws Exception {
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
 		boolean done = p.waitFor(180, TimeUnit.SECONDS);
 		if (!done) p.destroyForcibly().waitFor(); // a macro waiting on a dialog must fail the test, not hang it
