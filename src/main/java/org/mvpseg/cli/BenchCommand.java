@@ -208,7 +208,7 @@ final class BenchCommand implements Main.Subcommand {
 			double[] steps = new double[repeat];
 			long[] firstStep = { 0 };
 			long t0 = System.nanoTime();
-			new org.mvpseg.student.StudentTrainer(p.teacher(), "bench", cfg).train(sources, classes, out0, false, st -> {
+			new org.mvpseg.student.StudentTrainer(p.teacher(), cfg).train(sources, classes, out0, false, st -> {
 				if (st.iteration() == 1) firstStep[0] = System.nanoTime() - (long) (st.seconds() * 1e9);
 				else steps[st.iteration() - 2] = st.seconds() * 1e3;
 			}, org.mvpseg.runtime.Progress.NONE);

@@ -12,7 +12,6 @@ import org.mvpseg.student.StudentTrainer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -63,8 +62,7 @@ final class TransferCommand implements Main.Subcommand {
 			out.println("teacher: " + p.resolved().classifier() + " (dense features " + p.resolved().denseMode().label()
 				+ ")");
 			int every = a.integer("log-every", 10, 1);
-			String identity = ModelArgs.resolve(a, progress).identity();
-			StudentFile s = new StudentTrainer(p.teacher(), identity, cfg).train(sources, unseen, outFile, a.has("resume"), st -> {
+			StudentFile s = new StudentTrainer(p.teacher(), cfg).train(sources, unseen, outFile, a.has("resume"), st -> {
 					if (st.iteration() % every == 0 || st.iteration() == cfg.iterations()) out.println(st.line());
 				}, progress);
 			out.println("wrote " + outFile + ": " + s.describe());
@@ -91,12 +89,7 @@ final class TransferCommand implements Main.Subcommand {
 
 	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */
 	private static List<String> unseen(Args a, List<String> classes) throws java.io.IOException {
-		List<String> given = null;
-		if (a.has("unseen")) {
-			given = new ArrayList<>();
-			for (String s : a.require("unseen").split(",")) if (!s.isBlank()) given.add(s.strip());
-		}
-		return StudentTrainer.unseenClasses(classes, given, a.has("prompts") ? PromptSet.load(a.path("prompts"))
-			.seenClasses() : null);
+		return StudentTrainer.unseenClasses(classes, a.get("unseen", ""), a.has("prompts") ? PromptSet.load(a.path(
+			"prompts")).seenClasses() : null);
 	}
 }

@@ -3,7 +3,6 @@ package org.mvpseg.fiji;
 import ij.IJ;
 import org.mvpseg.imagej.StudentSources;
 import org.mvpseg.mvp.PromptSet;
-import org.mvpseg.models.ModelResolver;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
@@ -18,7 +17,6 @@ import org.scijava.plugin.Plugin;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -90,8 +88,8 @@ public class AdaptCommand extends ModelCommand {
 			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose another "
 				+ "name or delete it.");
 			List<String> names = Templates.parseClassNames(classes);
-			List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen.isBlank() ? null : split(unseen),
-				prompts.isBlank() ? null : PromptSet.load(Path.of(prompts.strip())).seenClasses());
+			List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen, prompts.isBlank() ? null : PromptSet.load(
+				Path.of(prompts.strip())).seenClasses());
 			List<StudentData.Source> sources = StudentSources.of(blank(unlabeled_folder) ? null : Path.of(unlabeled_folder
 				.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
 			StudentTrainer.Config cfg = config();
@@ -100,8 +98,7 @@ public class AdaptCommand extends ModelCommand {
 				.classes(names).build();
 			try (Prepared p = Pipeline.prepare(teacher, progress)) {
 				IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());
-				String id = ModelResolver.resolve(weights, model, progress).identity();
-				result = new StudentTrainer(p.teacher(), id, cfg).train(sources, unseenNames, out, resume, s -> {
+				result = new StudentTrainer(p.teacher(), cfg).train(sources, unseenNames, out, resume, s -> {
 					if (s.iteration() % 50 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG+ " + s.line());
 				}, progress);
 			}
@@ -119,12 +116,6 @@ public class AdaptCommand extends ModelCommand {
 		return new StudentTrainer.Config(iterations, teacher, batch, random_seed, learning_rate, d.minLr(), d.power(), d
 			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget(), fine_tune_last_block, d
 				.blockLrFactor());
-	}
-
-	private static List<String> split(String s) {
-		List<String> l = new ArrayList<>();
-		for (String p : s.split(",")) if (!p.isBlank()) l.add(p.strip());
-		return l;
 	}
 
 	private static boolean blank(String s) {

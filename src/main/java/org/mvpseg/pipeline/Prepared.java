@@ -22,11 +22,13 @@ public final class Prepared implements AutoCloseable {
 	private final PixelClassifier classifier;
 	private final Resolved resolved;
 	private final org.mvpseg.clip.ClipModel model;
+	private final org.mvpseg.models.ModelResolver.Resolved weights;
 
 	Prepared(SegmentRequest request, Segmenter segmenter, PixelClassifier classifier, Resolved resolved,
-		org.mvpseg.clip.ClipModel model)
+		org.mvpseg.clip.ClipModel model, org.mvpseg.models.ModelResolver.Resolved weights)
 	{
 		this.model = model;
+		this.weights = weights;
 		this.request = request;
 		this.segmenter = segmenter;
 		this.classifier = classifier;
@@ -91,6 +93,10 @@ public final class Prepared implements AutoCloseable {
 		return new org.mvpseg.student.Teacher() {
 			public org.mvpseg.clip.ClipModel model() {
 				return model;
+			}
+
+			public String weightsIdentity() throws IOException {
+				return weights.identity();
 			}
 
 			public org.mvpseg.clip.DenseMode denseMode() {

@@ -96,14 +96,16 @@ public final class StudentTrainer {
 	}
 
 	/**
-	 * The unseen classes: those given (each must be among {@code classes}), else those the prompts were not
-	 * trained on, else (zero-shot teacher) all of them.
+	 * The unseen classes: those given ("a, b"; each must be among {@code classes}), else (blank or null) those the
+	 * prompts were not trained on, else (zero-shot teacher) all of them.
 	 */
-	public static List<String> unseenClasses(List<String> classes, List<String> given, List<String> promptsSeen) {
-		if (given != null) {
-			for (String s : given) if (!classes.contains(s)) throw new org.mvpseg.runtime.RequestException("Unseen class \""
+	public static List<String> unseenClasses(List<String> classes, String given, List<String> promptsSeen) {
+		if (given != null && !given.isBlank()) {
+			List<String> names = new java.util.ArrayList<>();
+			for (String s : given.split(",")) if (!s.isBlank()) names.add(s.strip());
+			for (String s : names) if (!classes.contains(s)) throw new org.mvpseg.runtime.RequestException("Unseen class \""
 				+ s + "\" is not among the classes " + classes + ".");
-			return List.copyOf(given);
+			return List.copyOf(names);
 		}
 		if (promptsSeen == null) return List.copyOf(classes);
 		return classes.stream().filter(c -> !promptsSeen.contains(c)).toList();
@@ -111,12 +113,10 @@ public final class StudentTrainer {
 
 	private final Teacher teacher;
 	private final Config cfg;
-	private final String identity;
 
 	/** @param teacher the teacher's prepared pipeline (learned prompts or zero-shot) over the student's classes */
-	public StudentTrainer(Teacher teacher, String weightsIdentity, Config cfg) {
+	public StudentTrainer(Teacher teacher, Config cfg) {
 		this.teacher = teacher;
-		this.identity = weightsIdentity;
 		this.cfg = cfg;
 	}
 
@@ -129,6 +129,7 @@ public final class StudentTrainer {
 		Consumer<Step> log, Progress progress) throws IOException
 	{
 		List<String> classes = teacher.classes();
+		String identity = teacher.weightsIdentity();
 		PixelClassifier.Embeddings emb = teacher.embeddings();
 		boolean[] isUnseen = new boolean[classes.size()];
 		for (int c = 0; c < classes.size(); c++) isUnseen[c] = unseen.contains(classes.get(c));
@@ -141,7 +142,8 @@ public final class StudentTrainer {
 		Params params = new Params(head, block);
 		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(params.all);
 		Path ckpt = StudentCheckpoint.pathFor(out);
-		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, params.all, sgd, meta(classes, unseen))
+		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, params.all, sgd, meta(classes, unseen,
+			identity))
 			: 0;
 		double last = Double.NaN;
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
@@ -155,7 +157,7 @@ public final class StudentTrainer {
 				last = step(params, sgd, data, emb, isUnseen, it, lr);
 				log.accept(new Step(it + 1, it < cfg.teacherIterations() ? 1 : 2, last, lr, (System.nanoTime() - t0) / 1e9));
 				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) StudentCheckpoint.save(ckpt, params
-					.all, sgd, it + 1, meta(classes, unseen));
+					.all, sgd, it + 1, meta(classes, unseen, identity));
 			}
 		}
 		JsonObject losses = new JsonObject();
@@ -168,7 +170,7 @@ public final class StudentTrainer {
 	}
 
 	/** What a checkpoint must agree on to be resumed. */
-	private String meta(List<String> classes, List<String> unseen) {
+	private String meta(List<String> classes, List<String> unseen, String identity) {
 		JsonObject m = cfg.toJson();
 		m.add("classes", new com.google.gson.Gson().toJsonTree(classes));
 		m.add("unseen", new com.google.gson.Gson().toJsonTree(unseen));

@@ -19,6 +19,9 @@ public interface Teacher {
 
 	ClipModel model();
 
+	/** The weights' identity by their tensors, which the student file records (other weights are refused). */
+	String weightsIdentity() throws IOException;
+
 	/** The trunk's dense mode, which the student keeps. */
 	DenseMode denseMode();
 

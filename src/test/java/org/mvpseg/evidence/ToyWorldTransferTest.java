@@ -147,10 +147,9 @@ class ToyWorldTransferTest {
 		try (Prepared t = Pipeline.prepare(SegmentRequest.builder().model(WORLD.resolve("clip.pt").toString(), null)
 			.prompts(prompts.toString()).classes(heldOut).build(), Progress.NONE))
 		{
-			String id = ModelResolver.resolve(WORLD.resolve("clip.pt").toString(), null, Progress.NONE).identity();
 			List<StudentData.Source> unlabeled = StudentSources.of(WORLD.resolve("data/unlabeled/images"), null, heldOut);
 			var cfg = new StudentTrainer.Config(2000, 2000, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 1000, 1L << 30);
-			new StudentTrainer(t.teacher(), id, cfg).train(unlabeled, heldOut, student, false, s -> {}, Progress.NONE);
+			new StudentTrainer(t.teacher(), cfg).train(unlabeled, heldOut, student, false, s -> {}, Progress.NONE);
 		}
 		double teacher = miou(heldOut, true), zs = miou(heldOut, false), st = miou(heldOut, student, null);
 		assertTrue(st > zs + 0.05, "student " + st + " vs zero-shot " + zs);

@@ -146,8 +146,7 @@ class StudentTest {
 		StudentTrainer.Config cfg = new StudentTrainer.Config(6, 3, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 2, 1L << 30);
 		Path a = tmp.resolve("a.student"), b = tmp.resolve("b.student");
 		try (Prepared p = teacher()) {
-			String id = org.mvpseg.models.ModelResolver.resolve(W, null, Progress.NONE).identity();
-			StudentFile full = new StudentTrainer(p.teacher(), id, cfg).train(images(), List.of(), a, false, s -> {},
+			StudentFile full = new StudentTrainer(p.teacher(), cfg).train(images(), List.of(), a, false, s -> {},
 				Progress.NONE);
 			int[] calls = { 0 };
 			Progress stopAt5 = new Progress() {
@@ -157,10 +156,10 @@ class StudentTest {
 					return what5(calls);
 				}
 			};
-			assertThrows(CancellationException.class, () -> new StudentTrainer(p.teacher(), id, cfg).train(images(), List
+			assertThrows(CancellationException.class, () -> new StudentTrainer(p.teacher(), cfg).train(images(), List
 				.of(), b, false, s -> calls[0] = s.iteration(), stopAt5));
 			assertTrue(java.nio.file.Files.exists(StudentCheckpoint.pathFor(b)));
-			StudentFile resumed = new StudentTrainer(p.teacher(), id, cfg).train(images(), List.of(), b, true, s -> {},
+			StudentFile resumed = new StudentTrainer(p.teacher(), cfg).train(images(), List.of(), b, true, s -> {},
 				Progress.NONE);
 			for (int i = 0; i < full.head.params.length; i++) assertArrayEquals(full.head.params[i], resumed.head.params[i]);
 			StudentFile loaded = StudentFile.load(a);
@@ -183,6 +182,10 @@ class StudentTest {
 		Teacher fake = new Teacher() {
 			public org.mvpseg.clip.ClipModel model() {
 				return null;
+			}
+
+			public String weightsIdentity() {
+				return "fake";
 			}
 
 			public org.mvpseg.clip.DenseMode denseMode() {
@@ -230,9 +233,9 @@ class StudentTest {
 		StudentTrainer.Config inMemory = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100,
 			1L << 30), onDisk = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 0);
 		try (Prepared p = teacher()) {
-			StudentFile a = new StudentTrainer(p.teacher(), "id", inMemory).train(images(), List.of(), tmp.resolve(
+			StudentFile a = new StudentTrainer(p.teacher(), inMemory).train(images(), List.of(), tmp.resolve(
 				"m.student"), false, s -> {}, Progress.NONE);
-			StudentFile b = new StudentTrainer(p.teacher(), "id", onDisk).train(images(), List.of(), tmp.resolve(
+			StudentFile b = new StudentTrainer(p.teacher(), onDisk).train(images(), List.of(), tmp.resolve(
 				"d.student"), false, s -> {}, Progress.NONE);
 			for (int i = 0; i < a.head.params.length; i++) assertArrayEquals(a.head.params[i], b.head.params[i]);
 			assertTrue(java.nio.file.Files.list(tmp).noneMatch(f -> f.toString().endsWith(".features.tmp")),
@@ -247,7 +250,7 @@ class StudentTest {
 		Path f = tmp.resolve("t.student");
 		try (Prepared p = teacher()) {
 			float[][] before = org.mvpseg.clip.LastBlock.initial(p.teacher().model());
-			StudentFile s = new StudentTrainer(p.teacher(), "id", tuned).train(images(), List.of(), f, false, st -> {},
+			StudentFile s = new StudentTrainer(p.teacher(), tuned).train(images(), List.of(), f, false, st -> {},
 				Progress.NONE);
 			int changed = 0;
 			for (int i = 0; i < before.length; i++) if (!java.util.Arrays.equals(before[i], s.lastBlock()[i])) changed++;
@@ -269,7 +272,7 @@ class StudentTest {
 		try (Prepared rn = Pipeline.prepare(SegmentRequest.builder().model(TestFiles.fixture("clip-rn-tiny").resolve(
 			"clip.pt").toString(), null).classes("red, green").template("a photo of {}.").build(), Progress.NONE))
 		{
-			var e = assertThrows(IllegalArgumentException.class, () -> new StudentTrainer(rn.teacher(), "id", resnet)
+			var e = assertThrows(IllegalArgumentException.class, () -> new StudentTrainer(rn.teacher(), resnet)
 				.train(images(), List.of(), tmp.resolve("r.student"), false, st -> {}, Progress.NONE));
 			assertTrue(e.getMessage().contains("works on a ViT"), e.getMessage());
 		}
@@ -285,7 +288,7 @@ class StudentTest {
 			1L << 30);
 		Path f = tmp.resolve("wild.student");
 		try (Prepared p = teacher()) {
-			var e = assertThrows(IllegalStateException.class, () -> new StudentTrainer(p.teacher(), "id", wild).train(
+			var e = assertThrows(IllegalStateException.class, () -> new StudentTrainer(p.teacher(), wild).train(
 				images(), List.of(), f, false, st -> {}, Progress.NONE));
 			assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("nothing was written"), e
 				.getMessage());
