@@ -26,18 +26,18 @@ import java.util.List;
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Adapt to Unlabeled Images...", headless = true)
 public class AdaptCommand extends ModelCommand {
 
-	@Parameter(label = "Folder of unlabeled images (optional if a dataset folder is given)", required = false,
+	@Parameter(label = "Folder of unlabeled images (optional if a dataset folder is given)", style = "directory", required = false,
 		persist = false)
 	public String unlabeled_folder = "";
 
-	@Parameter(label = "Dataset folder with partial labels, 255 = not annotated (optional)", required = false,
+	@Parameter(label = "Dataset folder with partial labels, 255 = not annotated (optional)", style = "directory", required = false,
 		persist = false)
 	public String data_folder = "";
 
-	@Parameter(label = "Teacher prompt set (empty = zero-shot teacher)", required = false, persist = false)
+	@Parameter(label = "Teacher prompt set (empty = zero-shot teacher)", style = "open", required = false, persist = false)
 	public String prompts = "";
 
-	@Parameter(label = "Template for a zero-shot teacher (optional)", required = false, persist = false)
+	@Parameter(label = "Template for a zero-shot teacher (optional; empty = the 85 built-in ones)", required = false, persist = false)
 	public String template = "";
 
 	@Parameter(label = "Class names (comma-separated)", persist = false)
@@ -47,7 +47,7 @@ public class AdaptCommand extends ModelCommand {
 		persist = false)
 	public String unseen = "";
 
-	@Parameter(label = "Save the student as", persist = false)
+	@Parameter(label = "Save the student as", style = "save", persist = false)
 	public String student_out = "mvpseg.student";
 
 	@Parameter(label = "Iterations", min = "1", persist = false)
@@ -84,7 +84,7 @@ public class AdaptCommand extends ModelCommand {
 	@Override
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Adapt to Unlabeled Images")) {
-			Path out = Path.of(student_out.strip());
+			Path out = Path.of(student_out.strip()).toAbsolutePath(); // shown in full in every message
 			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose another "
 				+ "name or delete it.");
 			List<String> names = Templates.parseClassNames(classes);

@@ -22,10 +22,10 @@ import java.util.List;
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Evaluate...", headless = true)
 public class EvaluateSegmentationCommand extends WindowedCommand {
 
-	@Parameter(label = "Folder with images/, labels/, classes.txt", persist = false)
+	@Parameter(label = "Folder with images/, labels/, classes.txt", style = "directory", persist = false)
 	public String data_folder = "";
 
-	@Parameter(label = "Prompt set (empty: zero-shot only)", required = false, persist = false)
+	@Parameter(label = "Prompt set (empty: zero-shot only)", style = "open", required = false, persist = false)
 	public String prompts = "";
 
 	@Parameter(label = "Also evaluate the zero-shot baseline", persist = false)
@@ -37,7 +37,7 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	@Parameter(label = "Unseen classes (empty: all others in classes.txt)", required = false, persist = false)
 	public String unseen = "";
 
-	@Parameter(label = "Save the metrics as JSON (optional)", required = false, persist = false)
+	@Parameter(label = "Save the metrics as JSON (optional)", style = "save", required = false, persist = false)
 	public String json_out = "";
 
 	@org.scijava.plugin.Parameter(required = false)
@@ -52,14 +52,18 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	@Override
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Evaluate")) {
-			DatasetFolder.Contents data = DatasetFolder.load(Path.of(data_folder.strip()));
+			DatasetFolder.Contents data = DatasetFolder.load(data_folder);
 			List<String> s = Templates.parseClassNames(seen);
 			List<String> u = Evaluation.unseenClasses(data.classes(), s, unseen);
 			for (SegmentRequest r : requests(EvaluationRun.classes(s, u))) results.add(EvaluationRun
 				.evaluate(r, data.images(), data.classes(), s, u, progress));
 			table(s.size()).show("MVP-SEG Evaluation");
 			IJ.log("MVP-SEG evaluation:\n" + EvaluationRun.table(results));
-			if (!json_out.isBlank()) EvaluationRun.write(Path.of(json_out.strip()), results);
+			if (!json_out.isBlank()) {
+				Path json = Path.of(json_out.strip()).toAbsolutePath();
+				EvaluationRun.write(json, results);
+				IJ.log("MVP-SEG: wrote " + json);
+			}
 		}
 		catch (Exception | OutOfMemoryError e) {
 			Errors.report(e);
@@ -91,12 +95,17 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 			rt.incrementCounter();
 			rt.addValue("Class", first.classes().get(c));
 			rt.addValue("Seen", c < seenCount ? "seen" : "unseen");
-			for (EvaluationRun.Outcome o : results) rt.addValue("IoU " + o.method(), o.evaluation().iou(c));
+			rt.addValue("Ground truth pixels", first.groundTruthPixels(c));
+			for (EvaluationRun.Outcome o : results) {
+				if (first.absent(c)) rt.addValue("IoU " + o.method(), "absent"); // not IoU 0: nothing to find
+				else rt.addValue("IoU " + o.method(), o.evaluation().iou(c));
+			}
 		}
 		for (String row : new String[] { "mIoU(seen)", "mIoU(unseen)", "hIoU" }) {
 			rt.incrementCounter();
 			rt.addValue("Class", row);
-			rt.addValue("Seen", "");
+			rt.addValue("Seen", row.equals("hIoU") ? "seen and unseen" : row.contains("unseen") ? "unseen" : "seen");
+			rt.addValue("Ground truth pixels", "");
 			for (EvaluationRun.Outcome o : results) {
 				Evaluation e = o.evaluation();
 				rt.addValue("IoU " + o.method(), row.equals("hIoU") ? e.hiou() : row.contains("unseen") ? e.miouUnseen()

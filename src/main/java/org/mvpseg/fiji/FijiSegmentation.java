@@ -30,8 +30,17 @@ public final class FijiSegmentation {
 	/** Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic". */
 	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-		boolean rois, boolean table, WindowedCommand.Tuning tuning)
+		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois)
 	{
+		/** ROIs of earlier runs on the image kept. */
+		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
+			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
+			boolean rois, boolean table, WindowedCommand.Tuning tuning)
+		{
+			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
+				probabilities, rois, table, tuning, false);
+		}
+
 		/** Without refinements: the model's logit scale, no denoising, key smoothing or PAMR, with GPR. */
 		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,

@@ -3,7 +3,6 @@ package org.mvpseg.fiji;
 import ij.ImagePlus;
 import ij.Macro;
 import ij.WindowManager;
-import ij.gui.GenericDialog;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -106,7 +105,6 @@ final class Ij1Bridge {
 		return Pattern.compile("(^|\\s)" + Pattern.quote(key) + "(=|\\s|$)").matcher(options).find();
 	}
 
-	/** A dialog over the same fields; false when cancelled. Field names are the macro keys. */
 	/** The bridge's own macro key: on_error=continue lets a macro go on after an error (default: abort). */
 	static final String ON_ERROR = "on_error";
 
@@ -132,47 +130,6 @@ final class Ij1Bridge {
 			if (!key.isEmpty() && !known.contains(key)) out.add(key);
 		}
 		return out;
-	}
-
-	static boolean dialog(Object cmd, String title) {
-		GenericDialog gd = new GenericDialog(title);
-		gd.addMessage("Field names are the macro keys; see the MVP-SEG README for each one.");
-		List<Field> fields = inputs(cmd.getClass());
-		try {
-			for (Field f : fields) {
-				Parameter p = f.getAnnotation(Parameter.class);
-				String label = f.getName();
-				Class<?> t = f.getType();
-				if (t == ImagePlus.class) continue;
-				if (t == boolean.class) gd.addCheckbox(label, f.getBoolean(cmd));
-				else if (t == int.class) gd.addNumericField(label, f.getInt(cmd), 0);
-				else if (t == double.class) gd.addNumericField(label, f.getDouble(cmd), 4);
-				else if (choices(f).length > 0) gd.addChoice(label, choices(f), (String) f.get(cmd));
-				else gd.addStringField(label, (String) f.get(cmd), 40);
-			}
-			gd.showDialog();
-			if (gd.wasCanceled()) return false;
-			for (Field f : fields) {
-				Parameter p = f.getAnnotation(Parameter.class);
-				Class<?> t = f.getType();
-				if (t == ImagePlus.class) f.set(cmd, WindowManager.getCurrentImage());
-				else if (t == boolean.class) f.setBoolean(cmd, gd.getNextBoolean());
-				else if (t == int.class) f.setInt(cmd, (int) gd.getNextNumber());
-				else if (t == double.class) f.setDouble(cmd, gd.getNextNumber());
-				else if (choices(f).length > 0) f.set(cmd, gd.getNextChoice());
-				else f.set(cmd, gd.getNextString());
-			}
-			return true;
-		}
-		catch (IllegalAccessException e) {
-			throw new IllegalStateException(e);
-		}
-	}
-
-	/** A field's choices: the registry's names for a model field, else the annotation's. */
-	private static String[] choices(Field f) {
-		if (f.isAnnotationPresent(ModelName.class)) return ModelChoices.names().toArray(new String[0]);
-		return f.getAnnotation(Parameter.class).choices();
 	}
 
 	/** Shows the command's ImagePlus outputs (registered as batch images in batch mode). */

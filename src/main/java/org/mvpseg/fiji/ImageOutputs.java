@@ -46,6 +46,20 @@ final class ImageOutputs {
 		this.labelStack = new ImageStack(imp.getWidth(), imp.getHeight());
 		this.probStack = new ImageStack(imp.getWidth(), imp.getHeight());
 		this.roiManager = options.rois() ? roiManager() : null;
+		if (roiManager != null && options.replaceRois()) removeEarlierRois();
+	}
+
+	/** ROI properties that name what an ROI shows, for macros ({@code Roi.getProperty}) and for replacing. */
+	static final String ROI_IMAGE = "mvpseg.image", ROI_CLASS = "mvpseg.class", ROI_LABEL = "mvpseg.label";
+
+	/** Deletes the ROIs earlier runs added for an image of this title (other ROIs stay). */
+	private void removeEarlierRois() {
+		List<Integer> mine = new java.util.ArrayList<>();
+		Roi[] all = roiManager.getRoisAsArray();
+		for (int i = 0; i < all.length; i++) if (imp.getTitle().equals(all[i].getProperty(ROI_IMAGE))) mine.add(i);
+		if (mine.isEmpty()) return;
+		roiManager.setSelectedIndexes(mine.stream().mapToInt(Integer::intValue).toArray());
+		roiManager.runCommand("Delete");
 	}
 
 	/** Whether labels need 16 bits (more than 256 classes). */
@@ -75,6 +89,7 @@ final class ImageOutputs {
 	private void tableRow(int c, int z, int t, long n, double meanProbability, double[] presence) {
 		Calibration cal = imp.getCalibration();
 		table.incrementCounter();
+		table.addValue("Image", imp.getTitle()); // per-image tables are merged by users
 		table.addValue("Class", classes.get(c));
 		table.addValue("Label", c);
 		if (manyPlanes) {
@@ -97,7 +112,11 @@ final class ImageOutputs {
 		bp.setThreshold(255, 255, ImageProcessor.NO_LUT_UPDATE);
 		Roi roi = ThresholdToSelection.run(new ImagePlus("mask", bp));
 		if (roi == null) return;
-		roi.setName(classes.get(c) + planeName);
+		// the image (and plane) in the name: repeated runs and many images don't pile up identical names
+		roi.setName(classes.get(c) + " (" + imp.getTitle() + planeName + ")");
+		roi.setProperty(ROI_IMAGE, imp.getTitle());
+		roi.setProperty(ROI_CLASS, classes.get(c));
+		roi.setProperty(ROI_LABEL, String.valueOf(c));
 		if (imp.isHyperStack() || imp.getStackSize() > 1) roi.setPosition(imp.getC(), z, t);
 		roiManager.addRoi(roi);
 		rois++;

@@ -7,11 +7,11 @@ import org.scijava.plugin.Parameter;
 public abstract class ModelCommand implements Command {
 
 	// the registry's names; a test keeps this list equal to models/openai-models.json
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
+	@Parameter(label = "CLIP model (downloaded and verified on first use)", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
 		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
 	@ModelName
 	public String model = "ViT-B/16";
 
-	@Parameter(label = "Weights file (instead of the model; optional)", required = false, persist = false)
+	@Parameter(label = "Weights file (optional; used instead of the model when given)", style = "open", required = false, persist = false)
 	public String weights = "";
 }

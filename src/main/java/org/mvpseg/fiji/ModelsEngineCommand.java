@@ -6,7 +6,6 @@ import org.mvpseg.models.ModelCache;
 import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.pipeline.ModelService;
-import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.Torch;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -28,7 +27,7 @@ public class ModelsEngineCommand implements Command {
 	public String action = "Show";
 
 	// the registry's names; a test keeps this list equal to models/openai-models.json
-	@Parameter(label = "Model", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
+	@Parameter(label = "CLIP model (downloaded and verified on first use)", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
 		"RN50x16", "RN50x64" })
 	@ModelName
 	public String model = "ViT-B/16";
@@ -36,19 +35,18 @@ public class ModelsEngineCommand implements Command {
 	@Parameter(required = false)
 	private StatusService status;
 
+	@Parameter(required = false)
+	private org.scijava.task.TaskService tasks;
+
 	/** What was reported, for tests and the log. */
 	public String report = "";
 
 	@Override
 	public void run() {
-		try {
+		try (FijiProgress progress = new FijiProgress(tasks, status, "Models & Engine")) {
 			ModelRegistry registry = ModelRegistry.builtIn();
 			ModelCache cache = ModelCache.locate(null);
 			ModelRegistry.Entry e = registry.get(model);
-			Progress progress = (what, done, total) -> {
-				if (status != null) status.showStatus("MVP-SEG: " + what);
-				if (status != null && total > 0) status.showProgress((int) (done >> 20), (int) (total >> 20));
-			};
 			switch (action) {
 				case "Download" -> report = "downloaded and verified " + new ModelDownloader(cache).fetch(e, progress);
 				case "Verify" -> report = cache.isPresent(e) ? "verified " + cache.verified(e) : e.name()

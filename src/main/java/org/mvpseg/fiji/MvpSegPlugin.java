@@ -21,14 +21,25 @@ public class MvpSegPlugin implements PlugIn {
 			case "adapt" -> new AdaptCommand();
 			default -> null;
 		};
+		String title = switch (arg == null ? "" : arg) {
+			case "segment" -> "Segment by Name";
+			case "train" -> "Train Prompts";
+			case "evaluate" -> "Evaluate";
+			case "models" -> "Models & Engine";
+			default -> "Adapt to Unlabeled Images";
+		};
 		if (cmd == null) {
 			IJ.log("MVP-SEG: unknown command \"" + arg + "\" in plugins.config");
 			return;
 		}
 		String options = Macro.getOptions();
 		try {
-			if (options != null) Ij1Bridge.fill(cmd, options);
-			else if (!Ij1Bridge.dialog(cmd, "MVP-SEG")) return;
+			if (options != null) Ij1Bridge.fill(cmd, options); // a macro: an omitted key takes its default
+			else {
+				LastValues.load(cmd);
+				if (!Ij1Dialog.show(cmd, title)) return;
+				LastValues.save(cmd);
+			}
 		}
 		catch (IllegalArgumentException e) {
 			IJ.log("MVP-SEG: " + e.getMessage());

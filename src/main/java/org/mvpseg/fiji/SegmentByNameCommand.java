@@ -20,19 +20,19 @@ public class SegmentByNameCommand extends WindowedCommand {
 	@Parameter(label = "Image")
 	public ImagePlus input;
 
-	@Parameter(label = "Class names (comma-separated)", persist = false)
+	@Parameter(label = "Class names (comma-separated; label value 0 = the first name)", persist = false)
 	public String classes = "nucleus, cytoplasm, background";
 
-	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", required = false, persist = false)
+	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", style = "open", required = false, persist = false)
 	public String prompts = "";
 
-	@Parameter(label = "Template (optional; e.g. a microscopy image of {}.)", required = false, persist = false)
+	@Parameter(label = "Template (optional; e.g. a microscopy image of {}.; empty = the 85 built-in ones)", required = false, persist = false)
 	public String template = "";
 
 	@Parameter(label = "Channels for R,G,B (optional; e.g. 1 or 2,1,3)", required = false, persist = false)
 	public String channels = "";
 
-	@Parameter(label = "Planes", choices = { "Current plane", "All planes" }, persist = false)
+	@Parameter(label = "Planes of a stack (Z and T)", choices = { "Current plane", "All planes" }, persist = false)
 	public String planes = "Current plane";
 
 	@Parameter(label = "Label image", persist = false)
@@ -43,6 +43,9 @@ public class SegmentByNameCommand extends WindowedCommand {
 
 	@Parameter(label = "Add ROIs to the ROI Manager", persist = false)
 	public boolean add_rois = true;
+
+	@Parameter(label = "Replace this image's ROIs from earlier runs (else they are kept)", persist = false)
+	public boolean replace_rois = false;
 
 	@Parameter(label = "Results table", persist = false)
 	public boolean show_table = true;
@@ -66,7 +69,7 @@ public class SegmentByNameCommand extends WindowedCommand {
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
 			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
-				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning());
+				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois);
 	}
 
 	@Override

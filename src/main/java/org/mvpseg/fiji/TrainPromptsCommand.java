@@ -31,13 +31,13 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Parameter(label = "Training data", choices = { "Folder", "Open image and label image" }, persist = false)
 	public String source = "Folder";
 
-	@Parameter(label = "Folder with images/, labels/, classes.txt", required = false, persist = false)
+	@Parameter(label = "Folder with images/, labels/, classes.txt", style = "directory", required = false, persist = false)
 	public String data_folder = "";
 
-	@Parameter(label = "Image (open image mode; empty = the current image)", required = false, persist = false)
+	@Parameter(label = "Image (open image mode; empty = the current image)", style = "image", required = false, persist = false)
 	public String image_title = "";
 
-	@Parameter(label = "Label image title (open image mode)", required = false, persist = false)
+	@Parameter(label = "Label image (open image mode; label value n = the n-th name below, from 0)", style = "image", required = false, persist = false)
 	public String label_title = "";
 
 	@Parameter(label = "Names of label values 0,1,2,... (open image mode)", required = false, persist = false)
@@ -46,7 +46,7 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Parameter(label = "Seen classes to learn (comma-separated)", persist = false)
 	public String seen = "nucleus, background";
 
-	@Parameter(label = "Save prompts as", persist = false)
+	@Parameter(label = "Save prompts as", style = "save", persist = false)
 	public String prompts_out = "mvpseg.prompts";
 
 	@Parameter(label = "Dense features to learn on (the prompt set records them)", persist = false, choices = {
@@ -91,14 +91,14 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Override
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Train Prompts")) {
-			Path out = Path.of(prompts_out.strip());
+			Path out = Path.of(prompts_out.strip()).toAbsolutePath(); // shown in full in every message
 			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose "
 				+ "another name or delete it.");
 			List<String> seenNames = Templates.parseClassNames(seen);
 			List<String> names;
 			List<LabelledImage> data;
 			if (source.startsWith("Folder")) {
-				DatasetFolder.Contents c = DatasetFolder.load(Path.of(data_folder.strip()));
+				DatasetFolder.Contents c = DatasetFolder.load(data_folder);
 				names = c.classes();
 				data = c.images();
 			}

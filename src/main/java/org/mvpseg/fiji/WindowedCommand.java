@@ -19,11 +19,11 @@ public abstract class WindowedCommand extends ModelCommand {
 	@Parameter(label = "Stride (pixels; 0 = half the window)", min = "0", persist = false)
 	public int stride = 0;
 
-	@Parameter(label = "MVP-SEG+ student (from Adapt to Unlabeled Images; optional)", required = false,
+	@Parameter(label = "MVP-SEG+ student (from Adapt to Unlabeled Images; optional)", style = "open", required = false,
 		persist = false)
 	public String student = "";
 
-	@Parameter(label = "Protocol", choices = { "windows", "paper" }, persist = false, description = "windows: sliding "
+	@Parameter(label = "Protocol (windows: sliding windows; paper: resized, one pass)", choices = { "windows", "paper" }, persist = false, description = "windows: sliding "
 		+ "windows at the image's own resolution (for large images); paper: short side resized to 512, the whole image "
 		+ "at once, GPR's g_c once per image (MaskCLIP's and the paper's protocol)")
 	public String protocol = "windows";
@@ -42,7 +42,7 @@ public abstract class WindowedCommand extends ModelCommand {
 	@Parameter(label = "PAMR refinement (NACLIP: 10 iterations, dilations 8 and 16)", persist = false)
 	public boolean pamr = false;
 
-	@Parameter(label = "Without GPR (learned prompts; g_c = 1, an ablation)", persist = false)
+	@Parameter(label = "Without GPR (learned prompts; every g = 1, an ablation)", persist = false)
 	public boolean no_gpr = false;
 
 	/** The refinements these fields hold. */

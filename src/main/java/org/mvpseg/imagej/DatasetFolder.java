@@ -29,14 +29,24 @@ public final class DatasetFolder {
 
 	private DatasetFolder() {}
 
+	/** What a dataset folder holds, for messages. */
+	public static final String LAYOUT = "A dataset folder needs images/, labels/ (label images of class indices, "
+		+ "255 = not annotated, same base names as the images) and classes.txt (line n = the name of label n).";
+
+	/** The folder a dialog or macro named: a blank name is refused with what the folder must hold. */
+	public static Contents load(String folder) throws IOException {
+		if (folder == null || folder.isBlank()) throw new org.mvpseg.runtime.RequestException("No dataset folder "
+			+ "given (data_folder). " + LAYOUT);
+		return load(Path.of(folder.strip()));
+	}
+
 	public static Contents load(Path dir) throws IOException {
 		Path classesFile = dir.resolve("classes.txt"), images = dir.resolve("images"), labels = dir.resolve("labels");
 		List<String> missing = new ArrayList<>();
 		for (Path p : List.of(images, labels, classesFile)) if (!Files.exists(p)) missing.add(p.getFileName()
 			+ (p == classesFile ? "" : "/"));
 		if (!missing.isEmpty()) throw new IOException(dir.toAbsolutePath() + " is not a dataset folder: it has no "
-			+ String.join(", ", missing) + ". A dataset folder needs images/, labels/ (label images of class indices, "
-			+ "255 = not annotated, same base names as the images) and classes.txt (line n = the name of label n).");
+			+ String.join(", ", missing) + ". " + LAYOUT);
 		List<String> classes = new ArrayList<>();
 		for (String line : Files.readAllLines(classesFile, StandardCharsets.UTF_8)) classes.add(line.strip());
 		while (!classes.isEmpty() && classes.get(classes.size() - 1).isEmpty()) classes.remove(classes.size() - 1);

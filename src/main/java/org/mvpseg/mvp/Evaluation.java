@@ -90,6 +90,21 @@ public final class Evaluation {
 		return unseen;
 	}
 
+	/** Pixels of class {@code c} in the ground truth. */
+	public long groundTruthPixels(int c) {
+		long gt = 0;
+		for (long v : confusion[c]) gt += v;
+		return gt;
+	}
+
+	/**
+	 * True when class {@code c} is nowhere in the ground truth: reports say "absent" instead of an IoU. Where
+	 * it was predicted its IoU is 0 and counts in the means (mmseg's rule, the paper's protocol).
+	 */
+	public boolean absent(int c) {
+		return groundTruthPixels(c) == 0;
+	}
+
 	/** IoU of class {@code c}, or NaN when it is neither in the ground truth nor predicted. */
 	public double iou(int c) {
 		long tp = confusion[c][c], fp = 0, fn = 0;
@@ -154,9 +169,8 @@ public final class Evaluation {
 			JsonObject e = new JsonObject();
 			e.addProperty("iou", iou(c));
 			e.addProperty("seen", c < seenCount);
-			long gt = 0;
-			for (long v : confusion[c]) gt += v;
-			e.addProperty("pixels", gt);
+			e.addProperty("pixels", groundTruthPixels(c));
+			e.addProperty("absent", absent(c));
 			per.add(classes.get(c), e);
 		}
 		o.add("per_class", per);
@@ -177,7 +191,8 @@ public final class Evaluation {
 		for (int c = 0; c < first.classes.size(); c++) {
 			sb.append(String.format(Locale.ROOT, "%-24s %-7s", first.classes.get(c), c < first.seenCount ? "seen"
 				: "unseen"));
-			for (Evaluation e : runs) sb.append(String.format(Locale.ROOT, " %12s", pct(e.iou(c))));
+			for (Evaluation e : runs) sb.append(String.format(Locale.ROOT, " %12s", e.absent(c) ? "absent" : pct(e.iou(
+				c))));
 			sb.append('\n');
 		}
 		String[] rows = { "mIoU(seen)", "mIoU(unseen)", "hIoU", "pixel accuracy" };
@@ -194,6 +209,8 @@ public final class Evaluation {
 			}
 			sb.append('\n');
 		}
+		if (java.util.stream.IntStream.range(0, first.classes.size()).anyMatch(first::absent)) sb.append("absent: "
+			+ "not in the ground truth; where predicted, its IoU 0 counts in the means (mmseg's rule)\n");
 		return sb.toString();
 	}
 

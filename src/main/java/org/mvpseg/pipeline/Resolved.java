@@ -56,8 +56,11 @@ public record Resolved(Path weights, String architecture, String device, String 
 		l.add("device: " + device);
 		if (prompts != null) l.add("prompts: " + prompts.toAbsolutePath());
 		else if (student != null) l.add("student: " + student.toAbsolutePath());
-		else l.add(String.format(Locale.ROOT, "templates: %s; prompt denoising %s; key smoothing %s", templates,
-			off(denoise), off(keySmoothing)));
+		else {
+			l.add("templates: " + templates);
+			l.add("prompt denoising: " + off(denoise));
+			l.add("key smoothing: " + off(keySmoothing));
+		}
 		l.add("dense features: " + denseMode.label());
 		l.add((windows.whole() ? "window: the whole image (one forward pass; GPR's g_c per image)" : "window: "
 			+ windows.window() + " px, stride " + windows.stride() + " px, batch " + windows.batch() + " (GPR's g_c per "

@@ -162,13 +162,25 @@ class FijiCommandsTest {
 				assertTrue(rm.getCount() > 1, "ROIs added to the manager");
 				assertEquals(1, rm.getRoi(0).getBounds().x, "user ROI kept");
 				boolean named = false;
-				for (int i = 1; i < rm.getCount(); i++) named |= rm.getRoi(i).getName().equals("cat") || rm.getRoi(i)
-					.getName().equals("grass");
-				assertTrue(named, "ROIs are named by class");
+				for (int i = 1; i < rm.getCount(); i++) named |= rm.getRoi(i).getName().equals("cat (" + imp.getTitle()
+					+ ")") && "cat".equals(rm.getRoi(i).getProperty("mvpseg.class"));
+				assertTrue(named, "ROIs are named by class and image");
+				int count = rm.getCount();
+				WindowManager.setTempCurrentImage(imp); // the shown label image became the current one
+				Macro.setOptions("classes=[cat, grass] weights=[" + W + "] template=[a photo of a {}.] add_rois");
+				new MvpSegPlugin().run("segment");
+				assertEquals(2 * count - 1, rm.getCount(), "a second run adds its ROIs");
+				Macro.setOptions("classes=[cat, grass] weights=[" + W + "] template=[a photo of a {}.] add_rois "
+					+ "replace_rois");
+				WindowManager.setTempCurrentImage(imp);
+				new MvpSegPlugin().run("segment");
+				assertEquals(count, rm.getCount(), "replace_rois: this image's earlier ROIs go, the user's stays");
+				assertEquals(1, rm.getRoi(0).getBounds().x, "user ROI kept");
 			}
 			ResultsTable rt = ResultsTable.getResultsTable("MVP-SEG Results");
 			if (display) { // a table window needs a display
 				assertEquals(2, rt.size());
+				assertEquals(imp.getTitle(), rt.getStringValue("Image", 0));
 				assertTrue(rt.columnExists("Area") && rt.columnExists("Mean probability"));
 				assertEquals(0.25 * rt.getValue("Pixels", 0), rt.getValue("Area", 0), 1e-9);
 			}

@@ -174,6 +174,53 @@ class RealImageJTest {
 		assertTrue((System.nanoTime() - t0) / 1e9 < 150, "three failing or mixed macros end promptly");
 	}
 
+	/**
+	 * A user at ImageJ's window (org.mvpseg.ijdriver.DialogSession): the dialog explains its fields and has Browse
+	 * and Help buttons, records the field names as keys, remembers the confirmed values for the next dialog but
+	 * never for a macro, shows progress in the status bar, and stops on Esc leaving no output.
+	 */
+	@Test
+	void dialogsExplainRememberAndCancelInARealImageJWindow() throws Exception {
+		Path result = imagej.resolve("session.txt"), config = Files.createDirectories(imagej.resolve("config"));
+		Path shot = Path.of("target", "screenshot-dialog.png").toAbsolutePath();
+		List<String> cmd = List.of("xvfb-run", "-a", "-s", "-screen 0 1600x1200x24", Path.of(System.getProperty(
+			"java.home"), "bin", "java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dmvpseg.config=" + config,
+			"-Dai.djl.offline=true", "-cp", ijJar + File.pathSeparator + Path.of("target", "test-classes")
+				.toAbsolutePath(), "org.mvpseg.ijdriver.DialogSession", result.toString(), Path.of("examples", "cell.png")
+					.toAbsolutePath().toString(), TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString(), shot
+						.toString());
+		String log = runProcess(cmd, imagej.resolve("session.log"));
+		java.util.Properties found = new java.util.Properties();
+		found.load(new java.io.StringReader(Files.readString(result).replace("\\", "\\\\")));
+		String all = found + "\n" + log;
+		assertEquals(null, found.getProperty("error"), all);
+		assertEquals("true", found.getProperty("hint.classes"), all);
+		assertEquals("true", found.getProperty("help.button"), all);
+		assertTrue(Integer.parseInt(found.getProperty("browse.buttons")) >= 3, "weights, prompts, student: " + all);
+		assertEquals("cell.png", found.getProperty("table.image"), all);
+		assertEquals("160", found.getProperty("table.window.dialog"), all);
+		String rec = found.getProperty("recorded");
+		for (String key : new String[] { "classes=[cell, background]", "window=160", "weights=", "dense_mode=",
+			"show_labels", "add_rois" })
+			assertTrue(rec.contains(key), "recorded with the macro keys: " + key + " in " + rec);
+		assertTrue(found.getProperty("roi.name").matches("(cell|background) \\(cell\\.png\\)"), "ROIs named by class "
+			+ "and image: " + all);
+		int first = Integer.parseInt(found.getProperty("rois.first")), second = Integer.parseInt(found.getProperty(
+			"rois.second"));
+		assertTrue(first > 0 && second > first, "a second run adds its ROIs: " + all);
+		assertEquals(String.valueOf(second - first), found.getProperty("rois.replaced"), "replace_rois: the image's "
+			+ "earlier ROIs give way to this run's (same options as the second run): " + all);
+		assertEquals("cell, background", found.getProperty("remembered.classes"), all);
+		assertEquals("160", found.getProperty("remembered.window"), all);
+		assertTrue(!found.getProperty("table.window.macro").equals("160") && !found.getProperty("table.window.macro")
+			.isEmpty(), "a macro's omitted key takes its default: " + all);
+		assertTrue(found.getProperty("status").startsWith("MVP-SEG: ") && found.getProperty("status").contains(
+			"Esc cancels"), all);
+		assertEquals("true", found.getProperty("escape.stopped"), all);
+		assertEquals("0", found.getProperty("escape.new.images"), "a cancelled run shows nothing: " + all);
+		assertEquals("true", found.getProperty("log.cancelled"), all);
+	}
+
 	@Test
 	void aMistypedKeyIsNamedInTheLog() throws Exception {
 		Path macro = imagej.resolve("typo.ijm");

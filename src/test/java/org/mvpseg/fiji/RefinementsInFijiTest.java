@@ -76,7 +76,7 @@ class RefinementsInFijiTest {
 			ImagePlus labels = WindowManager.getImage("chelsea-labels");
 			assertNotNull(labels);
 			String info = (String) labels.getProperty("Info");
-			for (String s : new String[] { "dense features: value", "key smoothing 1.0", "refinement: PAMR 10 iterations",
+			for (String s : new String[] { "dense features: value", "key smoothing: 1.0", "refinement: PAMR 10 iterations",
 				"softmax scale 40.00", "window: the whole image", "short side resized to 512" })
 				assertTrue(info.contains(s), s + " in\n" + info);
 			labels.close();

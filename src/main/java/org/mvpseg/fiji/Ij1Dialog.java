@@ -1,0 +1,141 @@
+package org.mvpseg.fiji;
+
+import ij.ImagePlus;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import ij.io.SaveDialog;
+import org.scijava.plugin.Parameter;
+
+import java.awt.TextField;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The ImageJ 1.x dialog of a command, built from its {@code @Parameter} fields. Each field's label starts
+ * with its macro key, because ImageJ records a field under its label's first word (so what the Recorder
+ * writes is exactly what {@link Ij1Bridge#fill} reads), and goes on with the {@code @Parameter} label; the
+ * Help button lists every field with its description. Paths get a Browse button ({@code style} "open", "save" or
+ * "directory", SciJava's words), image titles a list of the open images ({@code style = "image"}).
+ */
+final class Ij1Dialog {
+
+	static final String OPEN = "open", SAVE = "save", DIRECTORY = "directory", IMAGE = "image";
+
+	private Ij1Dialog() {}
+
+	/** Shows the dialog over the command's fields, set to their current values; false when cancelled. */
+	static boolean show(Object cmd, String title) {
+		GenericDialog gd = new GenericDialog("MVP-SEG: " + title);
+		List<Field> fields = Ij1Bridge.inputs(cmd.getClass());
+		try {
+			for (Field f : fields) add(gd, cmd, f);
+			gd.addHelp(help(cmd.getClass(), title));
+			gd.showDialog();
+			if (gd.wasCanceled()) return false;
+			for (Field f : fields) read(gd, cmd, f);
+			return true;
+		}
+		catch (IllegalAccessException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static void add(GenericDialog gd, Object cmd, Field f) throws IllegalAccessException {
+		String key = label(f), style = style(f);
+		Class<?> t = f.getType();
+		if (t == ImagePlus.class) return; // the current image
+		if (t == boolean.class) gd.addCheckbox(key, f.getBoolean(cmd));
+		else if (t == int.class) gd.addNumericField(key, f.getInt(cmd), 0);
+		else if (t == double.class) gd.addNumericField(key, f.getDouble(cmd), 4);
+		else if (choices(f).length > 0) gd.addChoice(key, choices(f), (String) f.get(cmd));
+		else if (style.equals(IMAGE) && WindowManager.getImageCount() > 0) gd.addChoice(key, WindowManager
+			.getImageTitles(), defaultImage((String) f.get(cmd)));
+		else if (style.equals(OPEN)) gd.addFileField(key, (String) f.get(cmd), 30);
+		else if (style.equals(DIRECTORY)) gd.addDirectoryField(key, (String) f.get(cmd), 30);
+		else {
+			gd.addStringField(key, (String) f.get(cmd), 30);
+			if (style.equals(SAVE)) saveButton(gd, (TextField) gd.getStringFields().lastElement());
+		}
+	}
+
+	/**
+	 * "key: label". ImageJ records and reads a field under its label's first word without a trailing colon
+	 * (ij.Macro.trimKey), so the key stays the field's name; ImageJ shows its "_" as spaces.
+	 */
+	static String label(Field f) {
+		return f.getName() + ": " + hint(f);
+	}
+
+	private static void read(GenericDialog gd, Object cmd, Field f) throws IllegalAccessException {
+		Class<?> t = f.getType();
+		if (t == ImagePlus.class) f.set(cmd, WindowManager.getCurrentImage());
+		else if (t == boolean.class) f.setBoolean(cmd, gd.getNextBoolean());
+		else if (t == int.class) f.setInt(cmd, (int) gd.getNextNumber());
+		else if (t == double.class) f.setDouble(cmd, gd.getNextNumber());
+		else if (choices(f).length > 0 || (style(f).equals(IMAGE) && WindowManager.getImageCount() > 0)) f.set(cmd, gd
+			.getNextChoice());
+		else f.set(cmd, gd.getNextString());
+	}
+
+	/** An open image's title for an image field: the remembered one if it is open, else the current image. */
+	private static String defaultImage(String remembered) {
+		List<String> open = Arrays.asList(WindowManager.getImageTitles());
+		if (remembered != null && open.contains(remembered)) return remembered;
+		ImagePlus current = WindowManager.getCurrentImage();
+		return current != null ? current.getTitle() : open.get(0);
+	}
+
+	private static void saveButton(GenericDialog gd, TextField target) {
+		gd.addToSameRow();
+		gd.addButton("Browse...", e -> {
+			SaveDialog sd = new SaveDialog("Save as", target.getText().isBlank() ? "mvpseg" : target.getText(), "");
+			if (sd.getFileName() != null) target.setText(sd.getDirectory() + sd.getFileName());
+		});
+	}
+
+	/** A field's @Parameter label (the Help page adds the description). */
+	static String hint(Field f) {
+		Parameter p = f.getAnnotation(Parameter.class);
+		return p.label().isEmpty() ? f.getName() : p.label();
+	}
+
+	/** A field's label and its description where it has one. */
+	static String explanation(Field f) {
+		String d = f.getAnnotation(Parameter.class).description();
+		return d.isEmpty() ? hint(f) : hint(f) + " — " + d;
+	}
+
+	static String style(Field f) {
+		return f.getAnnotation(Parameter.class).style();
+	}
+
+	/** A field's choices: the registry's names for a model field, else the annotation's. */
+	static String[] choices(Field f) {
+		if (f.isAnnotationPresent(ModelName.class)) return ModelChoices.names().toArray(new String[0]);
+		return f.getAnnotation(Parameter.class).choices();
+	}
+
+	/** The Help button's page: every field with its macro key, and what the command's choices mean. */
+	static String help(Class<?> command, String title) {
+		StringBuilder sb = new StringBuilder("<html><h2>MVP-SEG: ").append(title).append("</h2>");
+		sb.append("<p>Each field's name is its macro key: the Macro Recorder writes what you chose as "
+			+ "<tt>key=value</tt>, and a macro that leaves a key out gets its default (never the values this dialog "
+			+ "remembers). A weights file, when given, is used instead of the model choice. Label value 0 is the "
+			+ "first class name (not a background), 1 the second, and so on.</p><table>");
+		for (Field f : Ij1Bridge.inputs(command)) {
+			if (f.getType() == ImagePlus.class) continue;
+			sb.append("<tr><td valign=top><tt>").append(f.getName()).append("</tt></td><td>").append(escape(explanation(f)));
+			String[] choices = choices(f);
+			if (choices.length > 0) sb.append(" (").append(escape(String.join(" | ", new ArrayList<>(Arrays.asList(
+				choices))))).append(")");
+			sb.append("</td></tr>");
+		}
+		return sb.append("</table><p>More: the README and docs/fiji.md of MVP-SEG for Fiji.</p></html>").toString();
+	}
+
+	private static String escape(String s) {
+		return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+	}
+}

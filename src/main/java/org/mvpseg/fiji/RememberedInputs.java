@@ -1,0 +1,76 @@
+package org.mvpseg.fiji;
+
+import org.scijava.module.Module;
+import org.scijava.module.process.AbstractPostprocessorPlugin;
+import org.scijava.module.process.AbstractPreprocessorPlugin;
+import org.scijava.module.process.PostprocessorPlugin;
+import org.scijava.module.process.PreprocessorPlugin;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.ui.UIService;
+import org.scijava.widget.InputHarvester;
+
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * The remembered dialog values ({@link LastValues}) in Fiji's SciJava dialogs. Our parameters say
+ * {@code persist = false} because SciJava's own persistence also fills the keys a macro leaves out;
+ * instead, just before the input dialog, these plugins load the remembered values into the inputs not
+ * yet given — only when a user interface is shown and no ImageJ macro is running on this thread
+ * (imagej-legacy fills a macro's keys from the same {@code Macro.getOptions()}) — and save them after
+ * the command ran from that dialog.
+ */
+public final class RememberedInputs {
+
+	private RememberedInputs() {}
+
+	/** Modules whose inputs came from a dialog (weakly held: a finished module is forgotten). */
+	private static final Set<Module> FROM_DIALOG = Collections.synchronizedSet(Collections.newSetFromMap(
+		new WeakHashMap<>()));
+
+	/** True for our commands in a shown user interface outside a macro. */
+	static boolean interactive(Module module, UIService ui) {
+		return ours(module) && ui != null && ui.isVisible() && !ui.isHeadless() && ij.Macro.getOptions() == null;
+	}
+
+	static boolean ours(Module module) {
+		Object o = module.getDelegateObject();
+		return o != null && o.getClass().getPackageName().equals(RememberedInputs.class.getPackageName());
+	}
+
+	/** Loads the remembered values into the inputs not yet given, and marks the module for saving. */
+	static void load(Module module) {
+		LastValues.load(module.getDelegateObject(), name -> !module.isInputResolved(name));
+		FROM_DIALOG.add(module);
+	}
+
+	/** Saves the values of a module whose inputs came from a dialog. */
+	static void save(Module module) {
+		if (FROM_DIALOG.remove(module)) LastValues.save(module.getDelegateObject());
+	}
+
+	/** Runs just before SciJava's input dialog. */
+	@Plugin(type = PreprocessorPlugin.class, priority = InputHarvester.PRIORITY + 1)
+	public static final class Load extends AbstractPreprocessorPlugin {
+
+		@Parameter(required = false)
+		private UIService ui;
+
+		@Override
+		public void process(Module module) {
+			if (interactive(module, ui)) load(module);
+		}
+	}
+
+	/** Runs after the command. */
+	@Plugin(type = PostprocessorPlugin.class)
+	public static final class Save extends AbstractPostprocessorPlugin {
+
+		@Override
+		public void process(Module module) {
+			save(module);
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package org.mvpseg.ijdriver;
+
+import ij.IJ;
+import ij.ImageJ;
+import ij.ImagePlus;
+import ij.gui.GenericDialog;
+import ij.measure.ResultsTable;
+import ij.plugin.frame.Recorder;
+import ij.plugin.frame.RoiManager;
+import ij.process.ByteProcessor;
+
+import java.awt.Button;
+import java.awt.Component;
+import java.awt.Container;
+import java.awt.Label;
+import java.awt.Rectangle;
+import java.awt.Robot;
+import java.awt.TextField;
+import java.awt.Window;
+import java.awt.event.ActionEvent;
+import java.awt.event.KeyEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A user at a real ImageJ 1.x window (started by {@code RealImageJDialogTest} under Xvfb): opens Segment by
+ * Name's dialog, reads it, types into it, presses OK with the Recorder on, opens the dialog again, runs a macro,
+ * and presses Esc during a long run. Only ImageJ's API is used here (the plugin comes from ImageJ's plugins
+ * folder, as installed); findings go to {@code args[0]} as key=value lines for the test to check.
+ * Arguments: result file, image, weights file, screenshot file.
+ */
+public final class DialogSession {
+
+	private static final Map<String, String> FOUND = new LinkedHashMap<>();
+
+	public static void main(String[] args) throws Exception {
+		Path result = Path.of(args[0]);
+		Thread watchdog = new Thread(() -> {
+			try {
+				Thread.sleep(150_000);
+				FOUND.put("timeout", "true");
+				write(result);
+				System.exit(3); // a dialog left waiting must not hang the build
+			}
+			catch (Exception e) {
+				// the session ended first
+			}
+		});
+		watchdog.setDaemon(true);
+		watchdog.start();
+		try {
+			session(args[1], args[2], Path.of(args[3]));
+		}
+		catch (Throwable t) {
+			FOUND.put("error", String.valueOf(t));
+			t.printStackTrace();
+		}
+		write(result);
+		System.exit(0);
+	}
+
+	private static void session(String image, String weights, Path screenshot) throws Exception {
+		new ImageJ();
+		ImagePlus imp = IJ.openImage(image);
+		imp.show();
+		IJ.run("Record...");
+		// 1. the dialog as a user first meets it
+		IJ.doCommand("Segment by Name..."); // as the menu runs it: in its own thread, recorded
+		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name");
+		List<Component> all = components(gd);
+		FOUND.put("hint.classes", String.valueOf(labels(all).stream().anyMatch(s -> s.startsWith(
+			"classes: Class names (comma-separated; label value 0 = the first name)"))));
+		FOUND.put("browse.buttons", String.valueOf(all.stream().filter(c -> c instanceof Button b && b.getLabel()
+			.startsWith("Browse")).count()));
+		FOUND.put("help.button", String.valueOf(all.stream().anyMatch(c -> c instanceof Button b && b.getLabel()
+			.equals("Help"))));
+		field(all, "classes").setText("cell, background");
+		field(all, "weights").setText(weights);
+		field(all, "window").setText("160");
+		Thread.sleep(500);
+		Rectangle r = gd.getBounds();
+		javax.imageio.ImageIO.write(new Robot().createScreenCapture(r), "png", screenshot.toFile());
+		press(all, "OK");
+		String recorded = "";
+		for (long t0 = System.currentTimeMillis(); System.currentTimeMillis() - t0 < 60_000 && !recorded.contains(
+			"Segment by Name"); Thread.sleep(50))
+			recorded = Recorder.getInstance() == null ? "" : Recorder.getInstance().getText();
+		ResultsTable rt = ResultsTable.getResultsTable("MVP-SEG Results");
+		FOUND.put("table.image", rt == null || !rt.columnExists("Image") ? "" : rt.getStringValue("Image", 0));
+		FOUND.put("table.window.dialog", rt == null ? "" : String.valueOf((int) rt.getValue("Window", 0)));
+		FOUND.put("recorded", recorded.lines().filter(l -> l.contains("Segment by Name")).findFirst().orElse(""));
+		// 2. the dialog again: the values confirmed last time come back
+		Thread run = start(() -> IJ.run("Segment by Name..."));
+		gd = waitForDialog("MVP-SEG: Segment by Name");
+		all = components(gd);
+		FOUND.put("remembered.classes", field(all, "classes").getText());
+		FOUND.put("remembered.window", field(all, "window").getText());
+		press(all, "Cancel");
+		run.join(10_000);
+		RoiManager rm = RoiManager.getInstance();
+		int rois = rm == null ? 0 : rm.getCount();
+		FOUND.put("roi.name", rois == 0 ? "" : rm.getRoi(0).getName());
+		// 3. a macro leaves window out: it gets the default, not the remembered 160
+		IJ.runMacro("selectImage(\"cell.png\"); run(\"Segment by Name...\", \"classes=[cell, background] weights=[" + weights
+			+ "] show_table add_rois\");");
+		rt = ResultsTable.getResultsTable("MVP-SEG Results");
+		FOUND.put("table.window.macro", rt == null ? "" : String.valueOf((int) rt.getValue("Window", 0)));
+		FOUND.put("rois.first", String.valueOf(rois));
+		FOUND.put("rois.second", String.valueOf(rm == null ? 0 : rm.getCount()));
+		IJ.runMacro("selectImage(\"cell.png\"); run(\"Segment by Name...\", \"classes=[cell, background] weights=[" + weights
+			+ "] add_rois replace_rois\");");
+		FOUND.put("rois.replaced", String.valueOf(rm == null ? 0 : rm.getCount()));
+		escape(weights);
+	}
+
+	/** 4. A long run shows MVP-SEG's progress in ImageJ's status bar, and Esc stops it without an output. */
+	private static void escape(String weights) throws Exception {
+		ImagePlus big = new ImagePlus("big", new ByteProcessor(4000, 4000));
+		big.getProcessor().noise(40);
+		big.show();
+		int before = ij.WindowManager.getImageCount();
+		Thread run = start(() -> IJ.run(big, "Segment by Name...", "classes=[a, b] weights=[" + weights + "] "
+			+ "show_labels on_error=continue"));
+		String status = "";
+		long t0 = System.currentTimeMillis();
+		while (System.currentTimeMillis() - t0 < 60_000 && !status.contains("Esc cancels")) {
+			status = ImageJ.getStatusBarText();
+			Thread.sleep(5);
+		}
+		FOUND.put("status", status);
+		IJ.setKeyDown(KeyEvent.VK_ESCAPE); // what ImageJ's window does when Esc is pressed
+		run.join(60_000);
+		FOUND.put("escape.stopped", String.valueOf(!run.isAlive()));
+		FOUND.put("escape.new.images", String.valueOf(ij.WindowManager.getImageCount() - before));
+		FOUND.put("log.cancelled", String.valueOf(IJ.getLog() != null && IJ.getLog().contains("cancelled")));
+	}
+
+	private static Thread start(Runnable r) {
+		Thread t = new Thread(r, "Run$_user");
+		t.start();
+		return t;
+	}
+
+	private static GenericDialog waitForDialog(String title) throws InterruptedException {
+		for (int i = 0; i < 3000; i++) {
+			for (Window w : Window.getWindows())
+				if (w instanceof GenericDialog gd && gd.isShowing() && title.equals(gd.getTitle())) return gd;
+			Thread.sleep(10);
+		}
+		throw new IllegalStateException("no dialog \"" + title + "\" appeared");
+	}
+
+	private static List<Component> components(Container c) {
+		List<Component> out = new ArrayList<>();
+		for (Component k : c.getComponents()) {
+			out.add(k);
+			if (k instanceof Container sub) out.addAll(components(sub));
+		}
+		return out;
+	}
+
+	private static List<String> labels(List<Component> all) {
+		List<String> out = new ArrayList<>();
+		for (Component c : all) if (c instanceof Label l) out.add(l.getText());
+		return out;
+	}
+
+	/** The text field after the label that starts with a key (ImageJ shows "_" as a space). */
+	private static TextField field(List<Component> all, String key) {
+		String shown = key.replace('_', ' ') + ":";
+		for (int i = 0; i < all.size(); i++)
+			if (all.get(i) instanceof Label l && l.getText().strip().startsWith(shown))
+				for (int j = i + 1; j < all.size(); j++) if (all.get(j) instanceof TextField t) return t;
+		throw new IllegalStateException("no field " + key);
+	}
+
+	private static void press(List<Component> all, String label) {
+		for (Component c : all)
+			if (c instanceof Button b && b.getLabel().strip().equals(label)) {
+				b.dispatchEvent(new ActionEvent(b, ActionEvent.ACTION_PERFORMED, label));
+				return;
+			}
+		throw new IllegalStateException("no button " + label);
+	}
+
+	private static void write(Path result) {
+		StringBuilder sb = new StringBuilder();
+		synchronized (FOUND) {
+			FOUND.forEach((k, v) -> sb.append(k).append('=').append(v.replace('\n', ' ')).append('\n'));
+		}
+		try {
+			Files.writeString(result, sb.toString());
+		}
+		catch (java.io.IOException e) {
+			System.err.println(sb);
+		}
+	}
+}
