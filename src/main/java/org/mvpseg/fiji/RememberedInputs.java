@@ -32,7 +32,12 @@ public final class RememberedInputs {
 
 	/** True for our commands in a shown user interface outside a macro. */
 	static boolean interactive(Module module, UIService ui) {
-		return ours(module) && ui != null && ui.isVisible() && !ui.isHeadless() && ij.Macro.getOptions() == null;
+		return ui != null && !macroRunning() && ui.isVisible() && !ui.isHeadless() && ours(module);
+	}
+
+	/** An ImageJ macro's options on this thread (imagej-legacy runs a macro's commands with them). */
+	static boolean macroRunning() {
+		return ij.Macro.getOptions() != null;
 	}
 
 	static boolean ours(Module module) {

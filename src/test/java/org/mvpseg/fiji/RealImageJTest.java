@@ -214,6 +214,7 @@ class RealImageJTest {
 		assertEquals("160", found.getProperty("remembered.window"), all);
 		assertTrue(!found.getProperty("table.window.macro").equals("160") && !found.getProperty("table.window.macro")
 			.isEmpty(), "a macro's omitted key takes its default: " + all);
+		assertTrue(found.getProperty("train.label.choices", "").contains("cell.png"), "open images to choose: " + all);
 		assertTrue(found.getProperty("status").startsWith("MVP-SEG: ") && found.getProperty("status").contains(
 			"Esc cancels"), all);
 		assertEquals("true", found.getProperty("escape.stopped"), all);

@@ -114,7 +114,26 @@ public final class DialogSession {
 		IJ.runMacro("selectImage(\"cell.png\"); run(\"Segment by Name...\", \"classes=[cell, background] weights=[" + weights
 			+ "] add_rois replace_rois\");");
 		FOUND.put("rois.replaced", String.valueOf(rm == null ? 0 : rm.getCount()));
+		trainDialog();
 		escape(weights);
+	}
+
+	/** Train Prompts names images: its image fields list the open images. */
+	private static void trainDialog() throws Exception {
+		Thread run = start(() -> IJ.run("Train Prompts..."));
+		GenericDialog gd = waitForDialog("MVP-SEG: Train Prompts");
+		List<Component> all = components(gd);
+		for (int i = 0; i < all.size(); i++)
+			if (all.get(i) instanceof Label l && l.getText().startsWith("label title:"))
+				for (int j = i + 1; j < all.size(); j++)
+					if (all.get(j) instanceof java.awt.Choice c) {
+						List<String> items = new ArrayList<>();
+						for (int k = 0; k < c.getItemCount(); k++) items.add(c.getItem(k));
+						FOUND.put("train.label.choices", String.join("|", items));
+						break;
+					}
+		press(all, "Cancel");
+		run.join(10_000);
 	}
 
 	/** 4. A long run shows MVP-SEG's progress in ImageJ's status bar, and Esc stops it without an output. */

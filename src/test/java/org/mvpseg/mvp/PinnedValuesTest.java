@@ -2,6 +2,7 @@ package org.mvpseg.mvp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -77,6 +78,13 @@ class PinnedValuesTest {
 		Evaluation absent = Evaluation.of(List.of("a", "b", "c"), 1, new long[][] { { 3, 0, 0 }, { 0, 2, 0 }, { 0, 0,
 			0 } });
 		assertEquals(1.0, absent.miouUnseen(), 1e-12, "a class neither true nor predicted is left out of the mean");
+		assertTrue(e.absent(2) && !e.absent(1), "c is nowhere in the ground truth");
+		assertEquals(10, e.groundTruthPixels(1));
+		String table = Evaluation.table(List.of("run"), List.of(e));
+		assertTrue(table.lines().anyMatch(l -> l.startsWith("c ") && l.contains("absent")), "reported absent, not "
+			+ "0.0: " + table);
+		assertTrue(table.contains("mmseg's rule"), table);
+		assertTrue(e.toJson().getAsJsonObject("per_class").getAsJsonObject("c").get("absent").getAsBoolean());
 	}
 
 	@Test

@@ -1,0 +1,144 @@
+package org.mvpseg.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.Macro;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.imagej.DatasetFolder;
+import org.mvpseg.runtime.RequestException;
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import org.scijava.module.Module;
+import org.scijava.module.ModuleService;
+import org.scijava.ui.UIService;
+
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What dialogs show and remember, without a window (the real window: RealImageJTest). */
+class DialogsTest {
+
+	@TempDir
+	Path config;
+
+	private String saved;
+
+	@BeforeEach
+	void useATemporaryConfigFolder() {
+		saved = System.getProperty(LastValues.PROPERTY);
+		System.setProperty(LastValues.PROPERTY, config.toString());
+	}
+
+	@AfterEach
+	void restore() {
+		if (saved == null) System.clearProperty(LastValues.PROPERTY);
+		else System.setProperty(LastValues.PROPERTY, saved);
+	}
+
+	static final List<Class<?>> COMMANDS = List.of(SegmentByNameCommand.class, TrainPromptsCommand.class,
+		EvaluateSegmentationCommand.class, ModelsEngineCommand.class, AdaptCommand.class);
+
+	/** ImageJ records and reads a field under Macro.trimKey(label): that must be the field's name, for every field. */
+	@Test
+	void everyDialogLabelRecordsItsFieldName() {
+		for (Class<?> c : COMMANDS)
+			for (Field f : Ij1Bridge.inputs(c)) {
+				String label = Ij1Dialog.label(f);
+				assertEquals(f.getName(), Macro.trimKey(label), c.getSimpleName() + ": " + label);
+				assertTrue(label.length() > f.getName().length() + 4, "a label says what the field is: " + label);
+			}
+	}
+
+	@Test
+	void helpListsEveryKeyWithItsDescription() {
+		String help = Ij1Dialog.help(SegmentByNameCommand.class, "Segment by Name");
+		for (Field f : Ij1Bridge.inputs(SegmentByNameCommand.class))
+			if (f.getType() != ij.ImagePlus.class) assertTrue(help.contains("<tt>" + f.getName() + "</tt>"), f.getName());
+		assertTrue(help.contains("sliding windows at the image's own resolution"), "descriptions too");
+		assertTrue(help.contains("Label value 0 is the first class name"));
+		assertTrue(help.contains("used instead of the model"));
+	}
+
+	@Test
+	void confirmedValuesComeBackAndDamagedFilesOnlyCostThem() throws Exception {
+		SegmentByNameCommand a = new SegmentByNameCommand();
+		a.classes = "nucleus, background";
+		a.weights = "/data/my weights.pt";
+		a.window = 320;
+		a.temperature = 0.5;
+		a.show_probabilities = false;
+		LastValues.save(a);
+		SegmentByNameCommand b = new SegmentByNameCommand();
+		LastValues.load(b);
+		assertEquals("nucleus, background", b.classes);
+		assertEquals("/data/my weights.pt", b.weights);
+		assertEquals(320, b.window);
+		assertEquals(0.5, b.temperature);
+		assertFalse(b.show_probabilities);
+		Files.writeString(LastValues.file(SegmentByNameCommand.class), "window=abc\nclasses=x, y\n");
+		SegmentByNameCommand c = new SegmentByNameCommand();
+		LastValues.load(c);
+		assertEquals(0, c.window, "a value that is not a number leaves the default");
+		assertEquals("x, y", c.classes);
+		assertFalse(Files.exists(LastValues.file(TrainPromptsCommand.class)), "per command");
+	}
+
+	/** A macro (options set) never loads remembered values: its omitted keys take the defaults. */
+	@Test
+	void aMacroRunIgnoresRememberedValues() {
+		SegmentByNameCommand a = new SegmentByNameCommand();
+		a.window = 320;
+		LastValues.save(a);
+		SegmentByNameCommand m = new SegmentByNameCommand();
+		Ij1Bridge.fill(m, "classes=[a, b]");
+		assertEquals(0, m.window);
+	}
+
+	/** In Fiji: remembered values fill only the inputs not given, only in a shown UI outside a macro. */
+	@Test
+	void sciJavaDialogsRememberOnlyInteractively() throws Exception {
+		SegmentByNameCommand a = new SegmentByNameCommand();
+		a.window = 320;
+		a.classes = "remembered, classes";
+		LastValues.save(a);
+		try (Context ctx = new Context(CommandService.class, ModuleService.class, UIService.class)) {
+			Module module = ctx.service(ModuleService.class).createModule(ctx.service(CommandService.class).getCommand(
+				SegmentByNameCommand.class));
+			assertFalse(RememberedInputs.interactive(module, ctx.service(UIService.class)), "no UI shown: no dialog");
+			module.setInput("classes", "given, here");
+			module.resolveInput("classes");
+			RememberedInputs.load(module);
+			SegmentByNameCommand cmd = (SegmentByNameCommand) module.getDelegateObject();
+			assertEquals(320, cmd.window, "not given: the remembered value");
+			assertEquals("given, here", cmd.classes, "given: kept");
+			cmd.window = 400;
+			RememberedInputs.save(module);
+			SegmentByNameCommand again = new SegmentByNameCommand();
+			LastValues.load(again);
+			assertEquals(400, again.window);
+		}
+		Thread.currentThread().setName("Run$_remember");
+		Macro.setOptions("classes=[a, b]");
+		try {
+			assertTrue(RememberedInputs.macroRunning(), "a macro's run never loads remembered values");
+		}
+		finally {
+			Macro.setOptions(null);
+		}
+	}
+
+	@Test
+	void aBlankDatasetFolderSaysWhatTheFolderNeeds() {
+		RequestException e = assertThrows(RequestException.class, () -> DatasetFolder.load(" "));
+		assertTrue(e.getMessage().contains("images/, labels/") && e.getMessage().contains("classes.txt"), e
+			.getMessage());
+	}
+}
