@@ -131,7 +131,7 @@ final class ImageOutputs {
 		ImagePlus labels = new ImagePlus(imp.getShortTitle() + "-labels", labelStack);
 		labels.setDimensions(1, options.allPlanes() ? imp.getNSlices() : 1, options.allPlanes() ? imp.getNFrames() : 1);
 		labels.setCalibration(imp.getCalibration().copy());
-		StringBuilder legend = new StringBuilder("Classes (label value = name):\n");
+		StringBuilder legend = new StringBuilder("Classes (label value = name; 0 is the first class, not a background):\n");
 		for (int c = 0; c < classes.size(); c++) {
 			labels.setProp("class." + c, classes.get(c));
 			legend.append(c).append(" = ").append(classes.get(c)).append('\n');

@@ -12,7 +12,7 @@ import org.scijava.task.TaskService;
 /**
  * Plugins › Segmentation › MVP-SEG › Segment by Name… — a SciJava command, recordable as one
  * macro line, runnable headless. Parameter names are the macro keys (lower snake_case, none a
- * suffix of another); nothing persists between runs, so an omitted key takes its default.
+ * suffix of another). A macro's omitted key takes its default; only dialogs remember the last values (docs/fiji.md).
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Segment by Name...", headless = true)
 public class SegmentByNameCommand extends WindowedCommand {

@@ -89,6 +89,11 @@ public final class DialogSession {
 		for (long t0 = System.currentTimeMillis(); System.currentTimeMillis() - t0 < 60_000 && !recorded.contains(
 			"Segment by Name"); Thread.sleep(50))
 			recorded = Recorder.getInstance() == null ? "" : Recorder.getInstance().getText();
+		Thread.sleep(1000); // the output windows settle
+		arrange(imp);
+		java.awt.Dimension screen = java.awt.Toolkit.getDefaultToolkit().getScreenSize();
+		javax.imageio.ImageIO.write(new Robot().createScreenCapture(new Rectangle(screen)), "png", Path.of(screenshot
+			.toString().replace(".png", "-outputs.png")).toFile());
 		ResultsTable rt = ResultsTable.getResultsTable("MVP-SEG Results");
 		FOUND.put("table.image", rt == null || !rt.columnExists("Image") ? "" : rt.getStringValue("Image", 0));
 		FOUND.put("table.window.dialog", rt == null ? "" : String.valueOf((int) rt.getValue("Window", 0)));
@@ -116,6 +121,27 @@ public final class DialogSession {
 		FOUND.put("rois.replaced", String.valueOf(rm == null ? 0 : rm.getCount()));
 		trainDialog();
 		escape(weights);
+	}
+
+	/** Places the windows side by side for the walkthrough screenshot (Xvfb has no window manager). */
+	private static void arrange(ImagePlus imp) throws Exception {
+		String[] images = { imp.getTitle(), "cell-labels", "cell-probabilities" };
+		for (int i = 0; i < images.length; i++) {
+			ImagePlus w = ij.WindowManager.getImage(images[i]);
+			if (w != null && w.getWindow() != null) w.getWindow().setLocation(10 + 530 * i, 100);
+		}
+		RoiManager rm = RoiManager.getInstance();
+		if (rm != null) {
+			rm.runCommand(imp, "Show All with labels");
+			rm.setLocation(1080, 800);
+		}
+		String[] text = { "MVP-SEG Results", "Log", "Recorder" };
+		for (int i = 0; i < text.length; i++) {
+			Window w = ij.WindowManager.getWindow(text[i]);
+			if (w != null) w.setBounds(10 + 540 * i - (i == 2 ? 540 : 0), i == 2 ? 1060 : 800, i == 2 ? 1060 : 530,
+				i == 2 ? 130 : 250);
+		}
+		Thread.sleep(1000);
 	}
 
 	/** Train Prompts names images: its image fields list the open images. */
