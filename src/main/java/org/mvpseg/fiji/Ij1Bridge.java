@@ -52,16 +52,23 @@ final class Ij1Bridge {
 
 	/**
 	 * Fills the fields from macro options. Check boxes follow ImageJ's rule (a key present = on,
-	 * absent = off), except that when none of the command's check-box keys is given, their
-	 * defaults stay, so a short hand-written macro line does the whole job.
+	 * absent = off), except that the boxes on by default stay on when the macro names none of them
+	 * (a recorded macro names every box that was on), so a short hand-written line such as
+	 * {@code classes=[a, b] pamr} still makes every output.
 	 */
 	static void fill(Object cmd, String options) {
 		List<Field> fields = inputs(cmd.getClass());
 		List<String> unknown = unknownKeys(options, fields);
 		if (!unknown.isEmpty()) ij.IJ.log("MVP-SEG: unknown macro key(s) " + String.join(", ", unknown) + " ignored; "
 			+ "this command takes " + String.join(", ", fields.stream().map(Field::getName).toList()) + ".");
-		boolean anyBoolean = false;
-		for (Field f : fields) if (f.getType() == boolean.class) anyBoolean |= hasKey(options, f.getName());
+		boolean anyOnByDefault = false;
+		try {
+			for (Field f : fields) if (f.getType() == boolean.class && f.getBoolean(cmd)) anyOnByDefault |= hasKey(
+				options, f.getName());
+		}
+		catch (IllegalAccessException e) {
+			throw new IllegalStateException(e);
+		}
 		try {
 			for (Field f : fields) {
 				String key = f.getName();
@@ -77,7 +84,7 @@ final class Ij1Bridge {
 				if (t == boolean.class) {
 					String v = Macro.getValue(options, key, null);
 					boolean on = v != null ? Boolean.parseBoolean(v.strip()) : hasKey(options, key);
-					if (anyBoolean) f.setBoolean(cmd, on);
+					if (on || anyOnByDefault || !f.getBoolean(cmd)) f.setBoolean(cmd, on);
 					continue;
 				}
 				String v = Macro.getValue(options, key, null);

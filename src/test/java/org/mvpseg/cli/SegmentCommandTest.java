@@ -176,7 +176,7 @@ class SegmentCommandTest {
 		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass, sky", "--weights",
 			WEIGHTS, "--out", out.toString(), "--key-smoothing", "1.0", "--denoise", "0.5");
 		assertEquals(0, r.code(), r.out() + r.err());
-		assertTrue(r.out().contains("key smoothing: 1.0"), r.out());
+		assertTrue(r.out().contains("key smoothing 1.0"), r.out());
 		ImagePlus prob = IJ.openImage(out.resolve("chelsea.probabilities.tif").toString());
 		ImagePlus labels = IJ.openImage(out.resolve("chelsea.labels.tif").toString());
 		float[][] p = new float[3][];

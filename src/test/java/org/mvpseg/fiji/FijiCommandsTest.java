@@ -342,6 +342,11 @@ class FijiCommandsTest {
 		Ij1Bridge.fill(minimal, "classes=[a, b]");
 		FijiSegmentation.Options m = minimal.options();
 		assertTrue(m.labels() && m.probabilities() && m.rois() && m.table(), "no box given: defaults stay");
+		SegmentByNameCommand withPamr = new SegmentByNameCommand();
+		Ij1Bridge.fill(withPamr, "classes=[a, b] pamr replace_rois");
+		FijiSegmentation.Options p = withPamr.options();
+		assertTrue(p.labels() && p.probabilities() && p.rois() && p.table() && p.tuning().pamr() && p.replaceRois(),
+			"boxes off by default do not turn the outputs off");
 		TrainPromptsCommand t = new TrainPromptsCommand();
 		Ij1Bridge.fill(t, "data_folder=/d seen=[a, b] prompts_out=/p iterations=50 learning_rate=0.05 resume");
 		assertEquals(50, t.iterations);
