@@ -58,9 +58,7 @@ final class Ij1Bridge {
 	 */
 	static void fill(Object cmd, String options) {
 		List<Field> fields = inputs(cmd.getClass());
-		List<String> unknown = unknownKeys(options, fields);
-		if (!unknown.isEmpty()) ij.IJ.log("MVP-SEG: unknown macro key(s) " + String.join(", ", unknown) + " ignored; "
-			+ "this command takes " + String.join(", ", fields.stream().map(Field::getName).toList()) + ".");
+		warnUnknownKeys(options, cmd.getClass());
 		boolean anyOnByDefault = false;
 		try {
 			for (Field f : fields) if (f.getType() == boolean.class && f.getBoolean(cmd)) anyOnByDefault |= hasKey(
@@ -114,6 +112,14 @@ final class Ij1Bridge {
 
 	/** The bridge's own macro key: on_error=continue lets a macro go on after an error (default: abort). */
 	static final String ON_ERROR = "on_error";
+
+	/** Logs the keys of a macro's options that the command does not take (a typo would otherwise be silent). */
+	static void warnUnknownKeys(String options, Class<?> command) {
+		List<Field> fields = inputs(command);
+		List<String> unknown = unknownKeys(options, fields);
+		if (!unknown.isEmpty()) ij.IJ.log("MVP-SEG: unknown macro key(s) " + String.join(", ", unknown) + " ignored; "
+			+ "this command takes " + String.join(", ", fields.stream().map(Field::getName).toList()) + ".");
+	}
 
 	/** The keys of a macro options string (key=value, key=[a value], or a bare check-box key) no field takes. */
 	static List<String> unknownKeys(String options, List<Field> fields) {

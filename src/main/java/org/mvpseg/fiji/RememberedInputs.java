@@ -20,7 +20,7 @@ import java.util.WeakHashMap;
  * instead, just before the input dialog, these plugins load the remembered values into the inputs not
  * yet given — only when a user interface is shown and no ImageJ macro is running on this thread
  * (imagej-legacy fills a macro's keys from the same {@code Macro.getOptions()}) — and save them after
- * the command ran from that dialog.
+ * the command ran from that dialog. In a macro run it names the keys the command does not take.
  */
 public final class RememberedInputs {
 
@@ -66,6 +66,8 @@ public final class RememberedInputs {
 		@Override
 		public void process(Module module) {
 			if (interactive(module, ui)) load(module);
+			else if (macroRunning() && ours(module)) Ij1Bridge.warnUnknownKeys(ij.Macro.getOptions(), module
+				.getDelegateObject().getClass()); // Fiji runs a macro's line through SciJava: a typo is named too
 		}
 	}
 

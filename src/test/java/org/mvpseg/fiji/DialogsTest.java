@@ -127,12 +127,22 @@ class DialogsTest {
 		}
 		Thread.currentThread().setName("Run$_remember");
 		Macro.setOptions("classes=[a, b]");
-		try {
+		java.io.PrintStream out = System.out;
+		java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+		try (Context ctx = new Context(CommandService.class, ModuleService.class)) {
 			assertTrue(RememberedInputs.macroRunning(), "a macro's run never loads remembered values");
+			Module module = ctx.service(ModuleService.class).createModule(ctx.service(CommandService.class).getCommand(
+				SegmentByNameCommand.class));
+			Macro.setOptions("clases=[a, b] classes=[a, b]");
+			System.setOut(new java.io.PrintStream(log, true));
+			new RememberedInputs.Load().process(module); // Fiji's path for a macro line
+			assertEquals(0, ((SegmentByNameCommand) module.getDelegateObject()).window, "nothing remembered in a macro");
 		}
 		finally {
+			System.setOut(out);
 			Macro.setOptions(null);
 		}
+		assertTrue(log.toString().contains("unknown macro key(s) clases ignored"), log.toString());
 	}
 
 	@Test
