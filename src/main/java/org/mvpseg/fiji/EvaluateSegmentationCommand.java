@@ -88,7 +88,8 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 			stride, 0, 0);
 	}
 
-	private ResultsTable table(int seenCount) {
+	/** The table shown: a row per class, then the means. */
+	ResultsTable table(int seenCount) {
 		ResultsTable rt = new ResultsTable();
 		Evaluation first = results.get(0).evaluation();
 		for (int c = 0; c < first.classes().size(); c++) {

@@ -112,6 +112,15 @@ class FijiCommandsTest {
 			assertTrue(j.has("miou_unseen") && j.getAsJsonObject("zero_shot").has("miou_unseen"), j.toString());
 			assertEquals(48, j.getAsJsonObject("parameters").get("window").getAsInt(), "Fiji's Evaluate uses the window");
 			assertEquals(16, j.getAsJsonObject("zero_shot").getAsJsonObject("parameters").get("stride").getAsInt());
+			java.nio.file.Files.writeString(data.resolve("classes.txt"), "purple\n", java.nio.file.StandardOpenOption
+				.APPEND); // a class no label image holds
+			CommandModule a = cs.run(EvaluateSegmentationCommand.class, true, "data_folder", data.toString(), "seen",
+				"red, green, blue", "unseen", "yellow, purple", "weights", W, "window", 48).get();
+			ResultsTable rt = ((EvaluateSegmentationCommand) a.getDelegateObject()).table(3);
+			String column = "IoU " + ((EvaluateSegmentationCommand) a.getDelegateObject()).results.get(0).method();
+			assertEquals("purple", rt.getStringValue("Class", 4));
+			assertEquals("absent", rt.getStringValue(column, 4), "not in the ground truth: absent, not IoU 0");
+			assertEquals("unseen", rt.getStringValue("Seen", 6), "the mIoU(unseen) row");
 			CommandModule m = cs.run(ModelsEngineCommand.class, true, "action", "Show").get();
 			String report = ((ModelsEngineCommand) m.getDelegateObject()).report;
 			assertTrue(report.contains("engine: PyTorch 2.7.1") && report.contains("model cache:") && report.contains(
