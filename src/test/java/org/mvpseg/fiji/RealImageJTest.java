@@ -177,7 +177,8 @@ class RealImageJTest {
 	/**
 	 * A user at ImageJ's window (org.mvpseg.ijdriver.DialogSession): the dialog explains its fields and has Browse
 	 * and Help buttons, records the field names as keys, remembers the confirmed values for the next dialog but
-	 * never for a macro, shows progress in the status bar, and stops on Esc leaving no output.
+	 * never for a macro, shows progress in the status bar, stops on Esc leaving no output, and shows an error in a
+	 * dialog.
 	 */
 	@Test
 	void dialogsExplainRememberAndCancelInARealImageJWindow() throws Exception {
@@ -220,6 +221,8 @@ class RealImageJTest {
 		assertEquals("true", found.getProperty("escape.stopped"), all);
 		assertEquals("0", found.getProperty("escape.new.images"), "a cancelled run shows nothing: " + all);
 		assertEquals("true", found.getProperty("log.cancelled"), all);
+		assertEquals("shown", found.getProperty("error.dialog"), "an interactive error opens an error dialog: " + all);
+		assertEquals("true", found.getProperty("error.log"), all);
 	}
 
 	@Test

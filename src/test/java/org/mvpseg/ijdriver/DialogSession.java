@@ -121,6 +121,26 @@ public final class DialogSession {
 		FOUND.put("rois.replaced", String.valueOf(rm == null ? 0 : rm.getCount()));
 		trainDialog();
 		escape(weights);
+		errorDialog();
+	}
+
+	/** 5. An error after OK in a dialog: ImageJ's error dialog, titled MVP-SEG (the message also goes to the Log). */
+	private static void errorDialog() throws Exception {
+		IJ.selectWindow("cell.png");
+		IJ.doCommand("Segment by Name...");
+		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name");
+		List<Component> all = components(gd);
+		field(all, "weights").setText("/nonexistent/clip.pt");
+		press(all, "OK");
+		for (int i = 0; i < 3000 && !FOUND.containsKey("error.dialog"); i++) {
+			for (Window w : Window.getWindows())
+				if (w instanceof ij.gui.MessageDialog m && m.isShowing() && "MVP-SEG".equals(m.getTitle())) {
+					FOUND.put("error.dialog", "shown");
+					m.dispose();
+				}
+			Thread.sleep(10);
+		}
+		FOUND.put("error.log", String.valueOf(IJ.getLog().contains("file not found: /nonexistent/clip.pt")));
 	}
 
 	/** Places the windows side by side for the walkthrough screenshot (Xvfb has no window manager). */
