@@ -30,6 +30,7 @@ public final class Main {
 		COMMANDS.put("synthetic-data", SyntheticDataCommand::new);
 		COMMANDS.put("fetch-model", FetchModelCommand::new);
 		COMMANDS.put("models", ModelsCommand::new);
+		COMMANDS.put("engine", EngineCommand::new);
 		COMMANDS.put("bench", BenchCommand::new);
 	}
 

@@ -2,17 +2,20 @@ package org.mvpseg.cli;
 
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.pipeline.ModelChoice;
+import org.mvpseg.runtime.DeviceChoice;
 import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.Torch;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** The options every model-using subcommand shares: --weights or --model, with the cache and registry. */
+/** The options every model-using subcommand shares: --weights or --model, with the cache and registry, and --device. */
 final class ModelArgs {
 
-	static final Set<String> OPTIONS = Set.of("model", "weights", "models-dir", "registry");
-	static final String USAGE = "[--model ViT-B/16 | --weights FILE] [--models-dir DIR] [--registry FILE]";
+	static final Set<String> OPTIONS = Set.of("model", "weights", "models-dir", "registry", "device");
+	static final String USAGE = "[--model ViT-B/16 | --weights FILE] [--models-dir DIR] [--registry FILE] "
+		+ "[--device auto|cpu|gpu|gpu:N]";
 
 	private ModelArgs() {}
 
@@ -28,6 +31,9 @@ final class ModelArgs {
 	static ModelResolver.Resolved resolve(Args a, Progress progress) throws IOException {
 		ModelChoice c = choice(a);
 		c.validate();
-		return c.resolve(progress);
+		DeviceChoice device = DeviceChoice.parse(a.get("device", null)); // a typo is refused before the download
+		ModelResolver.Resolved r = c.resolve(progress);
+		Torch.select(device);
+		return r;
 	}
 }

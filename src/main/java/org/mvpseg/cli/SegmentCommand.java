@@ -72,11 +72,12 @@ final class SegmentCommand implements Main.Subcommand {
 			"no-gpr")).classes(a.require(classesKey)).build();
 	}
 
-	/** Model, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */
+	/** Model, device, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */
 	static SegmentRequest.Builder common(Args a) {
 		return SegmentRequest.builder().model(ModelArgs.choice(a)).denseMode(a.get("dense-mode", null)).windows(a
 			.integer("window", 0, 0), a.integer("stride", 0, 0), a.integer("batch", 0, 0), a.integer("short-side", 0, 0))
-			.protocol(a.get("protocol", null)).pamr(a.has("pamr")).channels(a.get("channels", null));
+			.protocol(a.get("protocol", null)).pamr(a.has("pamr")).channels(a.get("channels", null)).device(a.get(
+				"device", null));
 	}
 
 	/** Template, prompt denoising and key smoothing: zero-shot only. */

@@ -94,7 +94,7 @@ public class AdaptCommand extends ModelCommand {
 				.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
 			StudentTrainer.Config cfg = config();
 			IJ.log("MVP-SEG+ student: " + cfg.describe() + "; " + sources.size() + " image(s); unseen " + unseenNames);
-			SegmentRequest teacher = SegmentRequest.builder().model(weights, model).prompts(prompts).template(template)
+			SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(template)
 				.classes(names).build();
 			try (Prepared p = Pipeline.prepare(teacher, progress)) {
 				IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());

@@ -84,7 +84,7 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	}
 
 	private SegmentRequest.Builder builder(List<String> classes) {
-		return SegmentRequest.builder().model(weights, model).classes(classes).denseMode(dense_mode).windows(window,
+		return SegmentRequest.builder().model(weights, model).device(device).classes(classes).denseMode(dense_mode).windows(window,
 			stride, 0, 0);
 	}
 

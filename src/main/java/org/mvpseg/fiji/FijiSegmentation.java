@@ -30,8 +30,17 @@ public final class FijiSegmentation {
 	/** Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic". */
 	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois)
+		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device)
 	{
+		/** On the automatic device. */
+		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
+			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
+			boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois)
+		{
+			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
+				probabilities, rois, table, tuning, replaceRois, "auto");
+		}
+
 		/** ROIs of earlier runs on the image kept. */
 		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
@@ -57,7 +66,7 @@ public final class FijiSegmentation {
 
 		/** The request these options make: the same words give the same request as on the command line. */
 		public SegmentRequest request() {
-			return tuning.apply(SegmentRequest.builder().model(weights, model).prompts(prompts).classes(classes).template(
+			return tuning.apply(SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).classes(classes).template(
 				template).denseMode(denseMode).windows(window, stride, 0, 0).channels(channels)).build();
 		}
 	}

@@ -14,4 +14,9 @@ public abstract class ModelCommand implements Command {
 
 	@Parameter(label = "Weights file (optional; used instead of the model when given)", style = "open", required = false, persist = false)
 	public String weights = "";
+
+	@Parameter(label = "Device (auto: the GPU when the CUDA engine sees one; cpu, gpu or gpu:N)", persist = false,
+		description = "auto uses the first GPU when the CUDA engine is installed (Models & Engine) and sees one, "
+			+ "else the CPU; gpu refuses to run without one. The device used and why are in the Log and the Info.")
+	public String device = "auto";
 }

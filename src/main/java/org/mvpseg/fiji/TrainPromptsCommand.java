@@ -113,7 +113,9 @@ public class TrainPromptsCommand extends ModelCommand {
 				for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
 				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
 			}
+			org.mvpseg.runtime.DeviceChoice d = org.mvpseg.runtime.DeviceChoice.parse(device);
 			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
+			IJ.log("MVP-SEG device: " + org.mvpseg.runtime.Torch.select(d));
 			String sha = w.identity();
 			ClipModel clip = ModelService.shared().get(w.weights());
 			PromptTrainer.Config cfg = config();

@@ -21,7 +21,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Downloads a registry entry into the cache: streams to {@code <file>.part} with progress, resumes
  * with an HTTP Range request after an interrupted transfer when the server allows it, retries a few
- * times, verifies the SHA-256 and only then moves the file into place atomically. A lock file keeps
+ * times, verifies the SHA-256 (records it where the entry pins none) and only then moves the file into place
+ * atomically. A lock file keeps
  * two processes from fetching the same model at once. On failure nothing partial stays behind.
  */
 public final class ModelDownloader {
@@ -74,12 +75,12 @@ public final class ModelDownloader {
 			try {
 				download(e, part, progress);
 				String actual = ModelCache.sha256(part);
-				if (!actual.equals(e.sha256())) throw new ModelCache.ChecksumException("Downloaded " + e.name()
+				if (e.sha256() != null && !actual.equals(e.sha256())) throw new ModelCache.ChecksumException("Downloaded " + e.name()
 					+ " has SHA-256 " + actual + " but the registry says " + e.sha256() + ". The transfer was corrupted "
 					+ "or the server sent another file; nothing was kept. Try again, or download " + e.url()
 					+ " by hand and place it at " + target);
 				Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-				cache.remember(target, e.sha256());
+				cache.remember(target, actual); // where the publisher pins none, the first download's is recorded
 				return target;
 			}
 			finally {
@@ -113,8 +114,8 @@ public final class ModelDownloader {
 			catch (UnknownHostException | ConnectException | NoRouteToHostException ex) {
 				throw new IOException("Cannot reach " + URI.create(e.url()).getHost() + " to download " + e.name()
 					+ " (" + ex.getClass().getSimpleName() + ": no network?). On a machine with network access "
-					+ "download " + e.url() + " and place it at " + cache.pathOf(e) + " (SHA-256 " + e.sha256()
-					+ "); it is verified before first use.");
+					+ "download " + e.url() + " and place it at " + cache.pathOf(e) + (e.sha256() == null ? "" : " (SHA-256 " + e
+					.sha256() + "); it is verified before first use") + ".");
 			}
 			catch (IOException ex) {
 				if (isDiskFull(ex)) throw new IOException("The disk holding " + cache.dir() + " is full while "

@@ -30,6 +30,7 @@ public final class ModelService {
 	/** The model for {@code weights}, loading it if it is not the one in memory. */
 	public synchronized ClipModel get(Path weights) throws IOException {
 		String k = identity(weights);
+		if (root != null && root.isOpen() && !root.getDevice().equals(Torch.defaultDevice())) dispose(); // device changed
 		if (model != null && k.equals(key)) return model;
 		unload();
 		model = ClipModel.load(weights, manager());

@@ -39,6 +39,7 @@ public final class Pipeline {
 		PromptSet prompts = request.prompts() == null ? null : PromptSet.load(request.prompts());
 		StudentFile student = request.student() == null ? null : StudentFile.load(request.student());
 		ModelResolver.Resolved weights = request.model().resolve(progress);
+		Torch.select(request.device()); // before the model loads: it lives on this device
 		ClipModel model = models.get(weights.weights());
 		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
 		if (student != null) student.checkBackbone(weights);

@@ -25,13 +25,15 @@ import java.util.List;
  * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
  *          "without GPR" ablation)
  * @param student an MVP-SEG+ student from {@code transfer}, or null
+ * @param device where to compute: auto (the first GPU the CUDA engine sees, else the CPU), cpu, gpu or gpu:N
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
-	boolean gpr, Path student)
+	boolean gpr, Path student, org.mvpseg.runtime.DeviceChoice device)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
+		if (device == null) device = org.mvpseg.runtime.DeviceChoice.AUTO;
 		if (classes == null || classes.size() < 2) throw new RequestException("Give at least two class names.");
 		classes = List.copyOf(classes);
 		if (templates != null) {
@@ -86,6 +88,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private int[] channels;
 		private boolean gpr = true, pamr, paper;
 		private double temperature;
+		private org.mvpseg.runtime.DeviceChoice device = org.mvpseg.runtime.DeviceChoice.AUTO;
+
+		/** auto, cpu, gpu or gpu:N (blank: auto); refused here when it is none of these. */
+		public Builder device(String text) {
+			device = org.mvpseg.runtime.DeviceChoice.parse(text);
+			return this;
+		}
 
 		public Builder model(ModelChoice m) {
 			model = m;
@@ -190,7 +199,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		public SegmentRequest build() {
 			SegmentOptions w = paper ? windows.paperProtocol() : windows;
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, w.withPamr(
-				pamr), channels, temperature, gpr, student);
+				pamr), channels, temperature, gpr, student, device);
 		}
 
 		private static boolean blank(String s) {

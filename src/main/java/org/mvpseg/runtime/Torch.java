@@ -3,15 +3,20 @@ package org.mvpseg.runtime;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import org.mvpseg.engine.EngineSelection;
+import org.mvpseg.engine.Engines;
 
 /**
- * The one place that starts DJL's PyTorch engine. DJL is put offline and its telemetry off before
- * the engine loads (nothing downloads behind the user's back); the device is the GPU when libtorch
- * sees one, else the CPU.
+ * The one place that starts DJL's PyTorch engine. Before it loads, DJL is put offline and its telemetry off
+ * (nothing downloads behind the user's back) and the libtorch is chosen (an installed CUDA engine, else the CPU
+ * jar: {@link EngineSelection}). The device is chosen per run ({@link #select}): by default the first GPU the
+ * loaded libtorch sees, else the CPU, always with the reason (docs/gpu.md).
  */
 public final class Torch {
 
 	private static volatile Engine engine;
+	private static volatile String preloaded;
+	private static volatile DeviceChoice.Resolution device;
 
 	private Torch() {}
 
@@ -19,6 +24,17 @@ public final class Torch {
 	public static void configure() {
 		setIfAbsent("ai.djl.offline", "true");
 		setIfAbsent("OPT_OUT_TRACKING", "true");
+		EngineSelection.apply();
+	}
+
+	/** The libtorch folder DJL has loaded in this JVM, or null before it loads. */
+	public static String loadedLibtorch() {
+		try {
+			return ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
+		}
+		catch (NullPointerException | LinkageError e) {
+			return null; // not loaded yet
+		}
 	}
 
 	private static void setIfAbsent(String key, String value) {
@@ -35,10 +51,17 @@ public final class Torch {
 			ClassLoader previous = Thread.currentThread().getContextClassLoader();
 			// DJL finds engines through the context class loader; in a plugin host that is not ours.
 			Thread.currentThread().setContextClassLoader(Torch.class.getClassLoader());
+			String before = loadedLibtorch(); // non-null: another plugin started DJL before us
 			try {
 				engine = Engine.getEngine("PyTorch");
+				if (before != null) preloaded = EngineSelection.preloadedNote(before, EngineSelection.chosen());
 			}
 			catch (RuntimeException | UnsatisfiedLinkError ex) {
+				Engines.Installed chosen = EngineSelection.chosen();
+				if (chosen != null) throw new EngineException("The installed engine (" + chosen.describe() + ") could "
+					+ "not start: " + rootMessage(ex) + ". Remove it (mvp-seg engine remove " + (chosen.flavor()
+						.startsWith("cu") ? "cuda" : chosen.flavor()) + ", or Models & Engine) or start with "
+					+ "-Dmvpseg.engine=cpu to use the CPU libtorch.", ex);
 				String platform = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).startsWith("win")
 					? "win-x86_64" : System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("mac")
 						? "osx-aarch64" : "linux-" + ("aarch64".equals(System.getProperty("os.arch")) ? "aarch64"
@@ -56,9 +79,31 @@ public final class Torch {
 		}
 	}
 
-	/** The GPU when libtorch sees one, otherwise the CPU. */
+	/** What the loaded engine offers, for {@link DeviceChoice#resolve}. */
+	public static DeviceChoice.Engine engineInfo() {
+		Engine e = engine();
+		String lib = loadedLibtorch();
+		return new DeviceChoice.Engine(EngineSelection.flavorOf(lib), lib, e.getGpuCount(), EngineSelection
+			.driverVersion(), preloaded);
+	}
+
+	/** Chooses the device for the next runs; a GPU that cannot be had is refused with the reason. */
+	public static DeviceChoice.Resolution select(DeviceChoice choice) {
+		DeviceChoice.Resolution r = choice.resolve(engineInfo());
+		device = r;
+		return r;
+	}
+
+	/** The device chosen last ({@code auto} when none was). */
+	public static DeviceChoice.Resolution device() {
+		DeviceChoice.Resolution r = device;
+		return r != null ? r : select(DeviceChoice.AUTO);
+	}
+
+	/** The chosen device in DJL's terms. */
 	public static Device defaultDevice() {
-		return engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+		DeviceChoice.Resolution r = device();
+		return r.gpu() ? Device.gpu(r.index()) : Device.cpu();
 	}
 
 	/** A new root manager on the default device. */
@@ -79,8 +124,8 @@ public final class Torch {
 
 	public static String describe() {
 		Engine e = engine();
-		return "PyTorch " + e.getVersion() + " via DJL, device " + defaultDevice() + " (GPUs visible: " + e.getGpuCount()
-			+ ")";
+		return "PyTorch " + e.getVersion() + " via DJL (" + EngineSelection.flavorOf(loadedLibtorch()) + "), device "
+			+ device();
 	}
 
 	private static String rootMessage(Throwable t) {

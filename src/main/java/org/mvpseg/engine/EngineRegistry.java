@@ -1,0 +1,94 @@
+package org.mvpseg.engine;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The libtorch builds MVP-SEG can install (a copy of {@code models/engines.json}): per platform, the archive's
+ * address, the folder in it that holds the libraries, and the files that must be there.
+ */
+public final class EngineRegistry {
+
+	/**
+	 * One installable libtorch. {@code sha256} is null where the publisher gives none (then the first download's
+	 * is recorded); {@code size} is -1 when unknown.
+	 */
+	public record Entry(String name, String platform, String version, String flavor, String url, String sha256,
+		String file, long size, String lib, List<String> requires) {}
+
+	private final Map<String, Entry> entries;
+
+	private EngineRegistry(Map<String, Entry> entries) {
+		this.entries = entries;
+	}
+
+	public static EngineRegistry builtIn() {
+		try (InputStream in = EngineRegistry.class.getResourceAsStream("engines.json")) {
+			if (in == null) throw new IllegalStateException("engines.json is missing from the jar");
+			return parse(new InputStreamReader(in, StandardCharsets.UTF_8), "built-in engine registry");
+		}
+		catch (IOException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	public static EngineRegistry read(Path file) throws IOException {
+		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+			return parse(r, file.toString());
+		}
+	}
+
+	private static EngineRegistry parse(Reader r, String where) throws IOException {
+		Map<String, Entry> out = new LinkedHashMap<>();
+		try {
+			JsonObject engines = JsonParser.parseReader(r).getAsJsonObject().getAsJsonObject("engines");
+			for (Map.Entry<String, JsonElement> e : engines.entrySet()) {
+				JsonObject o = e.getValue().getAsJsonObject();
+				List<String> requires = new ArrayList<>();
+				o.getAsJsonArray("requires").forEach(x -> requires.add(x.getAsString()));
+				out.put(e.getKey(), new Entry(e.getKey(), o.get("platform").getAsString(), o.get("version")
+					.getAsString(), o.get("flavor").getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get(
+						"sha256").isJsonNull() ? o.get("sha256").getAsString() : null, o.get("file").getAsString(), o.has(
+							"size") ? o.get("size").getAsLong() : -1, o.get("lib").getAsString(), List.copyOf(requires)));
+			}
+		}
+		catch (RuntimeException e) {
+			throw new IOException(where + " is not a valid engine registry: " + e.getMessage(), e);
+		}
+		return new EngineRegistry(out);
+	}
+
+	public List<Entry> entries() {
+		return List.copyOf(entries.values());
+	}
+
+	/** The entry of {@code kind} ("cuda", or a registry's own kind) for this machine's platform. */
+	public Entry forPlatform(String kind, String platform) {
+		Entry e = entries.get(kind + "-" + platform);
+		if (e == null) throw new org.mvpseg.runtime.RequestException("No " + kind + " engine for " + platform
+			+ ": MVP-SEG can install " + String.join(", ", entries.keySet()) + " (DJL 0.36 has a CUDA JNI for "
+			+ "linux-x86_64 and win-x86_64 only).");
+		return e;
+	}
+
+	/** This machine's platform in DJL's words (linux-x86_64, win-x86_64, osx-aarch64…). */
+	public static String platform() {
+		String os = System.getProperty("os.name").toLowerCase(Locale.ROOT), arch = System.getProperty("os.arch");
+		String a = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("aarch64") ? "aarch64" : arch;
+		return (os.startsWith("win") ? "win" : os.contains("mac") ? "osx" : "linux") + "-" + a;
+	}
+}
