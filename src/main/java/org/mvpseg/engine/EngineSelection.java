@@ -75,7 +75,7 @@ public final class EngineSelection {
 	/** The NVIDIA driver's version from Linux's /proc/driver/nvidia/version text; null when none is there. */
 	public static String driverVersion(String procText) {
 		if (procText == null) return null;
-		Matcher m = Pattern.compile("Kernel Module\\s+(\\d+(\\.\\d+)+)").matcher(procText);
+		Matcher m = Pattern.compile("Kernel Module(?: for \\S+)?\\s+(\\d+(\\.\\d+)+)").matcher(procText);
 		return m.find() ? m.group(1) : null;
 	}
 

@@ -155,6 +155,9 @@ public final class Engines {
 			}
 			return read(home).orElseThrow();
 		}
+		finally {
+			Files.deleteIfExists(lockFile);
+		}
 	}
 
 	/** Unpacks a zip after checking its central directory (a truncated file has none); entries' CRCs are checked. */
