@@ -6,6 +6,10 @@ import org.mvpseg.models.ModelCache;
 import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.pipeline.ModelService;
+import org.mvpseg.engine.EngineRegistry;
+import org.mvpseg.engine.EngineSelection;
+import org.mvpseg.engine.Engines;
+import org.mvpseg.runtime.DeviceChoice;
 import org.mvpseg.runtime.Torch;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -22,8 +26,10 @@ import java.nio.file.Files;
 @Plugin(type = Command.class, menuPath = "Plugins>Segmentation>MVP-SEG>Models & Engine...", headless = true)
 public class ModelsEngineCommand implements Command {
 
-	@Parameter(label = "Action", choices = { "Show", "Download", "Verify", "Remove", "Unload model" },
-		persist = false)
+	@Parameter(label = "Action", choices = { "Show", "Download", "Verify", "Remove", "Unload model",
+		"Install CUDA engine", "Remove CUDA engine" }, persist = false, description = "Download, Verify and Remove act "
+			+ "on the model; Install CUDA engine downloads libtorch 2.7.1 for CUDA 12.8 (about 2.5 GB, NVIDIA driver 570 "
+			+ "or newer), which the next start of Fiji uses")
 	public String action = "Show";
 
 	// the registry's names; a test keeps this list equal to models/openai-models.json
@@ -40,6 +46,25 @@ public class ModelsEngineCommand implements Command {
 
 	/** What was reported, for tests and the log. */
 	public String report = "";
+
+	private static EngineRegistry.Entry cudaEngine() {
+		return EngineRegistry.builtIn().forPlatform("cuda", EngineRegistry.platform());
+	}
+
+	/** The engine MVP-SEG chose and why, what DJL loaded, and the device auto gives with its reason. */
+	static String engineReport() {
+		StringBuilder sb = new StringBuilder("engine chosen: " + EngineSelection.apply());
+		try {
+			DeviceChoice.Engine e = Torch.engineInfo();
+			sb.append("\nengine: ").append(Torch.describe()).append("\nlibtorch: ").append(e.libtorch()).append(
+				", GPUs seen: ").append(e.gpus()).append(", NVIDIA driver: ").append(e.driver() == null ? "none found" : e
+					.driver());
+		}
+		catch (Torch.EngineException ex) {
+			sb.append("\nengine: ").append(ex.getMessage());
+		}
+		return sb.toString();
+	}
 
 	@Override
 	public void run() {
@@ -60,6 +85,10 @@ public class ModelsEngineCommand implements Command {
 					ModelService.shared().unload();
 					report = "model unloaded from memory";
 				}
+				case "Install CUDA engine" -> report = "installed " + Engines.locate().install(cudaEngine(), progress)
+					.describe() + "; restart Fiji to use it";
+				case "Remove CUDA engine" -> report = Engines.locate().remove(cudaEngine())
+					? "removed the CUDA engine; restart Fiji to use the CPU libtorch" : "no CUDA engine was installed";
 				default -> report = "";
 			}
 			ResultsTable rt = new ResultsTable();
@@ -72,16 +101,9 @@ public class ModelsEngineCommand implements Command {
 				rt.addValue("Verified", cache.isVerified(m) ? "yes" : "no");
 			}
 			rt.show("MVP-SEG Models");
-			String engine;
-			try {
-				engine = Torch.describe() + (Torch.defaultDevice().isGpu() ? "" : " — CPU because libtorch sees no GPU "
-					+ "(a CUDA libtorch 2.7.1 named by PYTORCH_LIBRARY_PATH with PYTORCH_FLAVOR=cu128 enables it)");
-			}
-			catch (Torch.EngineException ex) {
-				engine = ex.getMessage();
-			}
+			String engine = engineReport();
 			String loaded = ModelService.shared().current();
-			report = (report.isEmpty() ? "" : report + "\n") + "engine: " + engine + "\nmodel cache: " + cache.dir()
+			report = (report.isEmpty() ? "" : report + "\n") + engine + "\nmodel cache: " + cache.dir()
 				+ "\nin memory: " + (loaded == null ? "none" : loaded);
 			IJ.log("MVP-SEG " + report.replace("\n", "\nMVP-SEG "));
 		}

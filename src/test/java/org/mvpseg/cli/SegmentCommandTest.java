@@ -66,6 +66,8 @@ class SegmentCommandTest {
 			assertEquals((long) src.getWidth() * src.getHeight(), sum);
 			assertTrue(s.has("seconds") && s.getAsJsonObject("parameters").has("weights") && s.getAsJsonObject(
 				"parameters").get("window").getAsInt() == 64, s.toString());
+			assertTrue(s.getAsJsonObject("parameters").get("device").getAsString().contains("device cpu — auto: the CPU "
+				+ "libtorch is loaded"), "the device used and why: " + s);
 		}
 	}
 

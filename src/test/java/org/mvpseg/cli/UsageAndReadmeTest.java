@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 class UsageAndReadmeTest {
 
 	static final List<String> SUBCOMMANDS = List.of("segment", "train", "evaluate", "transfer", "synthetic-data", "fetch-model",
-		"models", "bench", "tokenize", "verify-reference");
+		"models", "engine", "bench", "tokenize", "verify-reference");
 
 	private static Set<String> optionsIn(String text) {
 		Set<String> s = new TreeSet<>();

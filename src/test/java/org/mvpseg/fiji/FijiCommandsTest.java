@@ -123,6 +123,8 @@ class FijiCommandsTest {
 			assertEquals("unseen", rt.getStringValue("Seen", 6), "the mIoU(unseen) row");
 			CommandModule m = cs.run(ModelsEngineCommand.class, true, "action", "Show").get();
 			String report = ((ModelsEngineCommand) m.getDelegateObject()).report;
+			assertTrue(report.contains("engine chosen: ") && report.contains("device cpu — auto: "), "the device and "
+				+ "why: " + report);
 			assertTrue(report.contains("engine: PyTorch 2.7.1") && report.contains("model cache:") && report.contains(
 				"in memory:"), report);
 			// training from the open image and an open label image
