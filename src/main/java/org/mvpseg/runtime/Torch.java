@@ -100,6 +100,17 @@ public final class Torch {
 		return r != null ? r : select(DeviceChoice.AUTO);
 	}
 
+	/** Free memory of a GPU in bytes (CUDA's count), or -1 when it cannot be read. */
+	public static long freeGpuMemory(Device gpu) {
+		try {
+			java.lang.management.MemoryUsage m = ai.djl.util.cuda.CudaUtils.getGpuMemory(gpu);
+			return m.getMax() - m.getCommitted();
+		}
+		catch (RuntimeException | LinkageError e) {
+			return -1;
+		}
+	}
+
 	/** The chosen device in DJL's terms. */
 	public static Device defaultDevice() {
 		DeviceChoice.Resolution r = device();

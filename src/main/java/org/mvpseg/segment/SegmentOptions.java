@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Sliding-window settings (docs/formulas.md §6). Zero means "automatic": window = the model's input
  * size, stride = half the window, batch = as many windows per forward pass as {@code memoryBudget}
- * allows (at most 8 on a CPU, 64 on a GPU). {@link #resolve} turns them into the values a run uses
+ * allows (at most 8 on a CPU; on a GPU what 70 % of its free memory holds, at most 256). {@link #resolve} turns them into the values a run uses
  * and says, in a note, every value it chose or changed; nothing is changed silently.
  *
  * @param window square window side in pixels
@@ -28,7 +28,14 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 
 	public static final long DEFAULT_BUDGET = 1L << 30;
 	/** Measured on 2 CPU cores (ViT-B/16): 4–8 windows per pass are 1.2–1.3× faster than one, 54 are 0.8×. */
-	public static final int CPU_BATCH_CAP = 8, GPU_BATCH_CAP = 64;
+	/**
+	 * Automatic batches: at most 8 windows on a CPU (more only adds memory, measured); on a GPU as many as 70 % of its
+	 * free memory holds, at most 256 (64 when the free memory cannot be read).
+	 */
+	public static final int CPU_BATCH_CAP = 8, GPU_BATCH_CAP = 256, GPU_BATCH_CAP_UNKNOWN = 64;
+
+	/** The share of a GPU's free memory automatic batches may take (the rest: the model, libtorch's cache). */
+	public static final double GPU_SHARE = 0.7;
 
 	public static SegmentOptions defaults() {
 		return new SegmentOptions(0, 0, 0, 0, DEFAULT_BUDGET);
@@ -85,6 +92,11 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	 * @param gpu whether the forward passes run on a GPU (larger automatic batches)
 	 */
 	public Resolution resolve(int cell, int nativeSize, long bytesPerPixel, boolean gpu) {
+		return resolve(cell, nativeSize, bytesPerPixel, gpu, -1);
+	}
+
+	/** As above; {@code gpuFreeBytes} is the GPU's free memory (-1 when unknown), which sizes automatic batches. */
+	public Resolution resolve(int cell, int nativeSize, long bytesPerPixel, boolean gpu, long gpuFreeBytes) {
 		List<String> notes = new ArrayList<>();
 		if (whole) {
 			notes.add("window: the whole image" + (shortSide > 0 ? " after resizing its short side to " + shortSide
@@ -104,10 +116,25 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 			? ", rounded to whole patches" : "");
 		int s = stride == 0 ? Math.max(1, w / 2) : stride;
 		if (stride == 0) notes.add("stride " + s + " (automatic: half the window)");
-		int cap = gpu ? GPU_BATCH_CAP : CPU_BATCH_CAP;
-		int b = batch > 0 ? batch : (int) Math.max(1, Math.min(cap, memoryBudget / Math.max(1, bytesPerPixel * w * w)));
-		if (batch == 0) notes.add("batch " + b + " (automatic: windows per forward pass, at most " + cap + " on a "
-			+ (gpu ? "GPU" : "CPU") + ")");
+		int b = batch > 0 ? batch : autoBatch(bytesPerPixel * w * w, gpu, gpuFreeBytes);
+		if (batch == 0) notes.add("batch " + b + " (automatic: " + autoBatchReason(bytesPerPixel * w * w, gpu,
+			gpuFreeBytes) + ")");
 		return new Resolution(new SegmentOptions(w, s, b, shortSide, memoryBudget, pamr, false), List.copyOf(notes));
+	}
+
+	/** Windows per forward pass: what the budget (the CPU's, or a share of the GPU's free memory) holds, capped. */
+	int autoBatch(long bytesPerWindow, boolean gpu, long gpuFreeBytes) {
+		boolean known = gpu && gpuFreeBytes > 0;
+		long budget = known ? (long) (GPU_SHARE * gpuFreeBytes) : memoryBudget;
+		int cap = !gpu ? CPU_BATCH_CAP : known ? GPU_BATCH_CAP : GPU_BATCH_CAP_UNKNOWN;
+		return (int) Math.max(1, Math.min(cap, budget / Math.max(1, bytesPerWindow)));
+	}
+
+	private String autoBatchReason(long bytesPerWindow, boolean gpu, long gpuFreeBytes) {
+		if (!gpu) return "windows per forward pass, at most " + CPU_BATCH_CAP + " on a CPU";
+		if (gpuFreeBytes <= 0) return "windows per forward pass, at most " + GPU_BATCH_CAP_UNKNOWN + " on a GPU whose "
+			+ "free memory could not be read";
+		return String.format(java.util.Locale.ROOT, "%.0f %% of the GPU's %.1f GB free at about %.0f MB per window, at "
+			+ "most %d", 100 * GPU_SHARE, gpuFreeBytes / 1e9, bytesPerWindow / 1e6, GPU_BATCH_CAP);
 	}
 }

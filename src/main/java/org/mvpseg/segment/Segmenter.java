@@ -52,9 +52,15 @@ public final class Segmenter {
 		this.cell = cell;
 		this.nativeSize = nativeSize;
 		this.bytesPerPixel = bytesPerPixel;
-		this.resolution = options.resolve(cell, nativeSize, bytesPerPixel, manager.getDevice().isGpu());
+		boolean gpu = manager.getDevice().isGpu();
+		this.resolution = options.resolve(cell, nativeSize, bytesPerPixel, gpu, gpu ? Torch.freeGpuMemory(manager
+			.getDevice()) : -1);
 		this.options = resolution.options();
+		this.batch = this.options.batch();
 	}
+
+	/** Windows per forward pass now: halved (and kept for later images) after running out of memory. */
+	private volatile int batch;
 
 	/** The window, stride and batch this segmenter uses, with a note for each automatic or adjusted value. */
 	public SegmentOptions.Resolution resolution() {
@@ -116,7 +122,7 @@ public final class Segmenter {
 		long t0 = System.nanoTime();
 		int width = input.width(), height = input.height();
 		int window = options.whole() ? roundUp(Math.max(width, height)) : options.window();
-		int stride = options.whole() ? window : options.stride(), batch = options.batch();
+		int stride = options.whole() ? window : options.stride();
 		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
 		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
 		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
@@ -126,15 +132,16 @@ public final class Segmenter {
 		long[] forwardNanos = { 0 };
 		boolean previousGradMode = Torch.setGradMode(false); // inference: record nothing, allow in-place ops
 		try {
-			for (int start = 0; start < grid.size(); start += batch) {
+			for (int start = 0; start < grid.size();) {
 				progress.checkCancelled();
 				progress.update("segmenting windows", start, grid.size());
 				List<WindowGrid.Window> part = grid.subList(start, Math.min(grid.size(), start + batch));
-				float[][] scores = scoreBatch(input, part, winW, winH, classifier, forwardNanos);
+				float[][] scores = scoreOrShrink(input, part, winW, winH, classifier, forwardNanos, progress);
+				if (scores == null) continue; // out of memory: the same windows again, in a smaller batch
 				passes++;
 				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
-				int next = start + batch < grid.size() ? grid.get(start + batch).y() : height;
-				band.emitUpTo(next);
+				start += part.size();
+				band.emitUpTo(start < grid.size() ? grid.get(start).y() : height);
 			}
 			sink.finish();
 		}
@@ -145,6 +152,35 @@ public final class Segmenter {
 		return new Result(classifier.classNames(), band.counts, width, height, window, stride, grid.size(), batch,
 			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
 				.scalingDescription(), classifier.describe());
+	}
+
+	/**
+	 * One batch's scores, or null after an out-of-memory error, having halved the batch (every later image keeps the
+	 * smaller one). A single window that does not fit ends the run with what to do.
+	 */
+	private float[][] scoreOrShrink(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
+		PixelClassifier classifier, long[] forwardNanos, Progress progress)
+	{
+		try {
+			return scoreBatch(input, part, winW, winH, classifier, forwardNanos);
+		}
+		catch (ai.djl.engine.EngineException e) {
+			if (!outOfMemory(e)) throw e;
+			if (part.size() == 1) throw new ai.djl.engine.EngineException("Out of memory for even one " + winW + "×"
+				+ winH + " window on " + manager.getDevice() + "; use a smaller window, or --device cpu.", e);
+			batch = Math.max(1, part.size() / 2);
+			progress.update("out of memory with " + part.size() + " windows per pass: now " + batch, 0, -1);
+			return null;
+		}
+	}
+
+	/** libtorch's words for an allocation that failed (CUDA's and the CPU allocator's). */
+	static boolean outOfMemory(Throwable e) {
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			String m = t.getMessage();
+			if (m != null && (m.contains("out of memory") || m.contains("can't allocate memory"))) return true;
+		}
+		return false;
 	}
 
 	private int roundUp(int v) {

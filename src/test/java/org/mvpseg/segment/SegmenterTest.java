@@ -127,6 +127,52 @@ class SegmenterTest {
 		assertArrayEquals(new int[] { 1, 1, 0, 0, 0, 0 }, java.util.Arrays.copyOf(c.labels, 6));
 	}
 
+	/** A GPU that runs out of memory above 2 windows per pass: the batch halves until it fits, results unchanged. */
+	@Test
+	void outOfMemoryHalvesTheBatchAndKeepsTheResult() throws Exception {
+		ImageSource img = ArrayImage.ofBytes(9, 4, ImageSource.Calibration.NONE, new byte[9 * 4]);
+		Segmenter s = new Segmenter(x -> {
+			if (x.getShape().get(0) > 2) throw new ai.djl.engine.EngineException("CUDA out of memory. Tried to allocate "
+				+ "2.00 GiB");
+			return x;
+		}, manager, 1, 4, 1, new SegmentOptions(4, 1, 5, 0, 1 << 20));
+		Collect c = new Collect();
+		List<String> said = new ArrayList<>();
+		Segmenter.Result r = s.run(ClipInput.of(img), new WindowIndexClassifier(), c, (what, done, total) -> said.add(
+			what));
+		assertEquals(2, r.batchSize(), "5 → 2 → 1? no: 5 → 2 fits");
+		assertTrue(said.contains("out of memory with 5 windows per pass: now 2"), said.toString());
+		Collect one = runFake(9, 4, 1, 1);
+		for (int k = 0; k < 3; k++) assertArrayEquals(one.p[k], c.p[k]);
+		Segmenter never = new Segmenter(x -> {
+			throw new ai.djl.engine.EngineException("CUDA out of memory.");
+		}, manager, 1, 4, 1, new SegmentOptions(4, 1, 2, 0, 1 << 20));
+		var e = assertThrows(ai.djl.engine.EngineException.class, () -> never.run(ClipInput.of(img),
+			new WindowIndexClassifier(), new Collect(), Progress.NONE));
+		assertTrue(e.getMessage().contains("Out of memory for even one 4×4 window") && e.getMessage().contains(
+			"--device cpu"), e.getMessage());
+		Segmenter other = new Segmenter(x -> {
+			throw new ai.djl.engine.EngineException("shape mismatch");
+		}, manager, 1, 4, 1, new SegmentOptions(4, 1, 2, 0, 1 << 20));
+		assertThrows(ai.djl.engine.EngineException.class, () -> other.run(ClipInput.of(img), new WindowIndexClassifier(),
+			new Collect(), Progress.NONE), "other errors are not retried");
+	}
+
+	@Test
+	void automaticBatchesComeFromTheGpusFreeMemory() {
+		SegmentOptions o = SegmentOptions.defaults();
+		long perWindow = 29_000_000L;
+		assertEquals(8, o.autoBatch(perWindow, false, -1), "CPU: at most 8");
+		assertEquals(37, o.autoBatch(perWindow, true, -1), "GPU, free memory unknown: the 1 GiB budget (cap 64)");
+		assertEquals(241, o.autoBatch(perWindow, true, 10_000_000_000L), "70 % of 10 GB / 29 MB");
+		assertEquals(24, o.autoBatch(perWindow, true, 1_000_000_000L));
+		assertEquals(256, o.autoBatch(perWindow, true, 80_000_000_000L), "capped");
+		assertEquals(1, o.autoBatch(perWindow, true, 10_000_000L), "at least one window");
+		String note = o.resolve(16, 224, 580, true, 10_000_000_000L).notes().stream().filter(n -> n.startsWith("batch"))
+			.findFirst().orElseThrow();
+		assertTrue(note.contains("70 % of the GPU's 10.0 GB free"), note);
+	}
+
 	@Test
 	void batchingDoesNotChangeTheAveraging() throws Exception {
 		Collect one = runFake(9, 4, 1, 1), many = runFake(9, 4, 1, 5);
