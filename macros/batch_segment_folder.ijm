@@ -29,12 +29,12 @@ setBatchMode(true);
 // Every key of Segment by Name, forwarded when given (see macros/README.md).
 function segmentOptions() {
 	o = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] student=[" + value("student", "") + "]";
-	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes");
+	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes", "device");
 	for (k = 0; k < keys.length; k++) {
 		v = value(keys[k], "");
 		if (v != "") o = o + " " + keys[k] + "=[" + v + "]";
 	}
-	flags = newArray("pamr", "no_gpr");
+	flags = newArray("pamr", "no_gpr", "half_precision");
 	for (k = 0; k < flags.length; k++) {
 		v = value(flags[k], "false"); // a string function on the left of == would be read as a number
 		if (v == "true") o = o + " " + flags[k];

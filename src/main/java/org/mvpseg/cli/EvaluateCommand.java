@@ -20,7 +20,7 @@ final class EvaluateCommand implements Main.Subcommand {
 	public String usage() {
 		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
-			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
+			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
 			+ "[--key-smoothing 1.0]";
 	}
 
@@ -32,7 +32,7 @@ final class EvaluateCommand implements Main.Subcommand {
 		valued.remove("prompts");
 		valued.remove("student");
 		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json", "student"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "pamr"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "pamr", "half"));
 		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
 			+ "FILE, --zero-shot, --student FILE, or several of them");
 		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a

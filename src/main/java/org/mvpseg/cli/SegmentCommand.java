@@ -28,7 +28,7 @@ final class SegmentCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr] | --student FILE] "
-			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] "
+			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite]";
 	}
@@ -38,7 +38,7 @@ final class SegmentCommand implements Main.Subcommand {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(REQUEST_OPTIONS);
 		valued.addAll(Set.of("out", "outputs"));
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
@@ -77,7 +77,7 @@ final class SegmentCommand implements Main.Subcommand {
 		return SegmentRequest.builder().model(ModelArgs.choice(a)).denseMode(a.get("dense-mode", null)).windows(a
 			.integer("window", 0, 0), a.integer("stride", 0, 0), a.integer("batch", 0, 0), a.integer("short-side", 0, 0))
 			.protocol(a.get("protocol", null)).pamr(a.has("pamr")).channels(a.get("channels", null)).device(a.get(
-				"device", null));
+				"device", null)).half(a.has("half"));
 	}
 
 	/** Template, prompt denoising and key smoothing: zero-shot only. */

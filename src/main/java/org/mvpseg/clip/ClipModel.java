@@ -53,7 +53,10 @@ public final class ClipModel implements AutoCloseable {
 		return load(file, parent, DataType.FLOAT32);
 	}
 
-	/** As {@link #load(Path, NDManager)}, computing in {@code dtype} (FLOAT32, or FLOAT64 for gradient checks). */
+	/**
+	 * As {@link #load(Path, NDManager)}, computing in {@code dtype}: FLOAT32, FLOAT16 (half precision, an inference
+	 * option; outputs are handed on in FLOAT32) or FLOAT64 (gradient checks).
+	 */
 	public static ClipModel load(Path file, NDManager parent, DataType dtype) throws IOException {
 		Map<String, RawTensor> tensors = WeightFiles.read(file);
 		try {
@@ -78,6 +81,19 @@ public final class ClipModel implements AutoCloseable {
 		return dtype;
 	}
 
+	/** The type of every array this model hands out (FLOAT32 for a half-precision model). */
+	public DataType outputType() {
+		return dtype == DataType.FLOAT16 ? DataType.FLOAT32 : dtype;
+	}
+
+	/**
+	 * What callers get: float32 from a half-precision model (computed in fp16, handed on in fp32, so classifiers,
+	 * heads and text embeddings stay fp32); float32 and float64 models as computed.
+	 */
+	private NDArray out(NDArray x) {
+		return dtype == DataType.FLOAT16 ? x.toType(DataType.FLOAT32, false) : x;
+	}
+
 	/** exp(logit_scale), ≈100 for trained models. */
 	public float logitScale() {
 		return (float) Math.exp(logitScale);
@@ -85,23 +101,23 @@ public final class ClipModel implements AutoCloseable {
 
 	/** {@code encode_image}: [B,3,H,W] CLIP-normalised → [B, E]. */
 	public NDArray encodeImage(NDArray images) {
-		return visual.encodeImage(images.toType(dtype, false));
+		return out(visual.encodeImage(images.toType(dtype, false)));
 	}
 
 	/** MaskCLIP dense features: [B,3,H,W] → [B, H/s, W/s, E] (s = patch size, or 32 for ResNets). */
 	public NDArray denseFeatures(NDArray images) {
-		return visual.denseFeatures(images.toType(dtype, false));
+		return out(visual.denseFeatures(images.toType(dtype, false)));
 	}
 
 	/** Dense features with a chosen last-block treatment (ViT only for the non-MaskCLIP modes). */
 	public NDArray denseFeatures(NDArray images, DenseMode mode) {
-		return visual.denseFeatures(images.toType(dtype, false), mode);
+		return out(visual.denseFeatures(images.toType(dtype, false), mode));
 	}
 
 	/** A ViT's patch tokens entering its last block, [B, h·w, W] (for a fine-tuned {@link LastBlock}). */
 	public NDArray patchTokensBeforeLastBlock(NDArray images) {
 		if (!(visual instanceof VisionTransformer v)) throw new IllegalArgumentException("only a ViT has a last block");
-		return v.patchTokensBeforeLastBlock(images.toType(dtype, false));
+		return out(v.patchTokensBeforeLastBlock(images.toType(dtype, false)));
 	}
 
 	VisionTower visual() {
@@ -110,12 +126,13 @@ public final class ClipModel implements AutoCloseable {
 
 	/** Dense features and the last attention layer's keys, [B, h, w, E] and [B, h, w, K]. */
 	public ai.djl.ndarray.NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
-		return visual.denseFeaturesAndKeys(images.toType(dtype, false), mode);
+		ai.djl.ndarray.NDList fk = visual.denseFeaturesAndKeys(images.toType(dtype, false), mode);
+		return new ai.djl.ndarray.NDList(out(fk.get(0)), out(fk.get(1)));
 	}
 
 	/** {@code encode_text}: [N, 77] token ids → [N, E]. */
 	public NDArray encodeText(NDArray ids) {
-		return text.encode(ids);
+		return out(text.encode(ids));
 	}
 
 	/** Tokenizes and encodes texts; the result lives in {@code into}. */
@@ -171,7 +188,7 @@ public final class ClipModel implements AutoCloseable {
 			NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
 			NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
 			NDArray x = NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
-			NDArray out = text.encodeEmbeddings(x, eot);
+			NDArray out = out(text.encodeEmbeddings(x, eot));
 			out.attach(caller);
 			return out;
 		}

@@ -51,7 +51,7 @@ public final class MvpClassifier implements PixelClassifier {
 	}
 
 	private NDArray scalar(double v, ClipModel model) {
-		return Nn.owned(manager.create(new float[] { (float) v }).toType(model.dataType(), false));
+		return Nn.owned(manager.create(new float[] { (float) v }).toType(model.outputType(), false));
 	}
 
 	@Override

@@ -29,11 +29,16 @@ public final class ModelService {
 
 	/** The model for {@code weights}, loading it if it is not the one in memory. */
 	public synchronized ClipModel get(Path weights) throws IOException {
-		String k = identity(weights);
+		return get(weights, ai.djl.ndarray.types.DataType.FLOAT32);
+	}
+
+	/** The model for {@code weights} computing in {@code dtype} (FLOAT32, or FLOAT16 for half precision). */
+	public synchronized ClipModel get(Path weights, ai.djl.ndarray.types.DataType dtype) throws IOException {
+		String k = identity(weights) + "@" + dtype;
 		if (root != null && root.isOpen() && !root.getDevice().equals(Torch.defaultDevice())) dispose(); // device changed
 		if (model != null && k.equals(key)) return model;
 		unload();
-		model = ClipModel.load(weights, manager());
+		model = ClipModel.load(weights, manager(), dtype);
 		key = k;
 		return model;
 	}
@@ -52,7 +57,8 @@ public final class ModelService {
 
 	/** A description of what is loaded, or null. */
 	public synchronized String current() {
-		return model == null ? null : key.substring(0, key.indexOf('@')) + " (" + model.config().describe() + ")";
+		return model == null ? null : key.substring(0, key.indexOf('@')) + " (" + model.config().describe() + (model
+			.dataType() == ai.djl.ndarray.types.DataType.FLOAT16 ? ", half precision" : "") + ")";
 	}
 
 	/** Frees the model's native memory; the next {@link #get} loads again. */

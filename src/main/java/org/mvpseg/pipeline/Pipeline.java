@@ -40,7 +40,8 @@ public final class Pipeline {
 		StudentFile student = request.student() == null ? null : StudentFile.load(request.student());
 		ModelResolver.Resolved weights = request.model().resolve(progress);
 		Torch.select(request.device()); // before the model loads: it lives on this device
-		ClipModel model = models.get(weights.weights());
+		ClipModel model = models.get(weights.weights(), request.half() ? ai.djl.ndarray.types.DataType.FLOAT16
+			: ai.djl.ndarray.types.DataType.FLOAT32);
 		if (prompts != null) prompts.checkBackbone(weights, model.config().textWidth());
 		if (student != null) student.checkBackbone(weights);
 		DenseMode mode = denseMode(request, prompts, student);
@@ -61,7 +62,8 @@ public final class Pipeline {
 		else if (student == null) notes.addAll(templateLengthNotes(request.classes(), templates(request)));
 		PixelClassifier classifier = studentClassifier != null ? studentClassifier : classifier(request, prompts, model,
 			weights, models, progress);
-		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), classifier
+		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), request.half()
+			? "fp16 (CLIP in half precision; scores in fp32)" : "fp32", classifier
 			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), mode,
 				request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
 					.channels(), List.copyOf(notes), request.student());

@@ -15,7 +15,8 @@ import java.util.Map;
  * (summary JSON, image Info, Log), never the typed ones. {@code notes} says, in words, each value that
  * was chosen automatically or adjusted ("window 100 → 96 (a multiple of the 16-pixel patch)").
  */
-public record Resolved(Path weights, String architecture, String device, String method, String classifier,
+public record Resolved(Path weights, String architecture, String device, String precision, String method,
+	String classifier,
 	List<String> classes, Path prompts, String templates, DenseMode denseMode, double denoise, double keySmoothing,
 	SegmentOptions windows, int[] channels, List<String> notes, Path student)
 {
@@ -28,6 +29,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		m.put("weights", weights.toAbsolutePath().toString());
 		m.put("architecture", architecture);
 		m.put("device", device);
+		m.put("precision", precision);
 		if (prompts != null) m.put("prompts", prompts.toAbsolutePath().toString());
 		else if (student != null) m.put("student", student.toAbsolutePath().toString());
 		else {
@@ -54,6 +56,7 @@ public record Resolved(Path weights, String architecture, String device, String 
 		l.add("classes: " + String.join(", ", classes));
 		l.add("weights: " + weights.toAbsolutePath() + " (" + architecture + ")");
 		l.add("device: " + device);
+		l.add("precision: " + precision);
 		if (prompts != null) l.add("prompts: " + prompts.toAbsolutePath());
 		else if (student != null) l.add("student: " + student.toAbsolutePath());
 		else {

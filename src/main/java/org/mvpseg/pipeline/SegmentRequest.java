@@ -26,10 +26,11 @@ import java.util.List;
  *          "without GPR" ablation)
  * @param student an MVP-SEG+ student from {@code transfer}, or null
  * @param device where to compute: auto (the first GPU the CUDA engine sees, else the CPU), cpu, gpu or gpu:N
+ * @param half compute CLIP in half precision (fp16; its outputs are handed on in fp32)
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
-	boolean gpr, Path student, org.mvpseg.runtime.DeviceChoice device)
+	boolean gpr, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
@@ -89,6 +90,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private boolean gpr = true, pamr, paper;
 		private double temperature;
 		private org.mvpseg.runtime.DeviceChoice device = org.mvpseg.runtime.DeviceChoice.AUTO;
+		private boolean half;
+
+		/** Half precision (fp16) for CLIP's forward passes. */
+		public Builder half(boolean on) {
+			half = on;
+			return this;
+		}
 
 		/** auto, cpu, gpu or gpu:N (blank: auto); refused here when it is none of these. */
 		public Builder device(String text) {
@@ -199,7 +207,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		public SegmentRequest build() {
 			SegmentOptions w = paper ? windows.paperProtocol() : windows;
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, w.withPamr(
-				pamr), channels, temperature, gpr, student, device);
+				pamr), channels, temperature, gpr, student, device, half);
 		}
 
 		private static boolean blank(String s) {

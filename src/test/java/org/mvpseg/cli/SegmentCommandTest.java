@@ -193,6 +193,26 @@ class SegmentCommandTest {
 	}
 
 	@Test
+	void halfPrecisionAndTheDeviceFromTheCommandLine() throws Exception {
+		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
+			WEIGHTS, "--out", tmp.resolve("h").toString(), "--half", "--device", "cpu");
+		assertEquals(0, r.code(), r.out() + r.err());
+		JsonObject p = JsonParser.parseString(Files.readString(tmp.resolve("h/chelsea.summary.json"))).getAsJsonObject()
+			.getAsJsonObject("parameters");
+		assertTrue(p.get("precision").getAsString().startsWith("fp16"), p.toString());
+		assertTrue(p.get("device").getAsString().contains("device cpu — as asked (device cpu)"), p.toString());
+		MainTest.Result gpu = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
+			WEIGHTS, "--out", tmp.resolve("g").toString(), "--device", "gpu");
+		assertEquals(2, gpu.code(), "no GPU here: refused as a request, with the reason");
+		assertTrue(gpu.err().contains("No GPU can be used: the CPU libtorch is loaded"), gpu.err());
+		assertTrue(!Files.exists(tmp.resolve("g/chelsea.labels.tif")), "nothing written");
+		MainTest.Result typo = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
+			WEIGHTS, "--device", "gpu0");
+		assertEquals(2, typo.code());
+		assertTrue(typo.err().contains("auto, cpu, gpu or gpu:N"), typo.err());
+	}
+
+	@Test
 	void trainingFreeDenseModesFromTheCommandLine() throws Exception {
 		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
 			WEIGHTS, "--out", tmp.resolve("o").toString(), "--dense-mode", "naclip", "--template", "a photo of a {}.");

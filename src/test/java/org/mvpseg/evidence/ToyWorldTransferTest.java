@@ -104,6 +104,46 @@ class ToyWorldTransferTest {
 		return m;
 	}
 
+	/** Labels of every test image. */
+	static List<int[]> labels(SegmentRequest r) throws Exception {
+		List<int[]> out = new ArrayList<>();
+		try (org.mvpseg.pipeline.Prepared p = org.mvpseg.pipeline.Pipeline.prepare(r, Progress.NONE)) {
+			for (var li : test.images()) {
+				int[] lab = new int[li.labels().length];
+				p.segment(p.input(li.image()), (y0, rows, width, pr, l) -> System.arraycopy(l, 0, lab, y0 * width, rows
+					* width), Progress.NONE);
+				out.add(lab);
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * Half precision (fp16, on libtorch's CPU kernels) against fp32 on the toy world: the share of pixels whose label
+	 * stays the same, zero-shot on the held-out vocabulary and with learned prompts on the 48-way one.
+	 */
+	@Test
+	void halfPrecisionKeepsTheLabels() throws Exception {
+		List<String> all = new ArrayList<>(p);
+		all.addAll(q);
+		all.addAll(heldOut);
+		for (boolean learned : new boolean[] { false, true }) {
+			List<String> vocabulary = learned ? all : heldOut;
+			SegmentRequest.Builder b = SegmentRequest.builder().model(WORLD.resolve("clip.pt").toString(), null).classes(
+				String.join(",", vocabulary));
+			if (learned) b.prompts(prompts.toString());
+			else b.template(TEMPLATE);
+			List<int[]> full = labels(b.build()), half = labels(b.half(true).build());
+			long same = 0, n = 0;
+			for (int i = 0; i < full.size(); i++)
+				for (int j = 0; j < full.get(i).length; j++, n++) if (full.get(i)[j] == half.get(i)[j]) same++;
+			double agreement = same / (double) n;
+			System.out.printf(Locale.ROOT, "toy world, %d-way %s: fp16 labels equal fp32 labels on %.2f%% of %d "
+				+ "pixels%n", vocabulary.size(), learned ? "learned prompts" : "zero-shot", 100 * agreement, n);
+			assertTrue(agreement > 0.98, "fp16 keeps the labels: " + agreement);
+		}
+	}
+
 	@Test
 	void zeroShotByNameLocalisesClassesClipNeverSaw() throws Exception {
 		// 12-way vocabulary of the held-out combinations: chance is about 4 % mIoU; measured 25 %

@@ -330,6 +330,21 @@ class FijiCommandsTest {
 		}
 	}
 
+	/** The shipped segmenting macros forward every key of Segment by Name (the outputs they choose themselves). */
+	@Test
+	void shippedMacrosForwardEveryKey() throws Exception {
+		java.util.Set<String> chosenByTheMacro = java.util.Set.of("input", "show_labels", "show_probabilities",
+			"add_rois", "show_table", "replace_rois");
+		for (String macro : List.of("batch_segment_folder.ijm", "segment_current_image.ijm")) {
+			String text = java.nio.file.Files.readString(Path.of("macros", macro));
+			for (Field f : Ij1Bridge.inputs(SegmentByNameCommand.class)) {
+				String key = f.getName();
+				if (chosenByTheMacro.contains(key) && !(key.equals("replace_rois") && macro.startsWith("segment"))) continue;
+				assertTrue(text.contains("\"" + key + "\""), macro + " does not forward " + key);
+			}
+		}
+	}
+
 	/** A recorded option string gives every input back, through ij.Macro.getValue as ImageJ reads it. */
 	@Test
 	void recordedOptionsFillEveryInput() {
