@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 class ArchitectureTest {
 
 	static final Set<String> CORE = Set.of("clip", "clip.io", "image", "segment", "mvp", "pipeline", "models", "io",
-		"runtime", "files");
+		"runtime", "files", "engine", "student");
 	static final Pattern REF = Pattern.compile("\\b(org\\.mvpseg\\.[a-z.]+?)\\.[A-Z]|^import (ij|org\\.scijava)\\.",
 		Pattern.MULTILINE);
 

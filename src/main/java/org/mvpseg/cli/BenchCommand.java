@@ -28,48 +28,98 @@ final class BenchCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "bench --weights FILE [--size 224,448] [--batch N] [--prompts N] [--repeat R] [--warmup W] "
+		return "bench --weights FILE [--device auto|cpu|gpu|gpu:N] [--precisions fp32,fp16] [--size 224,448] [--batch N] "
+			+ "[--batches 1,8,32] [--prompts N] [--repeat R] [--warmup W] "
 			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1] [--e2e-pamr]] "
 			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]] "
 			+ "[--student-step [--student-images 4] [--student-size 448]]";
 	}
 
 	/** What to measure, from the command line. */
-	private record Settings(int[] sizes, int batch, int prompts, int repeat, int warmup, Path reference, String kind) {}
+	private record Settings(int[] sizes, int[] batches, int prompts, int repeat, int warmup, Path reference,
+		String kind) {}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "prompts", "repeat", "warmup", "reference",
-			"reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k", "m",
-			"student-images", "student-size"), Set.of("train-step", "e2e-pamr", "student-step"));
+		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "batches", "prompts", "repeat", "warmup",
+			"reference", "reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k",
+			"m", "student-images", "student-size", "device", "precisions"), Set.of("train-step", "e2e-pamr",
+				"student-step"));
 		Path weights = a.path("weights");
-		Settings s = new Settings(a.integers("size", "224,448"), a.integer("batch", 1, 1), a.integer("prompts", 20, 1), a
-			.integer("repeat", 10, 1), a.integer("warmup", 2, 0), a.has("reference") ? a.path("reference") : null, a.get(
-				"reference-kind", "image"));
+		int batch = a.integer("batch", 1, 1);
+		Settings s = new Settings(a.integers("size", "224,448"), a.integers("batches", String.valueOf(batch)), a.integer(
+			"prompts", 20, 1), a.integer("repeat", 10, 1), a.integer("warmup", 2, 0), a.has("reference") ? a.path(
+				"reference") : null, a.get("reference-kind", "image"));
 		if (!s.kind().equals("image") && !s.kind().equals("dense")) throw new Args.UsageException(
 			"--reference-kind is image or dense");
+		List<ai.djl.ndarray.types.DataType> precisions = precisions(a.get("precisions", "fp32"));
+		Torch.select(org.mvpseg.runtime.DeviceChoice.parse(a.get("device", null)));
 		out.println("engine: " + Torch.describe() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
 		try (NDManager root = Torch.newManager()) {
-			long t0 = System.nanoTime();
-			ClipModel model = ClipModel.load(weights, root);
-			out.printf("model: %s (loaded in %.2f s, resident %s)%n", model.config().describe(),
-				(System.nanoTime() - t0) / 1e9, Memory.mib(Memory.residentBytes()));
-			Model reference = s.reference() == null ? null : reference(s, root, out);
-			text(out, model, root, s);
 			StringBuilder ratios = new StringBuilder();
-			for (int size : s.sizes()) ratios.append(size(out, model, root, reference, s, size));
-			if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1), a.integers(
-				"e2e-batches", "0,1"), a.has("e2e-pamr"));
-			if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16),
-				a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
+			for (ai.djl.ndarray.types.DataType dtype : precisions) {
+				long t0 = System.nanoTime();
+				ClipModel model = ClipModel.load(weights, root, dtype);
+				out.printf("model: %s, %s (loaded in %.2f s, resident %s)%n", model.config().describe(), label(dtype),
+					(System.nanoTime() - t0) / 1e9, Memory.mib(Memory.residentBytes()));
+				Model reference = s.reference() == null ? null : reference(s, root, out);
+				text(out, model, root, s);
+				for (int size : s.sizes()) ratios.append(size(out, model, root, reference, s, size));
+				if (a.has("e2e")) endToEnd(out, model, root, a.get("e2e", ""), a.integer("e2e-repeat", 1, 1), a.integers(
+					"e2e-batches", "0,1"), a.has("e2e-pamr"));
+				model.close();
+				if (reference != null) reference.close();
+			}
+			if (precisions.size() > 1) halfAgainstFull(out, weights, root, s.sizes());
+			try (ClipModel model = ClipModel.load(weights, root)) {
+				if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448,
+					16), a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
+			}
 			if (a.has("student-step")) studentStep(out, weights, a.integer("student-images", 4, 1), a.integer(
 				"student-size", 448, 16), s.repeat());
 			out.println("peak resident memory: " + Memory.mib(Memory.peakResidentBytes()));
 			out.print(ratios);
-			model.close();
-			if (reference != null) reference.close();
 		}
 		return 0;
+	}
+
+	private static List<ai.djl.ndarray.types.DataType> precisions(String text) {
+		List<ai.djl.ndarray.types.DataType> out = new java.util.ArrayList<>();
+		for (String p : text.split(",")) out.add(switch (p.strip()) {
+			case "fp32" -> ai.djl.ndarray.types.DataType.FLOAT32;
+			case "fp16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+			default -> throw new Args.UsageException("--precisions takes fp32 and/or fp16, e.g. fp32,fp16");
+		});
+		return out;
+	}
+
+	private static String label(ai.djl.ndarray.types.DataType dtype) {
+		return dtype == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : "fp32";
+	}
+
+	/**
+	 * fp16 against fp32 on the same random input: dense features' largest difference relative to their largest
+	 * value, and the mean cosine similarity of the feature vectors (what the classifiers compare).
+	 */
+	private static void halfAgainstFull(PrintStream out, Path weights, NDManager root, int[] sizes)
+		throws java.io.IOException
+	{
+		try (ClipModel full = ClipModel.load(weights, root); ClipModel half = ClipModel.load(weights, root,
+			ai.djl.ndarray.types.DataType.FLOAT16))
+		{
+			for (int size : sizes) {
+				int s = size - size % full.config().cellSize();
+				try (NDManager m = root.newSubManager()) {
+					m.getEngine().setRandomSeed(42);
+					NDArray x = m.randomNormal(new Shape(1, 3, s, s));
+					NDArray a = full.denseFeatures(x), b = half.denseFeatures(x);
+					double rel = a.sub(b).abs().max().getFloat() / a.abs().max().getFloat();
+					NDArray cos = a.mul(b).sum(new int[] { -1 }).div(a.norm(new int[] { -1 }).mul(b.norm(new int[] { -1 })));
+					out.printf(java.util.Locale.ROOT, "fp16 vs fp32 dense %d²: max abs difference %.2e of the largest value, "
+						+ "mean cosine %.6f, lowest %.6f%n", s, rel, cos.mean().getFloat(), cos.min().getFloat());
+				}
+			}
+		}
 	}
 
 	private static Model reference(Settings s, NDManager root, PrintStream out) throws Exception {
@@ -94,15 +144,21 @@ final class BenchCommand implements Main.Subcommand {
 		int size)
 	{
 		int s = size - size % model.config().cellSize();
+		Function<NDArray, NDArray> image = model::encodeImage;
+		boolean imageOk = model.config().vit() || s == model.config().imageResolution();
+		for (int batch : st.batches()) {
+			try (NDManager m = root.newSubManager()) {
+				m.getEngine().setRandomSeed(42);
+				NDArray x = m.randomNormal(new Shape(batch, 3, s, s));
+				String shape = batch + "x" + s + "²";
+				if (imageOk) report(out, "image " + shape, time(st.warmup(), st.repeat(), () -> run(m, image, x)));
+				report(out, "dense " + shape, time(st.warmup(), st.repeat(), () -> run(m, model::denseFeatures, x)));
+			}
+		}
+		if (reference == null) return "";
 		try (NDManager m = root.newSubManager()) {
 			m.getEngine().setRandomSeed(42);
-			NDArray x = m.randomNormal(new Shape(st.batch(), 3, s, s));
-			Function<NDArray, NDArray> image = model::encodeImage;
-			boolean imageOk = model.config().vit() || s == model.config().imageResolution();
-			String shape = st.batch() + "x" + s + "²";
-			if (imageOk) report(out, "image " + shape, time(st.warmup(), st.repeat(), () -> run(m, image, x)));
-			report(out, "dense " + shape, time(st.warmup(), st.repeat(), () -> run(m, model::denseFeatures, x)));
-			if (reference == null) return "";
+			NDArray x = m.randomNormal(new Shape(st.batches()[0], 3, s, s));
 			Function<NDArray, NDArray> ours = st.kind().equals("image") ? image : model::denseFeatures;
 			Function<NDArray, NDArray> theirs = in -> reference.getBlock().forward(new ParameterStore(m, false),
 				new NDList(in), false).singletonOrThrow();

@@ -1,7 +1,7 @@
 package org.mvpseg.cli;
 
 import org.mvpseg.engine.EngineRegistry;
-import org.mvpseg.engine.EngineSelection;
+import org.mvpseg.runtime.EngineSelection;
 import org.mvpseg.engine.Engines;
 import org.mvpseg.runtime.DeviceChoice;
 import org.mvpseg.runtime.Torch;
@@ -32,7 +32,7 @@ final class EngineCommand implements Main.Subcommand {
 			case "install" -> {
 				EngineRegistry.Entry e = registry.forPlatform(kind(a), EngineRegistry.platform());
 				ConsoleProgress progress = new ConsoleProgress(System.err);
-				Engines.Installed i = a.has("archive") ? engines.installArchive(e, a.path("archive"), progress) : engines
+				org.mvpseg.runtime.InstalledEngines.Installed i = a.has("archive") ? engines.installArchive(e, a.path("archive"), progress) : engines
 					.install(e, progress);
 				out.println("installed " + i.describe());
 				out.println("the next start of MVP-SEG uses it (engine status shows what is active)");
@@ -55,10 +55,10 @@ final class EngineCommand implements Main.Subcommand {
 	/** What is installed, what was chosen and why, what DJL loaded, and the device auto gives. */
 	private static void status(Engines engines, PrintStream out) {
 		out.println("platform: " + EngineRegistry.platform());
-		out.println("engine cache: " + engines.dir() + " (set with -D" + Engines.PROPERTY + " or " + Engines.ENV + ")");
+		out.println("engine cache: " + engines.dir() + " (set with -D" + org.mvpseg.runtime.InstalledEngines.PROPERTY + " or " + org.mvpseg.runtime.InstalledEngines.ENV + ")");
 		var installed = engines.installed(EngineRegistry.platform());
 		if (installed.isEmpty()) out.println("installed: none (mvp-seg engine install cuda adds the CUDA engine)");
-		for (Engines.Installed i : installed) out.println("installed: " + i.describe());
+		for (org.mvpseg.runtime.InstalledEngines.Installed i : installed) out.println("installed: " + i.describe());
 		out.println("chosen: " + EngineSelection.apply());
 		try {
 			out.println("loaded: " + Torch.describe());

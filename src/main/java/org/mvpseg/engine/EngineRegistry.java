@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -87,8 +86,6 @@ public final class EngineRegistry {
 
 	/** This machine's platform in DJL's words (linux-x86_64, win-x86_64, osx-aarch64…). */
 	public static String platform() {
-		String os = System.getProperty("os.name").toLowerCase(Locale.ROOT), arch = System.getProperty("os.arch");
-		String a = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("aarch64") ? "aarch64" : arch;
-		return (os.startsWith("win") ? "win" : os.contains("mac") ? "osx" : "linux") + "-" + a;
+		return org.mvpseg.runtime.InstalledEngines.platform();
 	}
 }

@@ -3,10 +3,11 @@ package org.mvpseg.engine;
 import org.mvpseg.models.ModelCache;
 import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
+import org.mvpseg.runtime.InstalledEngines;
+import org.mvpseg.runtime.InstalledEngines.Installed;
 import org.mvpseg.runtime.Progress;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -33,17 +34,7 @@ import java.util.zip.ZipInputStream;
  */
 public final class Engines {
 
-	public static final String PROPERTY = "mvpseg.engines.dir", ENV = "MVPSEG_ENGINES";
-	static final String MARKER = "installed.properties";
-
-	/** An installed libtorch: its folder, the folder DJL loads from, and where it came from. */
-	public record Installed(Path home, String version, String flavor, String platform, Path lib, String sha256,
-		String url)
-	{
-		public String describe() {
-			return "libtorch " + version + " " + flavor + " (" + platform + ") in " + lib + ", archive SHA-256 " + sha256;
-		}
-	}
+	static final String MARKER = InstalledEngines.MARKER;
 
 	private final Path dir;
 
@@ -51,15 +42,9 @@ public final class Engines {
 		this.dir = dir;
 	}
 
-	/** The cache named by -Dmvpseg.engines.dir, $MVPSEG_ENGINES, else $XDG_CACHE_HOME or ~/.cache /mvp-seg/engines. */
+	/** The cache {@link InstalledEngines#dir()} names. */
 	public static Engines locate() {
-		String p = System.getProperty(PROPERTY);
-		if (p != null && !p.isBlank()) return new Engines(Path.of(p));
-		String e = System.getenv(ENV);
-		if (e != null && !e.isBlank()) return new Engines(Path.of(e));
-		String xdg = System.getenv("XDG_CACHE_HOME");
-		Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-		return new Engines(base.resolve("mvp-seg").resolve("engines"));
+		return new Engines(InstalledEngines.dir());
 	}
 
 	public Path dir() {
@@ -72,35 +57,11 @@ public final class Engines {
 
 	/** The installed engines for {@code platform}, CUDA builds first. */
 	public List<Installed> installed(String platform) {
-		List<Installed> out = new ArrayList<>();
-		if (!Files.isDirectory(dir)) return out;
-		try (Stream<Path> s = Files.list(dir)) {
-			for (Path home : (Iterable<Path>) s::iterator) {
-				Optional<Installed> i = read(home);
-				if (i.isPresent() && i.get().platform().equals(platform)) out.add(i.get());
-			}
-		}
-		catch (IOException e) {
-			return out; // an unreadable cache holds nothing usable
-		}
-		out.sort(Comparator.comparing((Installed i) -> !i.flavor().startsWith("cu")).thenComparing(Installed::flavor));
-		return out;
+		return InstalledEngines.installed(dir, platform);
 	}
 
 	private static Optional<Installed> read(Path home) {
-		Path marker = home.resolve(MARKER);
-		if (!Files.isRegularFile(marker)) return Optional.empty();
-		Properties p = new Properties();
-		try (InputStream in = Files.newInputStream(marker)) {
-			p.load(in);
-		}
-		catch (IOException | IllegalArgumentException e) {
-			return Optional.empty();
-		}
-		Path lib = home.resolve(p.getProperty("lib", "lib"));
-		if (!Files.isDirectory(lib)) return Optional.empty();
-		return Optional.of(new Installed(home, p.getProperty("version"), p.getProperty("flavor"), p.getProperty(
-			"platform"), lib, p.getProperty("sha256"), p.getProperty("url")));
+		return InstalledEngines.read(home);
 	}
 
 	/** Downloads and installs {@code e} (nothing to do when it is installed already). */

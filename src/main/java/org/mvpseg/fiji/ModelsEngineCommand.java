@@ -7,7 +7,7 @@ import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.engine.EngineRegistry;
-import org.mvpseg.engine.EngineSelection;
+import org.mvpseg.runtime.EngineSelection;
 import org.mvpseg.engine.Engines;
 import org.mvpseg.runtime.DeviceChoice;
 import org.mvpseg.runtime.Torch;

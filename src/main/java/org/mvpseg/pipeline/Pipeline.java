@@ -58,6 +58,8 @@ public final class Pipeline {
 				: "MaskCLIP)"));
 		else if (prompts != null && mode != prompts.denseMode()) notes.add("dense features " + mode.label() + " as "
 			+ "asked, but the prompts were trained with " + prompts.denseMode().label());
+		if (request.half() && !Torch.defaultDevice().isGpu()) notes.add("half precision on the CPU: libtorch's CPU fp16 "
+			+ "kernels are about 4× slower than fp32 (bench --precisions fp32,fp16); fp16 is meant for GPUs");
 		if (prompts != null) notes.addAll(promptLengthNotes(request.classes(), prompts.contextVectors()));
 		else if (student == null) notes.addAll(templateLengthNotes(request.classes(), templates(request)));
 		PixelClassifier classifier = studentClassifier != null ? studentClassifier : classifier(request, prompts, model,

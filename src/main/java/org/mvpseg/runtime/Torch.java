@@ -3,8 +3,6 @@ package org.mvpseg.runtime;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import org.mvpseg.engine.EngineSelection;
-import org.mvpseg.engine.Engines;
 
 /**
  * The one place that starts DJL's PyTorch engine. Before it loads, DJL is put offline and its telemetry off
@@ -57,7 +55,7 @@ public final class Torch {
 				if (before != null) preloaded = EngineSelection.preloadedNote(before, EngineSelection.chosen());
 			}
 			catch (RuntimeException | UnsatisfiedLinkError ex) {
-				Engines.Installed chosen = EngineSelection.chosen();
+				InstalledEngines.Installed chosen = EngineSelection.chosen();
 				if (chosen != null) throw new EngineException("The installed engine (" + chosen.describe() + ") could "
 					+ "not start: " + rootMessage(ex) + ". Remove it (mvp-seg engine remove " + (chosen.flavor()
 						.startsWith("cu") ? "cuda" : chosen.flavor()) + ", or Models & Engine) or start with "

@@ -49,7 +49,7 @@ class EngineCacheLayoutTest {
 			"https://download.pytorch.org/libtorch/cpu/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcpu.zip", null, zip
 				.getFileName().toString(), -1, "libtorch/lib", List.of("libtorch.so", "libtorch_cpu.so", "libc10.so"));
 		Engines engines = new Engines(tmp.resolve("engines"));
-		Engines.Installed installed = engines.installArchive(cpu, zip, EnginesTest.QUIET);
+		org.mvpseg.runtime.InstalledEngines.Installed installed = engines.installArchive(cpu, zip, EnginesTest.QUIET);
 		assertTrue(libs.contains("libtorch_cpu.so"), libs.toString());
 		Files.delete(zip);
 		ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

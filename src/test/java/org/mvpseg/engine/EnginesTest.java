@@ -105,7 +105,7 @@ class EnginesTest {
 	void installsUnpacksAndRecordsTheArchivesSha() throws Exception {
 		byte[] zip = archive("libtorch.so", "libtorch_cuda.so", "libc10.so");
 		Engines engines = new Engines(tmp.resolve("engines"));
-		Engines.Installed i = engines.install(entry(serve(zip, 0), null), QUIET);
+		org.mvpseg.runtime.InstalledEngines.Installed i = engines.install(entry(serve(zip, 0), null), QUIET);
 		assertTrue(Files.isRegularFile(i.lib().resolve("libtorch_cuda.so")));
 		assertEquals(sha(zip), i.sha256(), "no SHA-256 published: the first download's is recorded");
 		assertEquals("cu128", i.flavor());
@@ -136,7 +136,7 @@ class EnginesTest {
 	void aCutTransferResumesWithARange() throws Exception {
 		byte[] zip = archive("libtorch.so", "libtorch_cuda.so");
 		Engines engines = new Engines(tmp.resolve("engines"));
-		Engines.Installed i = engines.install(entry(serve(zip, zip.length / 3), sha(zip)), QUIET);
+		org.mvpseg.runtime.InstalledEngines.Installed i = engines.install(entry(serve(zip, zip.length / 3), sha(zip)), QUIET);
 		assertEquals(sha(zip), i.sha256());
 		assertTrue(ranged.get() >= 1, "the second request asked for the rest");
 	}
@@ -160,7 +160,7 @@ class EnginesTest {
 	void aLocalArchiveInstallsAndStaysWhereItIs() throws Exception {
 		Path zip = Files.write(tmp.resolve("libtorch.zip"), archive("libtorch.so", "libtorch_cuda.so"));
 		Engines engines = new Engines(tmp.resolve("engines"));
-		Engines.Installed i = engines.installArchive(entry("https://example.org/x.zip", null), zip, QUIET);
+		org.mvpseg.runtime.InstalledEngines.Installed i = engines.installArchive(entry("https://example.org/x.zip", null), zip, QUIET);
 		assertEquals(ModelCache.sha256(zip), i.sha256());
 		assertTrue(Files.exists(zip));
 		assertThrows(java.nio.file.NoSuchFileException.class, () -> engines.installArchive(entry("u", null), tmp

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.mvpseg.engine.EngineSelection;
+import org.mvpseg.runtime.EngineSelection;
 
 /** --device and the reason for the device used, on every engine a user can have (no GPU needed). */
 class DeviceChoiceTest {
@@ -79,7 +79,7 @@ class DeviceChoiceTest {
 
 	@Test
 	void aDjlStartedByAnotherPluginIsReported() {
-		var wanted = new org.mvpseg.engine.Engines.Installed(java.nio.file.Path.of("/e"), "2.7.1", "cu128",
+		var wanted = new org.mvpseg.runtime.InstalledEngines.Installed(java.nio.file.Path.of("/e"), "2.7.1", "cu128",
 			"linux-x86_64", java.nio.file.Path.of("/e/libtorch/lib"), "abc", "u");
 		assertNull(EngineSelection.preloadedNote("/e/libtorch/lib", wanted), "ours: nothing to say");
 		assertNull(EngineSelection.preloadedNote(null, wanted));

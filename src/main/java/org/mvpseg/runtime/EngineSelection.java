@@ -1,4 +1,4 @@
-package org.mvpseg.engine;
+package org.mvpseg.runtime;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 public final class EngineSelection {
 
 	private static String plan;
-	private static Engines.Installed chosen;
+	private static InstalledEngines.Installed chosen;
 
 	private EngineSelection() {}
 
@@ -26,10 +26,10 @@ public final class EngineSelection {
 		if (user != null) return plan = "libtorch from PYTORCH_LIBRARY_PATH=" + user + " (set by you)";
 		if ("cpu".equalsIgnoreCase(System.getProperty("mvpseg.engine"))) return plan = "the CPU libtorch "
 			+ "(-Dmvpseg.engine=cpu)";
-		List<Engines.Installed> installed = Engines.locate().installed(EngineRegistry.platform());
+		List<InstalledEngines.Installed> installed = InstalledEngines.installed(InstalledEngines.dir(), InstalledEngines.platform());
 		if (installed.isEmpty()) return plan = "the CPU libtorch from the plugin's jars (no engine installed in "
-			+ Engines.locate().dir() + ")";
-		Engines.Installed i = installed.get(0);
+			+ InstalledEngines.dir() + ")";
+		InstalledEngines.Installed i = installed.get(0);
 		String flavor = userSetting("PYTORCH_FLAVOR"), version = userSetting("PYTORCH_VERSION");
 		if (flavor != null || version != null) return plan = "your PYTORCH_FLAVOR/PYTORCH_VERSION settings decide; the "
 			+ "installed " + i.describe() + " is not used";
@@ -41,7 +41,7 @@ public final class EngineSelection {
 	}
 
 	/** The engine MVP-SEG chose (null when none of its own). */
-	public static synchronized Engines.Installed chosen() {
+	public static synchronized InstalledEngines.Installed chosen() {
 		return chosen;
 	}
 
@@ -55,7 +55,7 @@ public final class EngineSelection {
 	 * A note when DJL had loaded {@code loaded} before MVP-SEG could choose (another Fiji plugin started it), and
 	 * MVP-SEG would have chosen another; null when nothing is wrong.
 	 */
-	public static String preloadedNote(String loaded, Engines.Installed wanted) {
+	public static String preloadedNote(String loaded, InstalledEngines.Installed wanted) {
 		if (loaded == null || wanted == null || Path.of(loaded).normalize().startsWith(wanted.lib().normalize()))
 			return null;
 		return "DJL was started before MVP-SEG (by another plugin) with the libtorch in " + loaded + ", so the "
@@ -81,7 +81,7 @@ public final class EngineSelection {
 
 	/** The driver's version on this machine (Linux), "unknown" elsewhere, null when no driver is installed. */
 	public static String driverVersion() {
-		if (!EngineRegistry.platform().startsWith("linux")) return "unknown";
+		if (!InstalledEngines.platform().startsWith("linux")) return "unknown";
 		try {
 			Path p = Path.of("/proc/driver/nvidia/version");
 			return Files.isReadable(p) ? driverVersion(Files.readString(p)) : null;
