@@ -51,6 +51,7 @@ final class TrainCommand implements Main.Subcommand {
 		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
 		ClipModel clip = ModelService.shared().get(model.weights());
 		out.println("model: " + model.weights() + " (" + clip.config().describe() + ")");
+		out.println("device: " + org.mvpseg.runtime.Torch.device());
 		int every = a.integer("log-every", 10, 1);
 		Path csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
 		try (BufferedWriter log = Files.newBufferedWriter(csv)) {

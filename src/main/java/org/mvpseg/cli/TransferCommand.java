@@ -61,6 +61,7 @@ final class TransferCommand implements Main.Subcommand {
 		try (Prepared p = Pipeline.prepare(teacher, progress)) {
 			out.println("teacher: " + p.resolved().classifier() + " (dense features " + p.resolved().denseMode().label()
 				+ ")");
+			out.println("device: " + p.resolved().device());
 			int every = a.integer("log-every", 10, 1);
 			StudentFile s = new StudentTrainer(p.teacher(), cfg).train(sources, unseen, outFile, a.has("resume"), st -> {
 					if (st.iteration() % every == 0 || st.iteration() == cfg.iterations()) out.println(st.line());

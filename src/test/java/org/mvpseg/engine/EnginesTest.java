@@ -156,6 +156,19 @@ class EnginesTest {
 		assertEquals(List.of(), listing(engines.dir()), "no archive, no half-unpacked folder");
 	}
 
+	/** Without network the message names the archive's address and where to put it; put there, it installs. */
+	@Test
+	void withoutNetworkTheMessageSaysWhereTheArchiveGoes() throws Exception {
+		Engines engines = new Engines(tmp.resolve("engines"));
+		String url = "http://127.0.0.1:9/engine.zip"; // the discard port: nothing listens
+		IOException e = assertThrows(IOException.class, () -> engines.install(entry(url, null), QUIET));
+		Path where = engines.dir().resolve("engine.zip");
+		assertTrue(e.getMessage().contains(url) && e.getMessage().contains("place it at " + where), e.getMessage());
+		Files.write(where, archive("libtorch.so", "libtorch_cuda.so"));
+		assertTrue(Files.isRegularFile(engines.install(entry(url, null), QUIET).lib().resolve("libtorch_cuda.so")));
+		assertTrue(!Files.exists(where), "the archive is unpacked and removed");
+	}
+
 	@Test
 	void aLocalArchiveInstallsAndStaysWhereItIs() throws Exception {
 		Path zip = Files.write(tmp.resolve("libtorch.zip"), archive("libtorch.so", "libtorch_cuda.so"));
