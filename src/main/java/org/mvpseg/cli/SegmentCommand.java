@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.imagej.ImageFiles;
 import org.mvpseg.imagej.ImagePlusSource;
+import org.mvpseg.io.TiffSource;
 import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
@@ -91,12 +92,8 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
 	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
-		try {
-			ImagePlus imp = ImageFiles.open(img);
-			if (imp.getNSlices() * imp.getNFrames() > 1) throw new IllegalArgumentException(img.getFileName() + " has "
-				+ imp.getNSlices() + " slices and " + imp.getNFrames() + " frames; the command line segments 2-D images "
-				+ "(use Fiji's Segment by Name, which segments every plane).");
-			ClipInput input = p.input(new ImagePlusSource(imp, 1, 1));
+		try (TiffSource tiff = ImageFiles.isTiff(img) ? TiffSource.open(img) : null) {
+			ClipInput input = p.input(tiff != null ? tiff : source(img));
 			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
 				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
 					.provenance(img.getFileName().toString(), input)))
@@ -111,6 +108,22 @@ final class SegmentCommand implements Main.Subcommand {
 			out.println("  failed: " + e.getMessage());
 			return false;
 		}
+		catch (java.io.UncheckedIOException e) { // a file that breaks while read by rectangles
+			out.println("  failed: " + img.getFileName() + ": " + e.getCause().getMessage());
+			return false;
+		}
+	}
+
+	/**
+	 * An image ImageJ reads whole (a single-plane TIFF is read by rectangles instead, whatever its size: {@link
+	 * TiffSource}).
+	 */
+	private static ImagePlusSource source(Path img) throws IOException {
+		ImagePlus imp = ImageFiles.open(img);
+		if (imp.getNSlices() * imp.getNFrames() > 1) throw new IllegalArgumentException(img.getFileName() + " has "
+			+ imp.getNSlices() + " slices and " + imp.getNFrames() + " frames; the command line segments 2-D images "
+			+ "(use Fiji's Segment by Name, which segments every plane).");
+		return new ImagePlusSource(imp, 1, 1);
 	}
 
 	private static void report(org.mvpseg.segment.Segmenter.Result r, ClipInput input, PrintStream out) {

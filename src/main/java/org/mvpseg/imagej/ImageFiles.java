@@ -20,6 +20,11 @@ public final class ImageFiles {
 
 	private ImageFiles() {}
 
+	public static boolean isTiff(Path p) {
+		String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+		return n.endsWith(".tif") || n.endsWith(".tiff");
+	}
+
 	public static boolean isImage(Path p) {
 		String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
 		return SUFFIXES.stream().anyMatch(n::endsWith);

@@ -192,6 +192,21 @@ class SegmentCommandTest {
 		}
 	}
 
+	/** A TIFF read by rectangles that turns out cut short: that image fails with the reason, nothing is left. */
+	@Test
+	void aTruncatedTiffFailsWithItsName() throws Exception {
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		Path tif = tmp.resolve("cut.tif");
+		new ij.io.FileSaver(cell).saveAsTiff(tif.toString());
+		byte[] all = Files.readAllBytes(tif);
+		Files.write(tif, java.util.Arrays.copyOf(all, all.length / 2));
+		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "a, b", "--weights", WEIGHTS, "--out",
+			tmp.resolve("cut-out").toString());
+		assertEquals(1, r.code(), r.out() + r.err());
+		assertTrue(r.out().contains("failed: cut.tif: the file ends at byte") && r.out().contains("truncated"), r.out());
+		assertTrue(!Files.exists(tmp.resolve("cut-out/cut.labels.tif")), "no partial output");
+	}
+
 	@Test
 	void halfPrecisionAndTheDeviceFromTheCommandLine() throws Exception {
 		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "cat, grass", "--weights",
