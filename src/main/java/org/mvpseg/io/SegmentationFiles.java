@@ -59,8 +59,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	private final List<String> classes;
 	private final Calibration calibration;
 	private final int width, height;
-	private final byte[] labels8;
-	private final short[] labels16;
+	private final ImageJTiff labels; // written row by row, like the probabilities: never whole in memory
 	private final ImageJTiff probabilities;
 	private final String provenance;
 	private final boolean overwrite;
@@ -93,9 +92,9 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		if ((long) width * height > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("The image has "
 			+ (long) width * height + " pixels, more than one label image can hold (2^31); segment it in parts, "
 			+ "or resize it first with --short-side.");
-		boolean wide = classes.size() > 256, want = outputs.contains(Output.LABELS);
-		this.labels8 = want && !wide ? new byte[Math.multiplyExact(width, height)] : null;
-		this.labels16 = want && wide ? new short[Math.multiplyExact(width, height)] : null;
+		boolean wide = classes.size() > 256;
+		this.labels = outputs.contains(Output.LABELS) ? new ImageJTiff(labelsFile, width, height, 1, wide
+			? ImageJTiff.Type.U16 : ImageJTiff.Type.U8) : null;
 		this.probabilities = outputs.contains(Output.PROBABILITIES) ? new ImageJTiff(probabilitiesFile, width, height,
 			classes.size(), ImageJTiff.Type.F32) : null;
 	}
@@ -120,9 +119,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 
 	@Override
 	public void rows(int y0, int rows, int width, float[][] p, int[] l) throws IOException {
-		int at = y0 * width;
-		if (labels8 != null) for (int i = 0; i < rows * width; i++) labels8[at + i] = (byte) l[i];
-		if (labels16 != null) for (int i = 0; i < rows * width; i++) labels16[at + i] = (short) l[i];
+		if (labels != null) labels.writeInts(0, y0, rows, l, 0);
 		if (probabilities != null) for (int c = 0; c < p.length; c++) probabilities.writeFloats(c, y0, rows, p[c], 0);
 	}
 
@@ -135,31 +132,24 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 				.property("mvpseg.run", runId);
 			finished.put(probabilities.finishTemporary(), probabilitiesFile);
 		}
-		if (labels8 != null || labels16 != null) writeLabels();
+		if (labels != null) finishLabels();
 	}
 
-	private void writeLabels() throws IOException {
-		boolean wide = classes.size() > 256;
-		try (ImageJTiff t = new ImageJTiff(labelsFile, width, height, 1, wide ? ImageJTiff.Type.U16
-			: ImageJTiff.Type.U8))
-		{
-			StringBuilder table = new StringBuilder("Classes (label value = name):\n");
-			for (int c = 0; c < classes.size(); c++) {
-				table.append(c).append(" = ").append(classes.get(c)).append('\n');
-				t.property("class." + c, classes.get(c));
-			}
-			t.property("classes", String.join(",", classes));
-			t.property("mvpseg.run", runId);
-			t.calibration(calibration).info(table + "\n" + provenance);
-			if (wide) t.description("min=0\nmax=" + (classes.size() - 1) + "\n");
-			else {
-				byte[][] lut = LabelColors.lut(classes.size());
-				t.lut(lut[0], lut[1], lut[2]);
-			}
-			if (wide) t.writeShorts(0, 0, height, labels16, 0);
-			else t.writeBytes(0, 0, height, labels8, 0);
-			finished.put(t.finishTemporary(), labelsFile);
+	private void finishLabels() throws IOException {
+		StringBuilder table = new StringBuilder("Classes (label value = name; 0 is the first class, not a background):\n");
+		for (int c = 0; c < classes.size(); c++) {
+			table.append(c).append(" = ").append(classes.get(c)).append('\n');
+			labels.property("class." + c, classes.get(c));
 		}
+		labels.property("classes", String.join(",", classes));
+		labels.property("mvpseg.run", runId);
+		labels.calibration(calibration).info(table + "\n" + provenance);
+		if (classes.size() > 256) labels.description("min=0\nmax=" + (classes.size() - 1) + "\n");
+		else {
+			byte[][] lut = LabelColors.lut(classes.size());
+			labels.lut(lut[0], lut[1], lut[2]);
+		}
+		finished.put(labels.finishTemporary(), labelsFile);
 	}
 
 	/**
@@ -203,7 +193,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		o.addProperty("seconds", r.seconds());
 		extra.forEach((k, v) -> o.add(k, GSON.toJsonTree(v)));
 		JsonObject files = new JsonObject();
-		if (labels8 != null || labels16 != null) files.addProperty("labels", labelsFile.getFileName().toString());
+		if (labels != null) files.addProperty("labels", labelsFile.getFileName().toString());
 		if (probabilities != null) files.addProperty("probabilities", probabilitiesFile.getFileName().toString());
 		o.add("outputs", files);
 		return o;
@@ -229,6 +219,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	@Override
 	public void close() throws IOException {
 		if (probabilities != null) probabilities.close();
+		if (labels != null) labels.close();
 		for (Path p : finished.keySet()) Files.deleteIfExists(p);
 		finished.clear();
 	}
