@@ -49,10 +49,32 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		this.predictor = d.intOf(317, 1);
 		this.tiled = d.has(322);
 		this.chunkW = tiled ? d.intOf(322) : width();
-		this.chunkH = tiled ? d.intOf(323) : Math.min(height(), d.intOf(278, height()));
+		int rows = tiled ? d.intOf(323) : Math.min(height(), d.intOf(278, height()));
+		long[] off = d.longs(tiled ? 324 : 273), cnt = d.longs(tiled ? 325 : 279);
 		this.chunksAcross = (width() + chunkW - 1) / chunkW;
-		this.offsets = d.longs(tiled ? 324 : 273);
-		this.counts = d.longs(tiled ? 325 : 279);
+		// an uncompressed strip is read in parts (ImageJ writes a whole image as one strip)
+		int parts = tiled || compression != 1 ? 1 : parts(rows, (long) width() * (planar ? 1 : samples) * (bits / 8));
+		this.chunkH = rows / parts;
+		this.offsets = new long[off.length * parts];
+		this.counts = new long[off.length * parts];
+		long partBytes = (long) chunkH * width() * (planar ? 1 : samples) * (bits / 8);
+		for (int s = 0; s < off.length; s++)
+			for (int j = 0; j < parts; j++) {
+				offsets[s * parts + j] = off[s] + j * partBytes;
+				counts[s * parts + j] = Math.max(0, Math.min(partBytes, cnt[s] - j * partBytes));
+			}
+	}
+
+	/** Into how many equal parts a strip of {@code rows} rows splits so that a part stays near 4 MB. */
+	static int parts(int rows, long rowBytes) {
+		long want = Math.max(1, (rows * rowBytes + (4 << 20) - 1) / (4 << 20));
+		for (int k = (int) Math.min(want, rows); k <= rows; k++) if (rows % k == 0) return k;
+		return rows;
+	}
+
+	/** Rows per decoded strip or tile (tests). */
+	int chunkRows() {
+		return chunkH;
 	}
 
 	/**

@@ -67,6 +67,21 @@ class TiffSourceTest {
 		}
 	}
 
+	/** ImageJ writes one strip per image; it is read in parts of about 4 MB, not whole. */
+	@Test
+	void aLargeSingleStripIsReadInParts() throws Exception {
+		ij.process.ShortProcessor sp = new ij.process.ShortProcessor(1500, 1500);
+		for (int i = 0; i < 1500 * 1500; i++) sp.set(i, (i * 31) % 65536);
+		Path f = tmp.resolve("one-strip.tif");
+		new FileSaver(new ImagePlus("one-strip", sp)).saveAsTiff(f.toString());
+		try (TiffSource t = TiffSource.open(f)) {
+			assertTrue(t.chunkRows() < 1500 && 1500 % t.chunkRows() == 0, "rows per part: " + t.chunkRows());
+		}
+		sameAsImageJ(f);
+		assertEquals(1, TiffSource.parts(10, 100));
+		assertEquals(7, TiffSource.parts(7, 1 << 22), "7 rows of 4 MB: one row per part");
+	}
+
 	@Test
 	void stacksAndPalettesAreLeftToImageJ() throws Exception {
 		ImageStack st = new ImageStack(20, 10);
