@@ -31,6 +31,7 @@ public final class Main {
 		COMMANDS.put("fetch-model", FetchModelCommand::new);
 		COMMANDS.put("models", ModelsCommand::new);
 		COMMANDS.put("engine", EngineCommand::new);
+		COMMANDS.put("spark", SparkCommand::new);
 		COMMANDS.put("bench", BenchCommand::new);
 	}
 

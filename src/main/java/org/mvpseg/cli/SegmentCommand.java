@@ -88,21 +88,18 @@ final class SegmentCommand implements Main.Subcommand {
 	}
 
 	/** Where and what to write. */
-	private record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {}
+	record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {}
+
+	/** One image's segmentation: the result, the input's pixel area and unit, each class's mean probability. */
+	record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
+		double[] meanProbability) {}
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
 	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
-		try (TiffSource tiff = ImageFiles.isTiff(img) ? TiffSource.open(img) : null) {
-			ClipInput input = p.input(tiff != null ? tiff : source(img));
-			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
-				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
-					.provenance(img.getFileName().toString(), input)))
-			{
-				Prepared.ImageResult r = p.segment(input, files, progress);
-				files.complete(r.result(), p.summary(img.toAbsolutePath().toString(), r));
-				report(r.result(), input, out);
-				return true;
-			}
+		try {
+			Outcome o = segmentFile(img, p, target, progress);
+			report(o.result().result(), o.input(), out);
+			return true;
 		}
 		catch (IOException | IllegalArgumentException e) {
 			out.println("  failed: " + e.getMessage());
@@ -111,6 +108,41 @@ final class SegmentCommand implements Main.Subcommand {
 		catch (java.io.UncheckedIOException e) { // a file that breaks while read by rectangles
 			out.println("  failed: " + img.getFileName() + ": " + e.getCause().getMessage());
 			return false;
+		}
+	}
+
+	/** Segments one image into its set of outputs (the same files whichever front end asks: segment, spark). */
+	static Outcome segmentFile(Path img, Prepared p, Target target, Progress progress) throws IOException {
+		try (TiffSource tiff = ImageFiles.isTiff(img) ? TiffSource.open(img) : null) {
+			ClipInput input = p.input(tiff != null ? tiff : source(img));
+			int classes = p.classNames().size();
+			double[] sum = new double[classes];
+			long[] count = new long[classes];
+			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
+				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
+					.provenance(img.getFileName().toString(), input)))
+			{
+				Prepared.ImageResult r = p.segment(input, new org.mvpseg.segment.SegmentationSink() {
+					@Override
+					public void rows(int y0, int rows, int width, float[][] pr, int[] l) throws IOException {
+						files.rows(y0, rows, width, pr, l);
+						for (int i = 0; i < rows * width; i++) {
+							sum[l[i]] += pr[l[i]][i];
+							count[l[i]]++;
+						}
+					}
+
+					@Override
+					public void finish() throws IOException {
+						files.finish();
+					}
+				}, progress);
+				files.complete(r.result(), p.summary(img.toAbsolutePath().toString(), r));
+				double[] mean = new double[classes];
+				for (int c = 0; c < classes; c++) mean[c] = count[c] == 0 ? 0 : sum[c] / count[c];
+				var cal = input.source().calibration();
+				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), mean);
+			}
 		}
 	}
 
