@@ -1,55 +1,22 @@
 package org.mvpseg.cli;
 
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
-import org.mvpseg.imagej.ImageFiles;
-import org.mvpseg.io.SegmentationFiles;
-import org.mvpseg.pipeline.Pipeline;
-import org.mvpseg.pipeline.Prepared;
-import org.mvpseg.runtime.Progress;
-
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * {@code spark}: {@code segment} over many images on Apache Spark (docs/spark.md). The same options as
- * {@code segment}; each task segments its images through the one pipeline, writing each image's outputs exactly as
- * {@code segment} does, and returns one row per image and class (or one row for an image that failed); the driver
- * writes those rows as Parquet and CSV. Runs as {@code spark-submit --class org.mvpseg.cli.SparkCommand}, or from
- * this jar with {@code --master local[N]} or a standalone master.
+ * {@code spark}: runs {@link SparkJob}. With Spark on the class path (spark-submit, tests) directly; from
+ * {@code java -jar mvp-seg.jar} it loads the job and Spark from this jar's folder ({@code lib/} and {@code lib/spark/},
+ * which {@code mvn package} fills) in a class loader of their own, so Spark never rides along into the ImageJ and
+ * Fiji installs. This class itself names no Spark class.
  */
-public final class SparkCommand implements Main.Subcommand {
-
-	static final Set<String> JOB_OPTIONS = Set.of("master", "input", "out", "partitions", "outputs");
-
-	static final StructType SCHEMA = new StructType().add("image", DataTypes.StringType).add("status",
-		DataTypes.StringType).add("class", DataTypes.StringType, true).add("label", DataTypes.IntegerType, true).add(
-			"pixels", DataTypes.LongType, true).add("fraction", DataTypes.DoubleType, true).add("area",
-				DataTypes.DoubleType, true).add("unit", DataTypes.StringType, true).add("mean_probability",
-					DataTypes.DoubleType, true).add("gpr_presence", DataTypes.DoubleType, true).add("error",
-						DataTypes.StringType, true);
-
-	/** For spark-submit: {@code spark-submit --class org.mvpseg.cli.SparkCommand mvp-seg.jar --input … }. */
-	public static void main(String[] argv) {
-		String[] withName = new String[argv.length + 1];
-		withName[0] = "spark";
-		System.arraycopy(argv, 0, withName, 1, argv.length);
-		System.exit(Main.run(withName, System.out, System.err));
-	}
+final class SparkCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
@@ -59,126 +26,59 @@ public final class SparkCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Args a = parse(argv);
-		Path outDir = Path.of(a.require("out"));
-		List<String> images = inputs(a.require("input"));
-		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
-			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
-				+ "image are then replaced), or choose another --out");
-		SegmentCommand.request(a, "classes"); // a mistake in the options stops here, before Spark starts
-		SparkSession.Builder b = SparkSession.builder().appName("MVP-SEG segment");
-		if (a.has("master")) b.master(a.get("master", null));
-		SparkSession spark = b.getOrCreate();
+		parse(argv); // an unknown option is refused before Spark starts
+		if (sparkPresent(SparkCommand.class.getClassLoader())) return SparkJob.run(argv, out);
+		// left open: Spark's and Hadoop's shutdown hooks load classes from it when the JVM exits
+		URLClassLoader loader = new URLClassLoader(classPath(), ClassLoader.getPlatformClassLoader());
+		ClassLoader previous = Thread.currentThread().getContextClassLoader();
+		Thread.currentThread().setContextClassLoader(loader);
 		try {
-			JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-			LongAccumulator done = jsc.sc().longAccumulator("images done");
-			int parts = a.integer("partitions", Math.max(1, Math.min(images.size(), jsc.defaultParallelism() * 2)), 1);
-			JavaRDD<Row> rows = jsc.parallelize(images, parts).mapPartitions(new Segment(argv, done));
-			Dataset<Row> table = spark.createDataFrame(rows, SCHEMA).cache();
-			Thread progress = progress(done, images.size(), out);
-			long n = table.count();
-			progress.interrupt();
-			table.write().mode(SaveMode.Overwrite).parquet(outDir.resolve("results.parquet").toString());
-			table.coalesce(1).write().mode(SaveMode.Overwrite).option("header", true).csv(outDir.resolve("results.csv")
-				.toString());
-			long failed = table.filter("status = 'failed'").count();
-			out.printf(Locale.ROOT, "%d image(s), %d failed; %d rows in %s (Parquet) and %s (CSV)%n", images.size(),
-				failed, n, outDir.resolve("results.parquet"), outDir.resolve("results.csv"));
-			return failed == 0 ? 0 : 1;
+			return (Integer) loader.loadClass(SparkJob.class.getName()).getMethod("run", String[].class, PrintStream.class)
+				.invoke(null, argv, out);
+		}
+		catch (InvocationTargetException e) {
+			throw e.getCause() instanceof Exception x ? x : new RuntimeException(e.getCause());
 		}
 		finally {
-			spark.stop();
+			Thread.currentThread().setContextClassLoader(previous);
 		}
 	}
 
+	static final java.util.Set<String> JOB_OPTIONS = java.util.Set.of("master", "input", "out", "partitions",
+		"outputs");
+
+	/** The job's options: those of segment, and where the images are, the master and the partitions. */
 	static Args parse(String[] argv) {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
+		java.util.Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
 		valued.addAll(JOB_OPTIONS);
-		return new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
+		return new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
 	}
 
-	/** A folder's images, or the lines of a list file (one path per line); paths every executor must see. */
-	static List<String> inputs(String input) throws java.io.IOException {
-		Path p = Path.of(input);
-		if (Files.isRegularFile(p) && !ImageFiles.isImage(p)) {
-			List<String> out = new ArrayList<>();
-			for (String line : Files.readAllLines(p)) if (!line.isBlank()) out.add(Path.of(line.strip()).toAbsolutePath()
-				.toString());
-			if (out.isEmpty()) throw new Args.UsageException(input + " lists no images");
-			return out;
+	static boolean sparkPresent(ClassLoader loader) {
+		try {
+			Class.forName("org.apache.spark.sql.SparkSession", false, loader);
+			return true;
 		}
-		return ImageFiles.collect(List.of(input)).stream().map(x -> x.toAbsolutePath().toString()).toList();
-	}
-
-	/** Images done / total, rate and time left, every 10 s in the driver's log. */
-	private static Thread progress(LongAccumulator done, int total, PrintStream out) {
-		long t0 = System.nanoTime();
-		Thread t = new Thread(() -> {
-			try {
-				while (true) {
-					Thread.sleep(10_000);
-					long d = done.value();
-					double s = (System.nanoTime() - t0) / 1e9, rate = d / s;
-					out.printf(Locale.ROOT, "%d/%d images, %.1f per minute, about %.0f s left%n", d, total, 60 * rate, rate
-						> 0 ? (total - d) / rate : Double.NaN);
-				}
-			}
-			catch (InterruptedException e) {
-				// the job is over
-			}
-		}, "mvp-seg progress");
-		t.setDaemon(true);
-		t.start();
-		return t;
-	}
-
-	/** One task: its images through the pipeline, one row per image and class. Serializable: only the argv. */
-	static final class Segment implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<String>, Row> {
-
-		private final String[] argv;
-		private final LongAccumulator done;
-
-		Segment(String[] argv, LongAccumulator done) {
-			this.argv = argv;
-			this.done = done;
-		}
-
-		@Override
-		public Iterator<Row> call(Iterator<String> images) throws Exception {
-			Args a = parse(argv);
-			SegmentCommand.Target target = new SegmentCommand.Target(Path.of(a.require("out")),
-				SegmentationFiles.Output.parse(a.get("outputs", "labels,probabilities,summary")), a.has("overwrite"));
-			List<Row> rows = new ArrayList<>();
-			if (!images.hasNext()) return rows.iterator();
-			try (Prepared p = Pipeline.prepare(SegmentCommand.request(a, "classes"), Progress.NONE)) {
-				while (images.hasNext()) {
-					Path img = Path.of(images.next());
-					rows.addAll(rows(img, p, target));
-					done.add(1);
-				}
-			}
-			return rows.iterator();
-		}
-
-		private static List<Row> rows(Path img, Prepared p, SegmentCommand.Target target) {
-			List<Row> out = new ArrayList<>();
-			try {
-				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
-				var r = o.result().result();
-				long total = (long) r.width() * r.height();
-				double[] presence = o.result().presence().map(x -> x.max()).orElse(null);
-				for (int c = 0; c < r.classes().size(); c++) {
-					long n = r.pixelCounts()[c];
-					out.add(RowFactory.create(img.toString(), "done", r.classes().get(c), c, n, n / (double) total, n * o
-						.pixelArea(), o.unit(), o.meanProbability()[c], presence == null ? null : presence[c], null));
-				}
-			}
-			catch (Exception | OutOfMemoryError e) { // one bad image never fails the job
-				out.add(RowFactory.create(img.toString(), "failed", null, null, null, null, null, null, null, null,
-					e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-			}
-			return out;
+		catch (ClassNotFoundException e) {
+			return false;
 		}
 	}
+
+	/** This jar, its lib/ jars and lib/spark/ jars; a clear message when Spark's jars are not there. */
+	private static URL[] classPath() throws Exception {
+		Path jar = Path.of(SparkCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+		Path lib = jar.getParent().resolve("lib"), spark = lib.resolve("spark"); // target/lib beside target/x.jar
+		if (!Files.isDirectory(spark)) throw new Args.UsageException("Spark's jars are not in " + spark + ": build with "
+			+ "mvn package (it copies them there), or run the job with spark-submit --class " + SparkJob.class.getName()
+			+ " " + jar.getFileName());
+		List<URL> urls = new ArrayList<>(List.of(jar.toUri().toURL()));
+		for (Path dir : List.of(lib, spark))
+			try (Stream<Path> s = Files.list(dir)) {
+				for (Path p : (Iterable<Path>) s.sorted()::iterator) if (p.toString().endsWith(".jar")) urls.add(p.toUri()
+					.toURL());
+			}
+		return urls.toArray(new URL[0]);
+	}
+
 }

@@ -1,0 +1,171 @@
+package org.mvpseg.cli;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.mvpseg.imagej.ImageFiles;
+import org.mvpseg.io.SegmentationFiles;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.runtime.Progress;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code spark}: {@code segment} over many images on Apache Spark (docs/spark.md). The same options as
+ * {@code segment}; each task segments its images through the one pipeline, writing each image's outputs exactly as
+ * {@code segment} does, and returns one row per image and class (or one row for an image that failed); the driver
+ * writes those rows as Parquet and CSV. Runs as {@code spark-submit --class org.mvpseg.cli.SparkJob}, or from
+ * this jar ({@code spark} subcommand: {@link SparkCommand}) with {@code --master local[N]} or a standalone master.
+ */
+public final class SparkJob {
+
+	static final StructType SCHEMA = new StructType().add("image", DataTypes.StringType).add("status",
+		DataTypes.StringType).add("class", DataTypes.StringType, true).add("label", DataTypes.IntegerType, true).add(
+			"pixels", DataTypes.LongType, true).add("fraction", DataTypes.DoubleType, true).add("area",
+				DataTypes.DoubleType, true).add("unit", DataTypes.StringType, true).add("mean_probability",
+					DataTypes.DoubleType, true).add("gpr_presence", DataTypes.DoubleType, true).add("error",
+						DataTypes.StringType, true);
+
+	private SparkJob() {}
+
+	/** For spark-submit: {@code spark-submit --class org.mvpseg.cli.SparkJob mvp-seg.jar --input … }. */
+	public static void main(String[] argv) {
+		String[] withName = new String[argv.length + 1];
+		withName[0] = "spark";
+		System.arraycopy(argv, 0, withName, 1, argv.length);
+		System.exit(Main.run(withName, System.out, System.err));
+	}
+
+	/** The job; {@code argv[0]} is "spark". Exit code as the command line's. */
+	public static int run(String[] argv, PrintStream out) throws Exception {
+		Args a = SparkCommand.parse(argv);
+		Path outDir = Path.of(a.require("out"));
+		List<String> images = inputs(a.require("input"));
+		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
+			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
+				+ "image are then replaced), or choose another --out");
+		SegmentCommand.request(a, "classes"); // a mistake in the options stops here, before Spark starts
+		SparkSession.Builder b = SparkSession.builder().appName("MVP-SEG segment");
+		if (a.has("master")) b.master(a.get("master", null));
+		SparkSession spark = b.getOrCreate();
+		try {
+			JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+			LongAccumulator done = jsc.sc().longAccumulator("images done");
+			int parts = a.integer("partitions", Math.max(1, Math.min(images.size(), jsc.defaultParallelism() * 2)), 1);
+			JavaRDD<Row> rows = jsc.parallelize(images, parts).mapPartitions(new Segment(argv, done));
+			Dataset<Row> table = spark.createDataFrame(rows, SCHEMA).cache();
+			Thread progress = progress(done, images.size(), out);
+			long n = table.count();
+			progress.interrupt();
+			table.write().mode(SaveMode.Overwrite).parquet(outDir.resolve("results.parquet").toString());
+			table.coalesce(1).write().mode(SaveMode.Overwrite).option("header", true).csv(outDir.resolve("results.csv")
+				.toString());
+			long failed = table.filter("status = 'failed'").count();
+			out.printf(Locale.ROOT, "%d image(s), %d failed; %d rows in %s (Parquet) and %s (CSV)%n", images.size(),
+				failed, n, outDir.resolve("results.parquet"), outDir.resolve("results.csv"));
+			return failed == 0 ? 0 : 1;
+		}
+		finally {
+			spark.stop();
+		}
+	}
+
+	/** A folder's images, or the lines of a list file (one path per line); paths every executor must see. */
+	static List<String> inputs(String input) throws java.io.IOException {
+		Path p = Path.of(input);
+		if (Files.isRegularFile(p) && !ImageFiles.isImage(p)) {
+			List<String> out = new ArrayList<>();
+			for (String line : Files.readAllLines(p)) if (!line.isBlank()) out.add(Path.of(line.strip()).toAbsolutePath()
+				.toString());
+			if (out.isEmpty()) throw new Args.UsageException(input + " lists no images");
+			return out;
+		}
+		return ImageFiles.collect(List.of(input)).stream().map(x -> x.toAbsolutePath().toString()).toList();
+	}
+
+	/** Images done / total, rate and time left, every 10 s in the driver's log. */
+	private static Thread progress(LongAccumulator done, int total, PrintStream out) {
+		long t0 = System.nanoTime();
+		Thread t = new Thread(() -> {
+			try {
+				while (true) {
+					Thread.sleep(10_000);
+					long d = done.value();
+					double s = (System.nanoTime() - t0) / 1e9, rate = d / s;
+					out.printf(Locale.ROOT, "%d/%d images, %.1f per minute, about %.0f s left%n", d, total, 60 * rate, rate
+						> 0 ? (total - d) / rate : Double.NaN);
+				}
+			}
+			catch (InterruptedException e) {
+				// the job is over
+			}
+		}, "mvp-seg progress");
+		t.setDaemon(true);
+		t.start();
+		return t;
+	}
+
+	/** One task: its images through the pipeline, one row per image and class. Serializable: only the argv. */
+	static final class Segment implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<String>, Row> {
+
+		private final String[] argv;
+		private final LongAccumulator done;
+
+		Segment(String[] argv, LongAccumulator done) {
+			this.argv = argv;
+			this.done = done;
+		}
+
+		@Override
+		public Iterator<Row> call(Iterator<String> images) throws Exception {
+			Args a = SparkCommand.parse(argv);
+			SegmentCommand.Target target = new SegmentCommand.Target(Path.of(a.require("out")),
+				SegmentationFiles.Output.parse(a.get("outputs", "labels,probabilities,summary")), a.has("overwrite"));
+			List<Row> rows = new ArrayList<>();
+			if (!images.hasNext()) return rows.iterator();
+			try (Prepared p = Pipeline.prepare(SegmentCommand.request(a, "classes"), Progress.NONE)) {
+				while (images.hasNext()) {
+					Path img = Path.of(images.next());
+					rows.addAll(rows(img, p, target));
+					done.add(1);
+				}
+			}
+			return rows.iterator();
+		}
+
+		private static List<Row> rows(Path img, Prepared p, SegmentCommand.Target target) {
+			List<Row> out = new ArrayList<>();
+			try {
+				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
+				var r = o.result().result();
+				long total = (long) r.width() * r.height();
+				double[] presence = o.result().presence().map(x -> x.max()).orElse(null);
+				for (int c = 0; c < r.classes().size(); c++) {
+					long n = r.pixelCounts()[c];
+					out.add(RowFactory.create(img.toString(), "done", r.classes().get(c), c, n, n / (double) total, n * o
+						.pixelArea(), o.unit(), o.meanProbability()[c], presence == null ? null : presence[c], null));
+				}
+			}
+			catch (Exception | OutOfMemoryError e) { // one bad image never fails the job
+				out.add(RowFactory.create(img.toString(), "failed", null, null, null, null, null, null, null, null,
+					e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+			}
+			return out;
+		}
+	}
+}
