@@ -137,9 +137,15 @@ final class SegmentCommand implements Main.Subcommand {
 						files.finish();
 					}
 				}, progress);
-				files.complete(r.result(), p.summary(img.toAbsolutePath().toString(), r));
 				double[] mean = new double[classes];
-				for (int c = 0; c < classes; c++) mean[c] = count[c] == 0 ? 0 : sum[c] / count[c];
+				java.util.Map<String, Object> meanByName = new java.util.LinkedHashMap<>();
+				for (int c = 0; c < classes; c++) {
+					mean[c] = count[c] == 0 ? 0 : sum[c] / count[c];
+					meanByName.put(p.classNames().get(c), mean[c]);
+				}
+				java.util.Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
+				extra.put("mean_probability", meanByName); // over each class's own pixels
+				files.complete(r.result(), extra);
 				var cal = input.source().calibration();
 				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), mean);
 			}

@@ -120,6 +120,25 @@ public final class SparkJob {
 		return t;
 	}
 
+	/** The rows of an image whose outputs an earlier run completed, from its summary. */
+	static List<Row> fromSummary(Path img, Path summary) throws java.io.IOException {
+		com.google.gson.JsonObject s = com.google.gson.JsonParser.parseString(Files.readString(summary))
+			.getAsJsonObject();
+		String unit = s.getAsJsonObject("pixel_size").get("unit").getAsString();
+		com.google.gson.JsonObject mean = s.has("mean_probability") ? s.getAsJsonObject("mean_probability") : null;
+		com.google.gson.JsonObject gpr = s.has("gpr_presence") ? s.getAsJsonObject("gpr_presence") : null;
+		List<Row> out = new ArrayList<>();
+		for (var e : s.getAsJsonArray("classes")) {
+			com.google.gson.JsonObject c = e.getAsJsonObject();
+			String name = c.get("name").getAsString();
+			out.add(RowFactory.create(img.toString(), "skipped: complete", name, c.get("label").getAsInt(), c.get("pixels")
+				.getAsLong(), c.get("fraction").getAsDouble(), c.get("area").getAsDouble(), unit, mean == null ? null
+					: mean.get(name).getAsDouble(), gpr == null ? null : gpr.getAsJsonObject(name).get("max").getAsDouble(),
+				null));
+		}
+		return out;
+	}
+
 	/** One task: its images through the pipeline, one row per image and class. Serializable: only the argv. */
 	static final class Segment implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<String>, Row> {
 
@@ -151,6 +170,9 @@ public final class SparkJob {
 		private static List<Row> rows(Path img, Prepared p, SegmentCommand.Target target) {
 			List<Row> out = new ArrayList<>();
 			try {
+				Path summary = target.dir().resolve(ImageFiles.baseName(img) + ".summary.json");
+				if (!target.overwrite() && target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(
+					summary)) return fromSummary(img, summary); // complete from an earlier run: resume
 				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
 				var r = o.result().result();
 				long total = (long) r.width() * r.height();

@@ -45,11 +45,7 @@ class SparkCommandTest {
 			assertArrayEquals((byte[]) b.getProcessor().getPixels(), (byte[]) a.getProcessor().getPixels(), name);
 			assertTrue(Files.exists(sparkOut.resolve(name + ".probabilities.tif")));
 		}
-		List<String> csv;
-		try (Stream<Path> s = Files.list(sparkOut.resolve("results.csv"))) {
-			Path part = s.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
-			csv = Files.readAllLines(part);
-		}
+		List<String> csv = csv(sparkOut);
 		assertTrue(csv.get(0).startsWith("image,status,class,label,pixels,fraction,area,unit,mean_probability"), csv
 			.get(0));
 		assertEquals(1 + 2 * 3 + 1, csv.size(), "header, 3 classes of 2 images, one failed image: " + csv);
@@ -59,5 +55,36 @@ class SparkCommandTest {
 			.toString(), "--classes", "cat, grass, sky", "--weights", W);
 		assertEquals(2, again.code(), "results there and no --overwrite: refused, nothing touched");
 		assertTrue(again.err().contains("--overwrite"), again.err());
+		// a lost job: no results table, one image's outputs missing → a re-run segments only that one
+		for (String f : List.of("results.parquet", "results.csv")) deleteTree(sparkOut.resolve(f));
+		for (String f : List.of("cell.labels.tif", "cell.probabilities.tif", "cell.summary.json")) Files.delete(sparkOut
+			.resolve(f));
+		long before = Files.getLastModifiedTime(sparkOut.resolve("chelsea.labels.tif")).toMillis();
+		MainTest.Result resumed = MainTest.run("spark", "--master", "local[2]", "--input", in.toString(), "--out",
+			sparkOut.toString(), "--classes", "cat, grass, sky", "--weights", W);
+		assertEquals(1, resumed.code(), resumed.out() + resumed.err());
+		List<String> rows = csv(sparkOut);
+		assertEquals(8, rows.size(), rows.toString());
+		assertTrue(rows.stream().filter(l -> l.contains("chelsea.png,skipped: complete")).count() == 3, rows.toString());
+		assertTrue(rows.stream().filter(l -> l.contains("cell.png,done")).count() == 3, rows.toString());
+		assertEquals(before, Files.getLastModifiedTime(sparkOut.resolve("chelsea.labels.tif")).toMillis(), "untouched");
+		for (String name : List.of("chelsea", "cell")) {
+			String a = rows.stream().filter(l -> l.contains(name + ".png") && l.contains(",cat,")).findFirst().orElseThrow();
+			String b = csv.stream().filter(l -> l.contains(name + ".png") && l.contains(",cat,")).findFirst().orElseThrow();
+			assertEquals(b.split(",", 3)[2], a.split(",", 3)[2], "the same numbers as the first run");
+		}
+	}
+
+	static List<String> csv(Path out) throws Exception {
+		try (Stream<Path> s = Files.list(out.resolve("results.csv"))) {
+			Path part = s.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
+			return Files.readAllLines(part);
+		}
+	}
+
+	static void deleteTree(Path p) throws Exception {
+		try (Stream<Path> s = Files.walk(p)) {
+			for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(q);
+		}
 	}
 }
