@@ -60,6 +60,8 @@ public final class SparkJob {
 			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
 				+ "image are then replaced), or choose another --out");
 		SegmentCommand.request(a, "classes"); // a mistake in the options stops here, before Spark starts
+		if (a.has("weights") && !Files.isRegularFile(a.path("weights"))) throw new java.nio.file.NoSuchFileException(a
+			.get("weights", "") + " (the weights must be where the driver and every executor can read them)");
 		SparkSession.Builder b = SparkSession.builder().appName("MVP-SEG segment");
 		if (a.has("master")) b.master(a.get("master", null));
 		SparkSession spark = b.getOrCreate();
@@ -68,7 +70,9 @@ public final class SparkJob {
 			LongAccumulator done = jsc.sc().longAccumulator("images done");
 			int parts = a.integer("partitions", Math.max(1, Math.min(images.size(), jsc.defaultParallelism() * 2)), 1);
 			JavaRDD<Row> rows = jsc.parallelize(images, parts).mapPartitions(new Segment(argv, done));
-			Dataset<Row> table = spark.createDataFrame(rows, SCHEMA).cache();
+			// kept (spilling to disk) so that writing the table never segments again
+			Dataset<Row> table = spark.createDataFrame(rows, SCHEMA).persist(
+				org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
 			Thread progress = progress(done, images.size(), out);
 			long n = table.count();
 			progress.interrupt();
@@ -157,7 +161,20 @@ public final class SparkJob {
 				SegmentationFiles.Output.parse(a.get("outputs", "labels,probabilities,summary")), a.has("overwrite"));
 			List<Row> rows = new ArrayList<>();
 			if (!images.hasNext()) return rows.iterator();
-			try (Prepared p = Pipeline.prepare(SegmentCommand.request(a, "classes"), Progress.NONE)) {
+			Prepared p;
+			try {
+				p = Pipeline.prepare(SegmentCommand.request(a, "classes"), Progress.NONE);
+			}
+			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every image says why
+				String why = "set-up failed on this executor: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+					: e.getMessage());
+				while (images.hasNext()) {
+					rows.add(RowFactory.create(images.next(), "failed", null, null, null, null, null, null, null, null, why));
+					done.add(1);
+				}
+				return rows.iterator();
+			}
+			try (p) {
 				while (images.hasNext()) {
 					Path img = Path.of(images.next());
 					rows.addAll(rows(img, p, target));

@@ -75,6 +75,27 @@ class SparkCommandTest {
 		}
 	}
 
+	/** Mistakes the driver sees stop the job before Spark starts, with a message. */
+	@Test
+	void badInputIsRefusedBeforeSparkStarts() throws Exception {
+		Path list = Files.writeString(tmp.resolve("list.txt"), "\n\n");
+		MainTest.Result empty = MainTest.run("spark", "--input", list.toString(), "--out", tmp.resolve("o").toString(),
+			"--classes", "a, b", "--weights", W);
+		assertEquals(2, empty.code());
+		assertTrue(empty.err().contains("lists no images"), empty.err());
+		Files.writeString(list, Path.of("examples", "cell.png").toAbsolutePath() + "\n");
+		MainTest.Result noWeights = MainTest.run("spark", "--input", list.toString(), "--out", tmp.resolve("o")
+			.toString(), "--classes", "a, b", "--weights", "/nonexistent/clip.pt");
+		assertEquals(1, noWeights.code());
+		assertTrue(noWeights.err().contains("/nonexistent/clip.pt") && noWeights.err().contains("every executor"),
+			noWeights.err());
+		assertTrue(!Files.exists(tmp.resolve("o")), "nothing written");
+		MainTest.Result typo = MainTest.run("spark", "--input", list.toString(), "--out", tmp.resolve("o").toString(),
+			"--clases", "a, b");
+		assertEquals(2, typo.code());
+		assertTrue(typo.err().contains("unknown option --clases"), typo.err());
+	}
+
 	static List<String> csv(Path out) throws Exception {
 		try (Stream<Path> s = Files.list(out.resolve("results.csv"))) {
 			Path part = s.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
