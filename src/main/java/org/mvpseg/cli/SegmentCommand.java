@@ -113,7 +113,7 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** Segments one image into its set of outputs (the same files whichever front end asks: segment, spark). */
 	static Outcome segmentFile(Path img, Prepared p, Target target, Progress progress) throws IOException {
-		try (TiffSource tiff = ImageFiles.isTiff(img) ? TiffSource.open(img) : null) {
+		try (TiffSource tiff = rectangles(img)) {
 			ClipInput input = p.input(tiff != null ? tiff : source(img));
 			int classes = p.classNames().size();
 			double[] sum = new double[classes];
@@ -150,6 +150,20 @@ final class SegmentCommand implements Main.Subcommand {
 				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), mean);
 			}
 		}
+	}
+
+	/** Above this many pixels a TIFF is read by rectangles even where ImageJ would read its pixel size otherwise. */
+	static final long STREAM_ALWAYS = 1L << 28;
+
+	/**
+	 * The TIFF read by rectangles, or null for ImageJ: every single-plane TIFF whose pixel size is read as ImageJ reads
+	 * it, and any that is too large to open whole (its pixel size then from its own tags).
+	 */
+	private static TiffSource rectangles(Path img) throws IOException {
+		TiffSource t = ImageFiles.isTiff(img) ? TiffSource.open(img) : null;
+		if (t == null || t.calibrationAsImageJ() || (long) t.width() * t.height() * t.channels() > STREAM_ALWAYS) return t;
+		t.close();
+		return null;
 	}
 
 	/**

@@ -36,6 +36,18 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		}
 	};
 
+	/** True when the calibration read here is ImageJ's own (an ImageJ file, or one without resolution tags). */
+	private boolean calibrationAsImageJ;
+
+	/**
+	 * Whether this file's pixel size is read as ImageJ reads it: ImageJ's own TIFFs and files without resolution tags.
+	 * Other files' resolution units (inch, cm) follow ImageJ's rules, which this class does not repeat; a caller that
+	 * wants ImageJ's calibration opens those with ImageJ when they fit in memory.
+	 */
+	public boolean calibrationAsImageJ() {
+		return calibrationAsImageJ;
+	}
+
 	private TiffSource(FileChannel file, ByteOrder order, Ifd d, Calibration cal) throws IOException {
 		super(d.intOf(256), d.intOf(257), d.intOf(277, 1) == 3 ? 3 : 1, d.intOf(258, 8) == 8 ? Kind.U8 : d.intOf(258,
 			8) == 16 ? Kind.U16 : Kind.F32, cal);
@@ -114,7 +126,9 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		boolean codingOk = (compression == 1 || compression == 8 || compression == 32946) && (predictor == 1
 			|| predictor == 2 && bits != 32);
 		if (!onePlane || !typeOk || !colourOk || !codingOk || photometric == 0) return null; // ImageJ reads the rest
-		return new TiffSource(ch, order, d, calibration(d, ch, order, description));
+		TiffSource t = new TiffSource(ch, order, d, calibration(d, ch, order, description));
+		t.calibrationAsImageJ = description.startsWith("ImageJ=") || !d.has(282) && !d.has(283);
+		return t;
 	}
 
 	/** ImageJ's calibration: "unit=" in the description, pixel size = 1 / resolution. */

@@ -44,6 +44,7 @@ class TiffSourceTest {
 			assertEquals(ij.kind(), t.kind());
 			assertEquals(ij.channels(), t.channels());
 			assertEquals(ij.calibration(), t.calibration());
+			assertTrue(t.calibrationAsImageJ(), "ImageJ's own file");
 			for (int c = 0; c < t.channels(); c++) {
 				assertArrayEquals(rect(ij, c, 0, 0, ij.width(), ij.height()), rect(t, c, 0, 0, t.width(), t.height()));
 				assertArrayEquals(rect(ij, c, 13, 7, 101, 59), rect(t, c, 13, 7, 101, 59));
@@ -105,6 +106,7 @@ class TiffSourceTest {
 		try (TiffSource t = TiffSource.open(f)) {
 			assertNotNull(t);
 			assertEquals(ImageSource.Kind.U16, t.kind());
+			assertTrue(t.calibrationAsImageJ(), "no resolution tags: uncalibrated, as ImageJ");
 			float[] all = rect(t, 0, 0, 0, w, h);
 			for (int i = 0; i < px.length; i++) assertEquals(px[i] & 0xFFFF, all[i], "pixel " + i);
 			float[] part = rect(t, 0, 60, 62, 70, 5); // crosses tile borders both ways
