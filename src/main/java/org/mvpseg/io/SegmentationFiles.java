@@ -89,9 +89,6 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IOException("The output folder " + dir
 			.toAbsolutePath() + " is a file; give a folder with --out (it is created if missing).");
 		Files.createDirectories(dir);
-		if ((long) width * height > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("The image has "
-			+ (long) width * height + " pixels, more than one label image can hold (2^31); segment it in parts, "
-			+ "or resize it first with --short-side.");
 		boolean wide = classes.size() > 256;
 		this.labels = outputs.contains(Output.LABELS) ? new ImageJTiff(labelsFile, width, height, 1, wide
 			? ImageJTiff.Type.U16 : ImageJTiff.Type.U8) : null;
