@@ -3,7 +3,7 @@ package org.mvpseg.cli;
 import org.mvpseg.engine.EngineRegistry;
 import org.mvpseg.runtime.EngineSelection;
 import org.mvpseg.engine.Engines;
-import org.mvpseg.runtime.DeviceChoice;
+import org.mvpseg.runtime.InstalledEngines;
 import org.mvpseg.runtime.Torch;
 
 import java.io.PrintStream;
@@ -32,7 +32,7 @@ final class EngineCommand implements Main.Subcommand {
 			case "install" -> {
 				EngineRegistry.Entry e = registry.forPlatform(kind(a), EngineRegistry.platform());
 				ConsoleProgress progress = new ConsoleProgress(System.err);
-				org.mvpseg.runtime.InstalledEngines.Installed i = a.has("archive") ? engines.installArchive(e, a.path("archive"), progress) : engines
+				InstalledEngines.Installed i = a.has("archive") ? engines.installArchive(e, a.path("archive"), progress) : engines
 					.install(e, progress);
 				out.println("installed " + i.describe());
 				out.println("the next start of MVP-SEG uses it (engine status shows what is active)");
@@ -55,16 +55,14 @@ final class EngineCommand implements Main.Subcommand {
 	/** What is installed, what was chosen and why, what DJL loaded, and the device auto gives. */
 	private static void status(Engines engines, PrintStream out) {
 		out.println("platform: " + EngineRegistry.platform());
-		out.println("engine cache: " + engines.dir() + " (set with -D" + org.mvpseg.runtime.InstalledEngines.PROPERTY + " or " + org.mvpseg.runtime.InstalledEngines.ENV + ")");
+		out.println("engine cache: " + engines.dir() + " (set with -D" + InstalledEngines.PROPERTY + " or " + InstalledEngines.ENV + ")");
 		var installed = engines.installed(EngineRegistry.platform());
 		if (installed.isEmpty()) out.println("installed: none (mvp-seg engine install cuda adds the CUDA engine)");
-		for (org.mvpseg.runtime.InstalledEngines.Installed i : installed) out.println("installed: " + i.describe());
+		for (InstalledEngines.Installed i : installed) out.println("installed: " + i.describe());
 		out.println("chosen: " + EngineSelection.apply());
 		try {
 			out.println("loaded: " + Torch.describe());
-			DeviceChoice.Engine e = Torch.engineInfo();
-			out.println("libtorch: " + e.libtorch() + " (" + e.flavor() + "), GPUs seen: " + e.gpus() + ", NVIDIA driver: "
-				+ (e.driver() == null ? "none found" : e.driver()));
+			out.println(Torch.engineInfo().describe());
 		}
 		catch (Torch.EngineException ex) {
 			out.println("loaded: nothing — " + ex.getMessage());

@@ -115,9 +115,7 @@ final class SegmentCommand implements Main.Subcommand {
 	static Outcome segmentFile(Path img, Prepared p, Target target, Progress progress) throws IOException {
 		try (TiffSource tiff = rectangles(img)) {
 			ClipInput input = p.input(tiff != null ? tiff : source(img));
-			int classes = p.classNames().size();
-			double[] sum = new double[classes];
-			long[] count = new long[classes];
+			org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
 			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
 				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
 					.provenance(img.getFileName().toString(), input)))
@@ -126,10 +124,7 @@ final class SegmentCommand implements Main.Subcommand {
 					@Override
 					public void rows(int y0, int rows, int width, float[][] pr, int[] l) throws IOException {
 						files.rows(y0, rows, width, pr, l);
-						for (int i = 0; i < rows * width; i++) {
-							sum[l[i]] += pr[l[i]][i];
-							count[l[i]]++;
-						}
+						means.add(pr, l, rows * width);
 					}
 
 					@Override
@@ -137,12 +132,9 @@ final class SegmentCommand implements Main.Subcommand {
 						files.finish();
 					}
 				}, progress);
-				double[] mean = new double[classes];
+				double[] mean = means.means();
 				java.util.Map<String, Object> meanByName = new java.util.LinkedHashMap<>();
-				for (int c = 0; c < classes; c++) {
-					mean[c] = count[c] == 0 ? 0 : sum[c] / count[c];
-					meanByName.put(p.classNames().get(c), mean[c]);
-				}
+				for (int c = 0; c < mean.length; c++) meanByName.put(p.classNames().get(c), mean[c]);
 				java.util.Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
 				extra.put("mean_probability", meanByName); // over each class's own pixels
 				files.complete(r.result(), extra);

@@ -104,11 +104,13 @@ public final class FijiSegmentation {
 				ImageProcessor lab = out.wide() ? new ShortProcessor(imp.getWidth(), imp.getHeight()) : new ByteProcessor(
 					imp.getWidth(), imp.getHeight());
 				float[][] prob = new float[p.classNames().size()][imp.getWidth() * imp.getHeight()];
+				org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
 				Prepared.ImageResult r = p.segment(input, (y0, rows, width, pr, labels) -> {
 					for (int i = 0; i < rows * width; i++) lab.set(y0 * width + i, labels[i]);
 					for (int c = 0; c < pr.length; c++) System.arraycopy(pr[c], 0, prob[c], y0 * width, rows * width);
+					means.add(pr, labels, rows * width);
 				}, planeProgress(progress, k, planes.size()));
-				out.addPlane(z, t, lab, prob, r);
+				out.addPlane(z, t, lab, prob, r, means.means());
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="
 				+ imp.getZ() + ", t=" + imp.getT() + ")");

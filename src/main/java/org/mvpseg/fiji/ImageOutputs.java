@@ -67,7 +67,7 @@ final class ImageOutputs {
 		return wide;
 	}
 
-	void addPlane(int z, int t, ImageProcessor lab, float[][] prob, Prepared.ImageResult r) {
+	void addPlane(int z, int t, ImageProcessor lab, float[][] prob, Prepared.ImageResult r, double[] meanProbability) {
 		String planeName = manyPlanes ? " z=" + z + " t=" + t : "";
 		labelStack.addSlice("labels" + planeName, lab);
 		for (int c = 0; c < classes.size(); c++) probStack.addSlice(classes.get(c) + planeName, new FloatProcessor(imp
@@ -75,15 +75,9 @@ final class ImageOutputs {
 		double[] presence = r.presence().map(p -> p.max()).orElse(null);
 		for (int c = 0; c < classes.size(); c++) {
 			long n = r.result().pixelCounts()[c];
-			if (options.table()) tableRow(c, z, t, n, meanProbability(lab, prob[c], c, n), presence);
+			if (options.table()) tableRow(c, z, t, n, meanProbability[c], presence);
 			if (roiManager != null && n > 0) addRoi(lab, c, z, t, planeName);
 		}
-	}
-
-	private static double meanProbability(ImageProcessor lab, float[] prob, int c, long n) {
-		double sum = 0;
-		for (int i = 0; i < prob.length; i++) if (lab.get(i) == c) sum += prob[i];
-		return n == 0 ? 0 : sum / n;
 	}
 
 	private void tableRow(int c, int z, int t, long n, double meanProbability, double[] presence) {

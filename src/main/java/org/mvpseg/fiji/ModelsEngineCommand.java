@@ -9,7 +9,6 @@ import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.engine.EngineRegistry;
 import org.mvpseg.runtime.EngineSelection;
 import org.mvpseg.engine.Engines;
-import org.mvpseg.runtime.DeviceChoice;
 import org.mvpseg.runtime.Torch;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -55,10 +54,7 @@ public class ModelsEngineCommand implements Command {
 	static String engineReport() {
 		StringBuilder sb = new StringBuilder("engine chosen: " + EngineSelection.apply());
 		try {
-			DeviceChoice.Engine e = Torch.engineInfo();
-			sb.append("\nengine: ").append(Torch.describe()).append("\nlibtorch: ").append(e.libtorch()).append(
-				", GPUs seen: ").append(e.gpus()).append(", NVIDIA driver: ").append(e.driver() == null ? "none found" : e
-					.driver());
+			sb.append("\nengine: ").append(Torch.describe()).append('\n').append(Torch.engineInfo().describe());
 		}
 		catch (Torch.EngineException ex) {
 			sb.append("\nengine: ").append(ex.getMessage());

@@ -42,6 +42,12 @@ public record DeviceChoice(String kind, int index) {
 		boolean cuda() {
 			return flavor.startsWith("cu");
 		}
+
+		/** One line for status reports: the libtorch, its flavor, the GPUs it sees and the driver. */
+		public String describe() {
+			return "libtorch: " + libtorch + " (" + flavor + "), GPUs seen: " + gpus + ", NVIDIA driver: " + (driver == null
+				? "none found" : driver);
+		}
 	}
 
 	/** The device used and why, in words for provenance and Models &amp; Engine. */

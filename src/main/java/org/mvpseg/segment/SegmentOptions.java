@@ -27,10 +27,10 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	public static final int PAPER_SHORT_SIDE = 512;
 
 	public static final long DEFAULT_BUDGET = 1L << 30;
-	/** Measured on 2 CPU cores (ViT-B/16): 4–8 windows per pass are 1.2–1.3× faster than one, 54 are 0.8×. */
 	/**
-	 * Automatic batches: at most 8 windows on a CPU (more only adds memory, measured); on a GPU as many as 70 % of its
-	 * free memory holds, at most 256 (64 when the free memory cannot be read).
+	 * Automatic batches: at most 8 windows on a CPU (measured on 2 CPU cores, ViT-B/16: 4–8 windows per pass are
+	 * 1.2–1.3× faster than one, 54 are 0.8×); on a GPU as many as 70 % of its free memory holds, at most 256 (64 when
+	 * the free memory cannot be read).
 	 */
 	public static final int CPU_BATCH_CAP = 8, GPU_BATCH_CAP = 256, GPU_BATCH_CAP_UNKNOWN = 64;
 
@@ -90,12 +90,8 @@ public record SegmentOptions(int window, int stride, int batch, int shortSide, l
 	 * @param nativeSize the model's input size, the automatic window
 	 * @param bytesPerPixel estimated forward-pass memory per input pixel, for the automatic batch
 	 * @param gpu whether the forward passes run on a GPU (larger automatic batches)
+	 * @param gpuFreeBytes the GPU's free memory (-1 when unknown), which sizes automatic batches there
 	 */
-	public Resolution resolve(int cell, int nativeSize, long bytesPerPixel, boolean gpu) {
-		return resolve(cell, nativeSize, bytesPerPixel, gpu, -1);
-	}
-
-	/** As above; {@code gpuFreeBytes} is the GPU's free memory (-1 when unknown), which sizes automatic batches. */
 	public Resolution resolve(int cell, int nativeSize, long bytesPerPixel, boolean gpu, long gpuFreeBytes) {
 		List<String> notes = new ArrayList<>();
 		if (whole) {

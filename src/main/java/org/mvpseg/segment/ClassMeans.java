@@ -1,0 +1,31 @@
+package org.mvpseg.segment;
+
+/**
+ * Each class's mean probability over the pixels labelled with it, accumulated from the rows a {@link
+ * SegmentationSink} receives (results tables of the command line, Spark and Fiji).
+ */
+public final class ClassMeans {
+
+	private final double[] sum;
+	private final long[] count;
+
+	public ClassMeans(int classes) {
+		sum = new double[classes];
+		count = new long[classes];
+	}
+
+	/** Adds {@code n} pixels: their labels and every class's probabilities, as a sink receives them. */
+	public void add(float[][] probabilities, int[] labels, int n) {
+		for (int i = 0; i < n; i++) {
+			sum[labels[i]] += probabilities[labels[i]][i];
+			count[labels[i]]++;
+		}
+	}
+
+	/** The means so far; 0 for a class no pixel was labelled with. */
+	public double[] means() {
+		double[] m = new double[sum.length];
+		for (int c = 0; c < m.length; c++) m[c] = count[c] == 0 ? 0 : sum[c] / count[c];
+		return m;
+	}
+}
