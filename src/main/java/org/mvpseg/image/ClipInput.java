@@ -17,9 +17,6 @@ public final class ClipInput {
 	public static final float[] MEAN = { 0.48145466f, 0.4578275f, 0.40821073f };
 	public static final float[] STD = { 0.26862954f, 0.26130258f, 0.27577711f };
 
-	private static final int BINS = 65536;
-	private static final int ROWS_PER_PASS = 256;
-
 	private final ImageSource src;
 	private final int[] map; // source channel feeding R, G, B (-1: black)
 	private final float[] lo, hi; // per source channel
@@ -43,36 +40,41 @@ public final class ClipInput {
 	 *          grey replicated, RGB as is, otherwise the first three channels
 	 */
 	public static ClipInput of(ImageSource src, int[] channels, double lowPercentile, double highPercentile) {
-		if (src.width() <= 0 || src.height() <= 0) throw new IllegalArgumentException("The image is empty ("
-			+ src.width() + "x" + src.height() + ").");
+		int[] map = channelMap(src, channels);
 		if (!(lowPercentile >= 0 && highPercentile <= 100 && lowPercentile < highPercentile))
 			throw new IllegalArgumentException("Percentiles must satisfy 0 <= low < high <= 100, got " + lowPercentile
 				+ " and " + highPercentile + ".");
-		int[] map = channelMap(src, channels);
-		float[] lo = new float[src.channels()], hi = new float[src.channels()];
-		long nonFinite = 0;
-		for (int c = 0; c < src.channels(); c++) {
-			final int ch = c;
-			if (Arrays.stream(map).noneMatch(m -> m == ch)) continue;
-			if (src.kind() == ImageSource.Kind.U8) {
-				lo[c] = 0;
-				hi[c] = 255;
-				continue;
-			}
-			float[] range = src.kind() == ImageSource.Kind.U16 ? new float[] { 0, 65535 } : finiteRange(src, c);
-			long[] hist = new long[BINS];
-			long bad = histogram(src, c, range[0], range[1], hist);
-			nonFinite += bad; // counted per channel used
-			if (bad == (long) src.width() * src.height()) throw new IllegalArgumentException("Channel " + (c + 1)
-				+ " has no finite pixel (every value is NaN or infinite): there is nothing to segment.");
-			lo[c] = percentile(hist, lowPercentile, range);
-			hi[c] = percentile(hist, highPercentile, range);
-			if (!(hi[c] > lo[c])) hi[c] = lo[c] + 1; // a constant image maps to one grey
-		}
-		return new ClipInput(src, map, lo, hi, nonFinite);
+		Rect whole = Rect.of(src);
+		IntensityStats stats = IntensityStats.range(src, map, whole);
+		if (IntensityStats.needsHistogram(src.kind())) stats = stats.histograms(src, whole);
+		return of(src, channels, stats.scaling(lowPercentile, highPercentile, (long) src.width() * src.height()));
 	}
 
-	private static int[] channelMap(ImageSource src, int[] channels) {
+	/**
+	 * With a scaling measured beforehand: a tile of a huge image scaled with the whole image's percentiles
+	 * ({@link IntensityStats}).
+	 */
+	public static ClipInput of(ImageSource src, int[] channels, Scaling scaling) {
+		int[] map = channelMap(src, channels);
+		if (scaling.lo().length != src.channels()) throw new IllegalArgumentException("The scaling is for "
+			+ scaling.lo().length + " channel(s); the image has " + src.channels() + ".");
+		return new ClipInput(src, map, scaling.lo().clone(), scaling.hi().clone(), scaling.nonFinite());
+	}
+
+	/**
+	 * Per source channel, the values mapped to 0 and 1, and how many NaN/±Inf values were left out (summed over the
+	 * channels used).
+	 */
+	public record Scaling(float[] lo, float[] hi, long nonFinite) implements java.io.Serializable {}
+
+	/** Source channels feeding R, G, B (-1: black), as {@link #of(ImageSource, int[], double, double)} chooses them. */
+	public static int[] channelMap(ImageSource src, int[] channels) {
+		if (src.width() <= 0 || src.height() <= 0) throw new IllegalArgumentException("The image is empty ("
+			+ src.width() + "x" + src.height() + ").");
+		return chooseChannels(src, channels);
+	}
+
+	private static int[] chooseChannels(ImageSource src, int[] channels) {
 		int n = src.channels();
 		if (channels == null) {
 			if (n == 1) return new int[] { 0, 0, 0 };
@@ -166,59 +168,5 @@ public final class ClipInput {
 				}
 			}
 		}
-	}
-
-	private static float[] finiteRange(ImageSource src, int c) {
-		float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-		float[] buf = new float[src.width() * Math.min(ROWS_PER_PASS, src.height())];
-		for (int y = 0; y < src.height(); y += ROWS_PER_PASS) {
-			int rows = Math.min(ROWS_PER_PASS, src.height() - y);
-			src.read(c, 0, y, src.width(), rows, buf);
-			for (int i = 0; i < rows * src.width(); i++) {
-				float v = buf[i];
-				if (Float.isFinite(v)) {
-					if (v < min) min = v;
-					if (v > max) max = v;
-				}
-			}
-		}
-		if (min > max) return new float[] { 0, 1 }; // nothing finite
-		return new float[] { min, max };
-	}
-
-	/** Fills {@code hist} over [lo, hi] and returns the number of non-finite values. */
-	private static long histogram(ImageSource src, int c, float lo, float hi, long[] hist) {
-		float[] buf = new float[src.width() * Math.min(ROWS_PER_PASS, src.height())];
-		double scale = hi > lo ? (BINS - 1) / ((double) hi - lo) : 0;
-		long bad = 0;
-		for (int y = 0; y < src.height(); y += ROWS_PER_PASS) {
-			int rows = Math.min(ROWS_PER_PASS, src.height() - y);
-			src.read(c, 0, y, src.width(), rows, buf);
-			for (int i = 0; i < rows * src.width(); i++) {
-				float v = buf[i];
-				if (!Float.isFinite(v)) {
-					bad++;
-					continue;
-				}
-				int b = (int) ((v - lo) * scale);
-				hist[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
-			}
-		}
-		return bad;
-	}
-
-	/** The value below which {@code pct} percent of the counted pixels lie (bin-resolution). */
-	private static float percentile(long[] hist, double pct, float[] range) {
-		long total = 0;
-		for (long h : hist) total += h;
-		if (total == 0) return range[0];
-		double target = pct / 100.0 * (total - 1);
-		long seen = 0;
-		double width = (range[1] - (double) range[0]) / (BINS - 1);
-		for (int b = 0; b < BINS; b++) {
-			seen += hist[b];
-			if (seen > target) return (float) (range[0] + b * width);
-		}
-		return range[1];
 	}
 }

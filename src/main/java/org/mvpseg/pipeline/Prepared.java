@@ -45,9 +45,25 @@ public final class Prepared implements AutoCloseable {
 
 	/** Segments one image, handing rows to {@code sink}. */
 	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress) throws IOException {
+		return segment(input, sink, progress, null);
+	}
+
+	/**
+	 * Segments the rectangle {@code core} of an image (null: all of it) as a run over the whole image would: {@link
+	 * Segmenter#run(ClipInput, PixelClassifier, SegmentationSink, Progress, org.mvpseg.image.Rect)}.
+	 * GPR's presence then covers the windows that touch the core.
+	 */
+	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress,
+		org.mvpseg.image.Rect core) throws IOException
+	{
 		classifier.startImage();
-		Segmenter.Result r = segmenter.run(input, classifier, sink, progress);
+		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core);
 		return new ImageResult(r, classifier.presence());
+	}
+
+	/** CLIP's input for a part of an image, scaled with the whole image's {@code scaling}. */
+	public ClipInput input(ImageSource source, ClipInput.Scaling scaling) {
+		return ClipInput.of(source, request.channels(), scaling);
 	}
 
 	/** The text for an output's Info and the Log: what was segmented, how, with every value used. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.image.ClipInput;
+import org.mvpseg.image.Rect;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.Torch;
 
@@ -106,6 +107,21 @@ public final class Segmenter {
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress)
 		throws IOException
 	{
+		return run(input, classifier, sink, progress, null);
+	}
+
+	/**
+	 * Segments only the rectangle {@code core} of the image (null: all of it), with exactly the windows of the whole
+	 * image's grid that touch it, added in the same order, so its pixels get the same averages as in a run over the
+	 * whole image (docs/spark.md › Huge images). Rows reach the sink in image coordinates, {@code core.width()} wide;
+	 * the result's size and counts are the core's. Not with a resize or the whole-image window, whose windows
+	 * depend on every pixel.
+	 */
+	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress,
+		Rect core) throws IOException
+	{
+		if (core != null && (options.shortSide() > 0 || options.whole())) throw new IllegalArgumentException(
+			"A part of an image cannot be segmented with a resize or the whole-image protocol; segment the whole image.");
 		if (options.shortSide() > 0) {
 			// Segment a resized copy, then interpolate probabilities back to the image's own size.
 			int[] size = org.mvpseg.image.ScaledSource.sizeForShortSide(input.width(), input.height(), options
@@ -123,11 +139,12 @@ public final class Segmenter {
 		int width = input.width(), height = input.height();
 		int window = options.whole() ? roundUp(Math.max(width, height)) : options.window();
 		int stride = options.whole() ? window : options.stride();
-		List<WindowGrid.Window> grid = WindowGrid.of(width, height, window, stride);
+		if (core == null) core = new Rect(0, 0, width, height);
+		List<WindowGrid.Window> grid = WindowGrid.touching(WindowGrid.of(width, height, window, stride), core);
 		// Every window has the same tensor size: the window, or the whole image padded to whole cells.
 		int winW = roundUp(Math.min(window, width)), winH = roundUp(Math.min(window, height));
 		int classes = classifier.classNames().size();
-		Band band = new Band(classes, width, height, classifier, sink);
+		Band band = new Band(classes, grid, core, classifier, sink);
 		int passes = 0;
 		long[] forwardNanos = { 0 };
 		boolean previousGradMode = Torch.setGradMode(false); // inference: record nothing, allow in-place ops
@@ -141,7 +158,7 @@ public final class Segmenter {
 				passes++;
 				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
 				start += part.size();
-				band.emitUpTo(start < grid.size() ? grid.get(start).y() : height);
+				band.emitUpTo(start < grid.size() ? grid.get(start).y() : band.bottom);
 			}
 			sink.finish();
 		}
@@ -149,7 +166,8 @@ public final class Segmenter {
 			Torch.setGradMode(previousGradMode);
 		}
 		progress.update("segmenting windows", grid.size(), grid.size());
-		return new Result(classifier.classNames(), band.counts, width, height, window, stride, grid.size(), batch,
+		return new Result(classifier.classNames(), band.counts, core.width(), core.height(), window, stride, grid.size(),
+			batch,
 			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
 				.scalingDescription(), classifier.describe());
 	}
@@ -225,9 +243,13 @@ public final class Segmenter {
 		}
 	}
 
-	/** Running sums and counts for the rows not yet final. */
+	/**
+	 * Running sums and counts for the rows not yet final, over the columns the windows cover; rows and columns of the
+	 * core are handed on.
+	 */
 	private static final class Band {
-		final int classes, width, height;
+		final int classes, left, width, bottom; // the windows' columns [left, left + width), last row bottom - 1
+		final Rect core;
 		final PixelClassifier classifier;
 		final SegmentationSink sink;
 		final long[] counts;
@@ -236,10 +258,22 @@ public final class Segmenter {
 		float[][] sum;
 		float[] hits;
 
-		Band(int classes, int width, int height, PixelClassifier classifier, SegmentationSink sink) {
+		Band(int classes, List<WindowGrid.Window> windows, Rect core, PixelClassifier classifier,
+			SegmentationSink sink)
+		{
+			int l = Integer.MAX_VALUE, r = 0, t = Integer.MAX_VALUE, b = 0;
+			for (WindowGrid.Window w : windows) {
+				l = Math.min(l, w.x());
+				r = Math.max(r, w.x() + w.width());
+				t = Math.min(t, w.y());
+				b = Math.max(b, w.y() + w.height());
+			}
 			this.classes = classes;
-			this.width = width;
-			this.height = height;
+			this.left = l;
+			this.width = r - l;
+			this.top = t;
+			this.bottom = b;
+			this.core = core;
 			this.classifier = classifier;
 			this.sink = sink;
 			this.counts = new long[classes];
@@ -259,7 +293,7 @@ public final class Segmenter {
 		void add(WindowGrid.Window w, float[] s, int winW, int winH) {
 			ensureRows(w.y() + w.height() - top);
 			for (int r = 0; r < w.height(); r++) {
-				int dst = (w.y() + r - top) * width + w.x();
+				int dst = (w.y() + r - top) * width + w.x() - left;
 				for (int c = 0; c < classes; c++) {
 					float[] sc = sum[c];
 					int src = c * winW * winH + r * winW;
@@ -269,18 +303,33 @@ public final class Segmenter {
 			}
 		}
 
-		/** Emits rows [top, end): averages, probabilities, labels; then drops them from the band. */
+		/** Rows [top, end) are final: hands on their part inside the core, then drops them from the band. */
 		void emitUpTo(int end) throws IOException {
 			int n = end - top;
 			if (n <= 0) return;
-			int len = n * width;
-			float[][] p = new float[classes][];
+			int from = Math.max(top, core.y()), to = Math.min(end, core.y() + core.height());
+			if (to > from) emit(from, to);
+			// shift the remaining rows up
+			int len = n * width, keep = Math.max(0, rows - n) * width;
 			for (int c = 0; c < classes; c++) {
-				p[c] = java.util.Arrays.copyOf(sum[c], len);
-				for (int i = 0; i < len; i++) {
-					if (hits[i] == 0) throw new IllegalStateException("pixel without prediction at row " + (top
-						+ i / width));
-					p[c][i] /= hits[i];
+				System.arraycopy(sum[c], len, sum[c], 0, Math.min(keep, sum[c].length - len));
+				java.util.Arrays.fill(sum[c], keep, sum[c].length, 0f);
+			}
+			System.arraycopy(hits, len, hits, 0, Math.min(keep, hits.length - len));
+			java.util.Arrays.fill(hits, keep, hits.length, 0f);
+			top = end;
+		}
+
+		/** Averages, probabilities and labels of the core's rows [from, to). */
+		private void emit(int from, int to) throws IOException {
+			int w = core.width(), n = to - from, len = n * w, x0 = core.x() - left;
+			float[][] p = new float[classes][len];
+			for (int r = 0; r < n; r++) {
+				int src = (from - top + r) * width + x0;
+				for (int i = 0; i < w; i++) {
+					float h = hits[src + i];
+					if (h == 0) throw new IllegalStateException("pixel without prediction at row " + (from + r));
+					for (int c = 0; c < classes; c++) p[c][r * w + i] = sum[c][src + i] / h;
 				}
 			}
 			classifier.toProbabilities(p, 0, len);
@@ -291,16 +340,7 @@ public final class Segmenter {
 				labels[i] = best;
 				counts[best]++;
 			}
-			sink.rows(top, n, width, p, labels);
-			// shift the remaining rows up
-			int keep = Math.max(0, rows - n) * width;
-			for (int c = 0; c < classes; c++) {
-				System.arraycopy(sum[c], len, sum[c], 0, Math.min(keep, sum[c].length - len));
-				java.util.Arrays.fill(sum[c], keep, sum[c].length, 0f);
-			}
-			System.arraycopy(hits, len, hits, 0, Math.min(keep, hits.length - len));
-			java.util.Arrays.fill(hits, keep, hits.length, 0f);
-			top = end;
+			sink.rows(from, n, w, p, labels);
 		}
 	}
 }

@@ -28,4 +28,17 @@ public final class WindowGrid {
 		}
 		return out;
 	}
+
+	/**
+	 * The windows of {@code grid} that overlap {@code core}, in the grid's order: all a part of the image needs for
+	 * the same averages as the whole image's run. Their reach beyond the core (up to a window less a pixel) is the
+	 * halo that equality needs: with the default stride of half a window, at least half a window wherever the image
+	 * goes on.
+	 */
+	public static List<Window> touching(List<Window> grid, org.mvpseg.image.Rect core) {
+		List<Window> out = new ArrayList<>();
+		for (Window w : grid) if (w.x() < core.x() + core.width() && w.x() + w.width() > core.x() && w.y() < core.y()
+			+ core.height() && w.y() + w.height() > core.y()) out.add(w);
+		return out;
+	}
 }

@@ -223,6 +223,43 @@ class SegmenterTest {
 			for (int i = 0; i < one.p[k].length; i++) assertEquals(one.p[k][i], all.p[k][i], 2e-5f);
 	}
 
+	/**
+	 * Cores of any size, each run with the whole grid's windows that touch it, stitch into the whole image's run:
+	 * the same probabilities and labels (what a huge image split over Spark's executors relies on).
+	 */
+	@Test
+	void coresStitchIntoTheWholeImagesRun() throws Exception {
+		ImageSource img = noise(230, 170, 4);
+		SegmentOptions o = SegmentOptions.defaults();
+		Collect whole = runReal(img, o);
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "grass", "sky"),
+			Templates.single("a photo of a {}."), 0, manager, Progress.NONE);
+		float[][] p = new float[3][230 * 170];
+		int[] labels = new int[230 * 170];
+		long[] counts = new long[3];
+		try (cls) {
+			Segmenter s = Segmenter.of(vit, manager, o);
+			for (org.mvpseg.image.Rect core : List.of(new org.mvpseg.image.Rect(0, 0, 97, 61), new org.mvpseg.image.Rect(97,
+				0, 133, 61), new org.mvpseg.image.Rect(0, 61, 230, 109))) {
+				Segmenter.Result r = s.run(ClipInput.of(img), cls, (y0, rows, w, pr, l) -> {
+					assertEquals(core.width(), w);
+					for (int r2 = 0; r2 < rows; r2++)
+						for (int i = 0; i < w; i++) {
+							int dst = (y0 + r2) * 230 + core.x() + i;
+							for (int k = 0; k < 3; k++) p[k][dst] = pr[k][r2 * w + i];
+							labels[dst] = l[r2 * w + i];
+						}
+				}, Progress.NONE, core);
+				assertEquals((long) core.width() * core.height(), java.util.Arrays.stream(r.pixelCounts()).sum());
+				for (int k = 0; k < 3; k++) counts[k] += r.pixelCounts()[k];
+			}
+		}
+		for (int k = 0; k < 3; k++) assertArrayEquals(whole.p[k], p[k], "class " + k);
+		assertArrayEquals(whole.labels, labels);
+		assertThrows(IllegalArgumentException.class, () -> Segmenter.of(vit, manager, o.withShortSide(100)).run(ClipInput
+			.of(img), new WindowIndexClassifier(), new Collect(), Progress.NONE, new org.mvpseg.image.Rect(0, 0, 10, 10)));
+	}
+
 	@Test
 	void tilesWithoutOverlapEqualSegmentingEachTileAlone() throws Exception {
 		ImageSource img = noise(128, 128, 3);
