@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.mvpseg.io.SegmentationFiles;
 
 /**
  * {@code spark}: runs {@link SparkJob}. With Spark on the class path (spark-submit, tests) directly; from
@@ -21,7 +22,7 @@ final class SparkCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "spark --input DIR|LISTFILE --out DIR --classes \"a, b\" [--master local[N]|spark://HOST:PORT] "
-			+ "[--partitions N] [--outputs labels,probabilities,summary] [--overwrite] and the options of segment";
+			+ "[--partitions N] [--tile N] [--outputs labels,probabilities,summary] [--overwrite] and the options of segment";
 	}
 
 	@Override
@@ -45,14 +46,42 @@ final class SparkCommand implements Main.Subcommand {
 	}
 
 	static final java.util.Set<String> JOB_OPTIONS = java.util.Set.of("master", "input", "out", "partitions",
-		"outputs");
+		"outputs", "tile");
 
-	/** The job's options: those of segment, and where the images are, the master and the partitions. */
+	/**
+	 * The job's options: those of segment, and where the images are, the master, the partitions and the tiles of huge
+	 * images. Tiled images are segmented at their own size and write no probabilities: refused here, before Spark.
+	 */
 	static Args parse(String[] argv) {
 		java.util.Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
 		valued.addAll(JOB_OPTIONS);
-		return new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
+		if (a.has("tile")) {
+			if (a.has("short-side") || "paper".equals(a.get("protocol", null))) throw new Args.UsageException("--tile "
+				+ "segments huge images at their own size, window by window: leave out --short-side and --protocol paper "
+				+ "(a resize or one window over the whole image needs every pixel at once)");
+			if (SegmentationFiles.Output.parse(outputs(a)).contains(SegmentationFiles.Output.PROBABILITIES)) throw new Args
+				.UsageException("--tile writes labels and summaries: probabilities of a huge image take 4 bytes per pixel "
+					+ "and class (120 GB for 100 000 x 100 000 pixels and 3 classes); leave probabilities out of --outputs");
+		}
+		return a;
+	}
+
+	/** The outputs asked for; without --outputs all three, or labels and summary with --tile. */
+	static String outputs(Args a) {
+		return a.get("outputs", a.has("tile") ? "labels,summary" : "labels,probabilities,summary");
+	}
+
+	/** The options that decide a segmentation's result (not where, how many tasks, or whether to overwrite). */
+	static List<String> segmentationOptions(String[] argv) {
+		List<String> out = new ArrayList<>();
+		for (int i = 1; i < argv.length; i++) {
+			String k = argv[i];
+			if (List.of("--master", "--partitions", "--input", "--out").contains(k)) i++;
+			else if (!k.equals("--overwrite")) out.add(k);
+		}
+		return out;
 	}
 
 	static boolean sparkPresent(ClassLoader loader) {

@@ -62,18 +62,25 @@ public final class SparkJob {
 		SegmentCommand.request(a, "classes"); // a mistake in the options stops here, before Spark starts
 		if (a.has("weights") && !Files.isRegularFile(a.path("weights"))) throw new java.nio.file.NoSuchFileException(a
 			.get("weights", "") + " (the weights must be where the driver and every executor can read them)");
+		List<TiledImage.Plan> tiled = plans(a, argv, images, out);
+		Set<String> tiledNames = new java.util.HashSet<>();
+		for (TiledImage.Plan p : tiled) tiledNames.add(p.image());
+		List<String> whole = images.stream().filter(i -> !tiledNames.contains(i)).toList();
 		SparkSession.Builder b = SparkSession.builder().appName("MVP-SEG segment");
 		if (a.has("master")) b.master(a.get("master", null));
 		SparkSession spark = b.getOrCreate();
 		try {
 			JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-			LongAccumulator done = jsc.sc().longAccumulator("images done");
-			int parts = a.integer("partitions", Math.max(1, Math.min(images.size(), jsc.defaultParallelism() * 2)), 1);
-			JavaRDD<Row> rows = jsc.parallelize(images, parts).mapPartitions(new Segment(argv, done));
+			LongAccumulator done = jsc.sc().longAccumulator("images done"), tiles = jsc.sc().longAccumulator("tiles done");
+			Thread progress = progress(done, whole.size(), tiles, tiled.stream().mapToInt(p -> p.cores().size()).sum(),
+				out);
+			List<Row> tiledRows = SparkTiles.run(jsc, argv, tiled, target(a), tiles);
+			int parts = a.integer("partitions", Math.max(1, Math.min(whole.size(), jsc.defaultParallelism() * 2)), 1);
+			JavaRDD<Row> rows = (whole.isEmpty() ? jsc.<String>emptyRDD() : jsc.parallelize(whole, parts)).mapPartitions(
+				new Segment(argv, done)).union(jsc.parallelize(tiledRows, 1));
 			// kept (spilling to disk) so that writing the table never segments again
 			Dataset<Row> table = spark.createDataFrame(rows, SCHEMA).persist(
 				org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-			Thread progress = progress(done, images.size(), out);
 			long n = table.count();
 			progress.interrupt();
 			table.write().mode(SaveMode.Overwrite).parquet(outDir.resolve("results.parquet").toString());
@@ -102,17 +109,51 @@ public final class SparkJob {
 		return ImageFiles.collect(List.of(input)).stream().map(x -> x.toAbsolutePath().toString()).toList();
 	}
 
-	/** Images done / total, rate and time left, every 10 s in the driver's log. */
-	private static Thread progress(LongAccumulator done, int total, PrintStream out) {
+	/**
+	 * The huge images' plans ({@code --tile}): TIFFs larger than one tile, read by rectangles; the others are
+	 * segmented whole. What each image becomes is said before Spark starts.
+	 */
+	private static List<TiledImage.Plan> plans(Args a, String[] argv, List<String> images, PrintStream out)
+		throws java.io.IOException
+	{
+		if (!a.has("tile")) return List.of();
+		int tile = a.integer("tile", 0, 64);
+		String options = String.join("\u0000", SparkCommand.segmentationOptions(argv));
+		List<TiledImage.Plan> plans = new ArrayList<>();
+		for (String img : images) {
+			TiledImage.Plan p;
+			try {
+				p = TiledImage.plan(Path.of(img), tile, options);
+			}
+			catch (java.io.IOException e) {
+				continue; // segmented whole: its failure is reported there, as any image's
+			}
+			if (p == null) continue;
+			plans.add(p);
+			out.printf(Locale.ROOT, "%s: %dx%d in %d tiles of at most %dx%d%n", img, p.width(), p.height(), p.cores()
+				.size(), tile, tile);
+		}
+		return plans;
+	}
+
+	/** Where and what every image's outputs are written. */
+	static SegmentCommand.Target target(Args a) {
+		return new SegmentCommand.Target(Path.of(a.require("out")), SegmentationFiles.Output.parse(SparkCommand.outputs(
+			a)), a.has("overwrite"));
+	}
+
+	/** Images and tiles done / total, rate and time left, every 10 s in the driver's log. */
+	private static Thread progress(LongAccumulator done, int total, LongAccumulator tilesDone, int tiles,
+		PrintStream out)
+	{
 		long t0 = System.nanoTime();
 		Thread t = new Thread(() -> {
 			try {
 				while (true) {
 					Thread.sleep(10_000);
-					long d = done.value();
-					double s = (System.nanoTime() - t0) / 1e9, rate = d / s;
-					out.printf(Locale.ROOT, "%d/%d images, %.1f per minute, about %.0f s left%n", d, total, 60 * rate, rate
-						> 0 ? (total - d) / rate : Double.NaN);
+					double s = (System.nanoTime() - t0) / 1e9;
+					if (tiles > 0) line(out, tilesDone.value(), tiles, "tiles", s);
+					if (total > 0) line(out, done.value(), total, "images", s);
 				}
 			}
 			catch (InterruptedException e) {
@@ -122,6 +163,12 @@ public final class SparkJob {
 		t.setDaemon(true);
 		t.start();
 		return t;
+	}
+
+	private static void line(PrintStream out, long done, long total, String what, double seconds) {
+		double rate = done / seconds;
+		out.printf(Locale.ROOT, "%d/%d %s, %.1f per minute, about %.0f s left%n", done, total, what, 60 * rate, rate > 0
+			? (total - done) / rate : Double.NaN);
 	}
 
 	/** The rows of an image whose outputs an earlier run completed, from its summary. */
@@ -156,9 +203,8 @@ public final class SparkJob {
 
 		@Override
 		public Iterator<Row> call(Iterator<String> images) throws Exception {
+			SegmentCommand.Target target = target(SparkCommand.parse(argv));
 			Args a = SparkCommand.parse(argv);
-			SegmentCommand.Target target = new SegmentCommand.Target(Path.of(a.require("out")),
-				SegmentationFiles.Output.parse(a.get("outputs", "labels,probabilities,summary")), a.has("overwrite"));
 			List<Row> rows = new ArrayList<>();
 			if (!images.hasNext()) return rows.iterator();
 			Prepared p;

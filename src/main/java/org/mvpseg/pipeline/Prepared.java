@@ -38,9 +38,12 @@ public final class Prepared implements AutoCloseable {
 	/** One image's result: the segmenter's figures and, for MVP-SEG, GPR's class presence. */
 	public record ImageResult(Segmenter.Result result, Optional<PixelClassifier.Presence> presence) {}
 
+	/** The percentiles that 16- and 32-bit intensities are scaled between. */
+	public static final double LOW_PERCENTILE = 0.5, HIGH_PERCENTILE = 99.5;
+
 	/** CLIP's input for an image: the request's channels, intensities scaled between the 0.5 and 99.5 percentiles. */
 	public ClipInput input(ImageSource source) {
-		return ClipInput.of(source, request.channels(), 0.5, 99.5);
+		return ClipInput.of(source, request.channels(), LOW_PERCENTILE, HIGH_PERCENTILE);
 	}
 
 	/** Segments one image, handing rows to {@code sink}. */

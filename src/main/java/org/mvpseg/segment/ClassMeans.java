@@ -4,7 +4,9 @@ package org.mvpseg.segment;
  * Each class's mean probability over the pixels labelled with it, accumulated from the rows a {@link
  * SegmentationSink} receives (results tables of the command line, Spark and Fiji).
  */
-public final class ClassMeans {
+public final class ClassMeans implements java.io.Serializable {
+
+	private static final long serialVersionUID = 1L;
 
 	private final double[] sum;
 	private final long[] count;
@@ -19,6 +21,14 @@ public final class ClassMeans {
 		for (int i = 0; i < n; i++) {
 			sum[labels[i]] += probabilities[labels[i]][i];
 			count[labels[i]]++;
+		}
+	}
+
+	/** Adds the pixels another part of the same image counted (a tile of a huge image). */
+	public void merge(ClassMeans o) {
+		for (int c = 0; c < sum.length; c++) {
+			sum[c] += o.sum[c];
+			count[c] += o.count[c];
 		}
 	}
 

@@ -75,6 +75,65 @@ class SparkCommandTest {
 		}
 	}
 
+	/**
+	 * Huge images as tiles: a 16-bit and an RGB TIFF split into 100-pixel cores over the executors, scaled with the
+	 * whole image's percentiles, give the label pixels and class counts of the command line's run over each whole
+	 * image; a small PNG in the same job is segmented whole; a damaged TIFF is one failed row.
+	 */
+	@Test
+	void tiledHugeImagesEqualTheCommandLinesWholeImage() throws Exception {
+		Path in = Files.createDirectories(tmp.resolve("in"));
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		ij.process.ImageProcessor sixteen = cell.getProcessor().convertToShort(false);
+		sixteen.multiply(37);
+		sixteen.add(900);
+		IJ.saveAsTiff(new ImagePlus("cell16", sixteen), in.resolve("cell16.tif").toString());
+		IJ.saveAsTiff(IJ.openImage(Path.of("examples", "chelsea.png").toString()), in.resolve("chelsea.tif").toString());
+		Files.copy(Path.of("examples", "coffee.png"), in.resolve("coffee.png"));
+		byte[] whole = Files.readAllBytes(in.resolve("chelsea.tif"));
+		Files.write(in.resolve("damaged.tif"), java.util.Arrays.copyOf(whole, whole.length / 2));
+		Path sparkOut = tmp.resolve("spark"), cliOut = tmp.resolve("cli");
+		MainTest.Result r = MainTest.run("spark", "--master", "local[2]", "--input", in.toString(), "--out", sparkOut
+			.toString(), "--classes", "cat, grass, sky", "--weights", W, "--tile", "100");
+		assertEquals(1, r.code(), "the damaged TIFF failed: " + r.out() + r.err());
+		assertTrue(r.out().contains("cell16.tif: 550x660 in 42 tiles of at most 100x100"), r.out());
+		MainTest.Result c = MainTest.run("segment", in.resolve("cell16.tif").toString(), in.resolve("chelsea.tif")
+			.toString(), in.resolve("coffee.png").toString(), "--classes", "cat, grass, sky", "--weights", W, "--out",
+			cliOut.toString(), "--outputs", "labels,summary");
+		assertEquals(0, c.code(), c.out() + c.err());
+		for (String name : List.of("cell16", "chelsea", "coffee")) {
+			ImagePlus a = IJ.openImage(sparkOut.resolve(name + ".labels.tif").toString()), b = IJ.openImage(cliOut.resolve(
+				name + ".labels.tif").toString());
+			assertArrayEquals((byte[]) b.getProcessor().getPixels(), (byte[]) a.getProcessor().getPixels(), name);
+			var sa = summary(sparkOut, name);
+			var sb = summary(cliOut, name);
+			assertEquals(sb.get("classes"), sa.get("classes"), name);
+			assertEquals(sb.get("scaling"), sa.get("scaling"), name + ": the whole image's percentiles");
+			assertEquals(sb.get("windows"), sa.get("windows"), name);
+			for (String k : List.of("cat", "grass", "sky")) assertEquals(sb.getAsJsonObject("mean_probability").get(k)
+				.getAsDouble(), sa.getAsJsonObject("mean_probability").get(k).getAsDouble(), 1e-9, name + " " + k);
+			assertTrue(!Files.exists(sparkOut.resolve(name + ".probabilities.tif")), "--tile writes no probabilities");
+		}
+		assertTrue(summary(sparkOut, "cell16").getAsJsonObject("tiles").get("count").getAsInt() == 42);
+		try (Stream<Path> staged = Files.list(sparkOut.resolve(".mvpseg-tiles"))) {
+			assertEquals(List.of("damaged"), staged.map(p -> p.getFileName().toString().replaceAll("-[0-9a-f]{16}$", ""))
+				.toList(), "staged tiles removed once assembled; the damaged image's kept for a re-run");
+		}
+		List<String> csv = csv(sparkOut);
+		assertEquals(1 + 3 * 3 + 1, csv.size(), csv.toString());
+		String failed = csv.stream().filter(l -> l.contains("damaged.tif,failed")).findFirst().orElseThrow();
+		assertTrue(failed.contains("tile ") && failed.contains("kept for a re-run"), failed);
+		MainTest.Result probabilities = MainTest.run("spark", "--input", in.toString(), "--out", sparkOut.toString(),
+			"--classes", "a, b", "--weights", W, "--tile", "100", "--outputs", "labels,probabilities", "--overwrite");
+		assertEquals(2, probabilities.code());
+		assertTrue(probabilities.err().contains("leave probabilities out of --outputs"), probabilities.err());
+	}
+
+	private static com.google.gson.JsonObject summary(Path dir, String name) throws Exception {
+		return com.google.gson.JsonParser.parseString(Files.readString(dir.resolve(name + ".summary.json")))
+			.getAsJsonObject();
+	}
+
 	/** Mistakes the driver sees stop the job before Spark starts, with a message. */
 	@Test
 	void badInputIsRefusedBeforeSparkStarts() throws Exception {

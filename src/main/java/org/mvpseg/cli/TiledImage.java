@@ -1,0 +1,290 @@
+package org.mvpseg.cli;
+
+import org.mvpseg.files.AtomicFiles;
+import org.mvpseg.image.ClipInput;
+import org.mvpseg.image.ImageSource;
+import org.mvpseg.image.Rect;
+import org.mvpseg.imagej.ImageFiles;
+import org.mvpseg.io.SegmentationFiles;
+import org.mvpseg.io.TiffSource;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.runtime.Progress;
+import org.mvpseg.segment.ClassMeans;
+import org.mvpseg.segment.Segmenter;
+import org.mvpseg.segment.WindowGrid;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One huge image segmented as tiles (docs/spark.md › Huge images), without Spark: the plan (cores of at most
+ * {@code tile × tile} pixels), one core's segmentation into a staged file, and the staged cores assembled into the
+ * files {@code segment} writes. Each core is segmented with the whole image's windows that touch it and the whole
+ * image's intensity scaling, so the stitched labels are those of a run over the whole image. {@link SparkTiles}
+ * hands the cores to Spark's executors.
+ */
+final class TiledImage {
+
+	private TiledImage() {}
+
+	/**
+	 * An image and its cores (row-major); {@code key} names its staged tiles, so that a re-run with the same options
+	 * and the same file reuses the tiles a lost job finished.
+	 */
+	record Plan(String image, int width, int height, int channels, ImageSource.Kind kind, int tile, List<Rect> cores,
+		String key) implements Serializable
+	{
+		String baseName() {
+			return ImageFiles.baseName(Path.of(image));
+		}
+
+		long pixels() {
+			return (long) width * height;
+		}
+	}
+
+	/**
+	 * The plan for {@code img}, or null when it is not a TIFF read by rectangles or fits in one tile (it is then
+	 * segmented whole, like any image).
+	 */
+	static Plan plan(Path img, int tile, String options) throws IOException {
+		if (!ImageFiles.isTiff(img)) return null;
+		try (TiffSource t = TiffSource.open(img)) {
+			if (t == null || t.width() <= tile && t.height() <= tile) return null;
+			List<Rect> cores = new ArrayList<>();
+			for (int y = 0; y < t.height(); y += tile)
+				for (int x = 0; x < t.width(); x += tile) cores.add(new Rect(x, y, Math.min(tile, t.width() - x), Math.min(
+					tile, t.height() - y)));
+			String id = options + "\n" + img.toAbsolutePath() + "\n" + Files.size(img) + "\n" + Files
+				.getLastModifiedTime(img).toMillis() + "\n" + tile;
+			return new Plan(img.toAbsolutePath().toString(), t.width(), t.height(), t.channels(), t.kind(), tile, cores,
+				key(id));
+		}
+	}
+
+	private static String key(String id) {
+		try {
+			byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+			return java.util.HexFormat.of().formatHex(d, 0, 8);
+		}
+		catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e); // every Java has SHA-256
+		}
+	}
+
+	/** Where an image's staged tiles lie: a hidden folder in the output folder, removed once assembled. */
+	static Path staging(Path outDir, Plan p) {
+		return outDir.resolve(".mvpseg-tiles").resolve(p.baseName() + "-" + p.key());
+	}
+
+	/** What one core's segmentation gives the assembly (also stored beside its staged labels, for a re-run). */
+	static final class TileResult implements Serializable {
+		private static final long serialVersionUID = 1L;
+		int index;
+		String error; // null when segmented
+		List<String> classes;
+		long[] counts;
+		ClassMeans means;
+		double[] presenceMax; // GPR's g_c over the windows touching the core; null without GPR
+		int window, stride, batch, windows, forwardPasses;
+		double seconds, forwardSeconds;
+		String provenance, parameters, classifier, scaling;
+		long nonFinite;
+
+		static TileResult failed(int index, String error) {
+			TileResult t = new TileResult();
+			t.index = index;
+			t.error = error;
+			return t;
+		}
+	}
+
+	private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
+
+	/**
+	 * Segments core {@code index} of {@code plan} into {@code dir} (labels, then the result as the completion
+	 * mark, each written under a temporary name and moved into place), or returns the result a previous attempt
+	 * stored there: a retried or re-run tile never leaves partial or mixed files.
+	 */
+	static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir)
+		throws IOException
+	{
+		Path labels = dir.resolve("tile-" + index + ".labels"), json = dir.resolve("tile-" + index + ".json");
+		if (Files.exists(json) && Files.exists(labels)) return GSON.fromJson(Files.readString(json), TileResult.class);
+		Rect core = plan.cores().get(index);
+		boolean wide = p.classNames().size() > 256;
+		ClassMeans means = new ClassMeans(p.classNames().size());
+		Path tmp = AtomicFiles.tempSibling(labels);
+		TileResult t = new TileResult();
+		try (TiffSource src = TiffSource.open(Path.of(plan.image())); DataOutputStream o = new DataOutputStream(
+			new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)))
+		{
+			if (src == null || src.width() != plan.width() || src.height() != plan.height()) throw new IOException(plan
+				.image() + " changed since the job started");
+			ClipInput input = p.input(src, scaling);
+			Prepared.ImageResult r = p.segment(input, (y0, rows, w, pr, l) -> {
+				for (int i = 0; i < rows * w; i++) if (wide) o.writeShort(l[i]); else o.writeByte(l[i]);
+				means.add(pr, l, rows * w);
+			}, Progress.NONE, core);
+			fill(t, index, r, means, p.provenance(Path.of(plan.image()).getFileName().toString(), input), p);
+		}
+		catch (IOException | RuntimeException e) {
+			Files.deleteIfExists(tmp);
+			throw e;
+		}
+		Files.move(tmp, labels, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		Path jtmp = AtomicFiles.tempSibling(json);
+		Files.writeString(jtmp, GSON.toJson(t));
+		Files.move(jtmp, json, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		return t;
+	}
+
+	private static void fill(TileResult t, int index, Prepared.ImageResult ir, ClassMeans means, String provenance,
+		Prepared p)
+	{
+		Segmenter.Result r = ir.result();
+		t.index = index;
+		t.classes = r.classes();
+		t.counts = r.pixelCounts();
+		t.means = means;
+		t.presenceMax = ir.presence().map(x -> x.max()).orElse(null);
+		t.window = r.window();
+		t.stride = r.stride();
+		t.batch = r.batchSize();
+		t.windows = r.windows();
+		t.forwardPasses = r.forwardPasses();
+		t.seconds = r.seconds();
+		t.forwardSeconds = r.forwardSeconds();
+		t.provenance = provenance;
+		t.parameters = GSON.toJson(p.resolved().toMap());
+		t.classifier = r.classifier();
+		t.scaling = r.scaling();
+		t.nonFinite = r.nonFinite();
+	}
+
+	/** The whole image's figures, summed over its tiles, for the summary and the results table. */
+	record Assembled(Segmenter.Result result, double[] meanProbability, double[] presenceMax, double pixelArea,
+		String unit) {}
+
+	/**
+	 * Writes the image's outputs from its staged tiles (labels row by row, never whole in memory; the summary),
+	 * exactly as {@code segment} names and completes them, then removes the staged tiles.
+	 */
+	static Assembled assemble(Plan plan, List<TileResult> tiles, SegmentCommand.Target target) throws IOException {
+		tiles = new ArrayList<>(tiles);
+		tiles.sort(java.util.Comparator.comparingInt(t -> t.index));
+		TileResult first = tiles.get(0);
+		ImageSource.Calibration cal;
+		try (TiffSource src = TiffSource.open(Path.of(plan.image()))) {
+			cal = src.calibration();
+		}
+		Path dir = staging(target.dir(), plan);
+		Segmenter.Result r = merged(plan, tiles);
+		ClassMeans means = new ClassMeans(first.classes.size());
+		for (TileResult t : tiles) means.merge(t.means);
+		double[] presence = presenceMax(tiles);
+		try (SegmentationFiles files = new SegmentationFiles(target.dir(), plan.baseName(), target.outputs(),
+			first.classes, plan.width(), plan.height(), cal, target.overwrite(), first.provenance))
+		{
+			copyRows(plan, dir, first.classes.size() > 256, files);
+			files.finish();
+			files.complete(r, extra(plan, first, means.means(), presence));
+		}
+		deleteTree(dir);
+		try (var left = Files.list(dir.getParent())) {
+			if (left.findAny().isEmpty()) Files.deleteIfExists(dir.getParent());
+		}
+		return new Assembled(r, means.means(), presence, cal.pixelWidth() * cal.pixelHeight(), cal.unit());
+	}
+
+	private static Segmenter.Result merged(Plan plan, List<TileResult> tiles) {
+		TileResult f = tiles.get(0);
+		long[] counts = new long[f.classes.size()];
+		int passes = 0;
+		double seconds = 0, forward = 0;
+		for (TileResult t : tiles) {
+			for (int c = 0; c < counts.length; c++) counts[c] += t.counts[c];
+			passes += t.forwardPasses;
+			seconds += t.seconds;
+			forward += t.forwardSeconds;
+		}
+		int windows = WindowGrid.of(plan.width(), plan.height(), f.window, f.stride).size();
+		return new Segmenter.Result(f.classes, counts, plan.width(), plan.height(), f.window, f.stride, windows, f.batch,
+			passes, seconds, forward, f.nonFinite, f.scaling, f.classifier);
+	}
+
+	private static double[] presenceMax(List<TileResult> tiles) {
+		if (tiles.get(0).presenceMax == null) return null;
+		double[] m = new double[tiles.get(0).presenceMax.length];
+		for (TileResult t : tiles) for (int c = 0; c < m.length; c++) m[c] = Math.max(m[c], t.presenceMax[c]);
+		return m;
+	}
+
+	/** The summary's fields beyond the class table, as {@code segment} writes them, and how the image was tiled. */
+	private static Map<String, Object> extra(Plan plan, TileResult first, double[] means, double[] presence) {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("image", plan.image());
+		m.put("parameters", com.google.gson.JsonParser.parseString(first.parameters));
+		if (presence != null) {
+			Map<String, Object> g = new LinkedHashMap<>();
+			for (int c = 0; c < presence.length; c++) g.put(first.classes.get(c), Map.of("max", presence[c]));
+			m.put("gpr_presence", g);
+		}
+		Map<String, Object> mean = new LinkedHashMap<>();
+		for (int c = 0; c < means.length; c++) mean.put(first.classes.get(c), means[c]);
+		m.put("mean_probability", mean);
+		m.put("tiles", Map.of("size", plan.tile(), "count", plan.cores().size(), "seconds", "summed over tiles",
+			"gpr_presence", "max over windows; the mean is not kept for tiled images (windows overlap tiles)"));
+		return m;
+	}
+
+	/** The staged cores, row by row across each band of tiles, into the label image. */
+	private static void copyRows(Plan plan, Path dir, boolean wide, SegmentationFiles files) throws IOException {
+		int w = plan.width(), band = 16;
+		int[] rows = new int[band * w];
+		for (int first = 0; first < plan.cores().size();) {
+			int y0 = plan.cores().get(first).y(), last = first;
+			while (last < plan.cores().size() && plan.cores().get(last).y() == y0) last++;
+			List<DataInputStream> in = new ArrayList<>();
+			try {
+				for (int i = first; i < last; i++) in.add(new DataInputStream(new BufferedInputStream(Files.newInputStream(dir
+					.resolve("tile-" + i + ".labels")), 1 << 16)));
+				int h = plan.cores().get(first).height();
+				for (int y = 0; y < h; y += band) {
+					int n = Math.min(band, h - y);
+					for (int r = 0; r < n; r++)
+						for (int i = first; i < last; i++) {
+							Rect c = plan.cores().get(i);
+							DataInputStream s = in.get(i - first);
+							for (int x = 0; x < c.width(); x++) rows[r * w + c.x() + x] = wide ? s.readUnsignedShort() : s
+								.readUnsignedByte();
+						}
+					files.rows(y0 + y, n, w, null, rows);
+				}
+			}
+			finally {
+				for (DataInputStream s : in) s.close();
+			}
+			first = last;
+		}
+	}
+
+	static void deleteTree(Path p) throws IOException {
+		if (!Files.exists(p)) return;
+		try (var s = Files.walk(p)) {
+			for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
+		}
+	}
+}
