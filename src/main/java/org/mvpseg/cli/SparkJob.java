@@ -74,7 +74,7 @@ public final class SparkJob {
 			LongAccumulator done = jsc.sc().longAccumulator("images done"), tiles = jsc.sc().longAccumulator("tiles done");
 			Thread progress = progress(done, whole.size(), tiles, tiled.stream().mapToInt(p -> p.cores().size()).sum(),
 				out);
-			List<Row> tiledRows = SparkTiles.run(jsc, argv, tiled, target(a), tiles);
+			List<Row> tiledRows = SparkTiles.run(jsc, argv, tiled, target(a), tiles, out);
 			int parts = a.integer("partitions", Math.max(1, Math.min(whole.size(), jsc.defaultParallelism() * 2)), 1);
 			JavaRDD<Row> rows = (whole.isEmpty() ? jsc.<String>emptyRDD() : jsc.parallelize(whole, parts)).mapPartitions(
 				new Segment(argv, done)).union(jsc.parallelize(tiledRows, 1));

@@ -43,7 +43,7 @@ final class SparkTiles {
 
 	/** The rows of the tiled images: segmented, skipped (complete from an earlier run), or failed with the reason. */
 	static List<Row> run(JavaSparkContext jsc, String[] argv, List<TiledImage.Plan> plans,
-		SegmentCommand.Target target, LongAccumulator tilesDone)
+		SegmentCommand.Target target, LongAccumulator tilesDone, java.io.PrintStream out)
 	{
 		List<Row> rows = new ArrayList<>();
 		List<TiledImage.Plan> todo = new ArrayList<>();
@@ -67,7 +67,12 @@ final class SparkTiles {
 		for (Tuple2<Integer, TiledImage.TileResult> t : tiles.filter(t -> bs.value().containsKey(t[0])).mapPartitions(
 			new SegmentCores(argv, bp, bs, target.dir().toString(), tilesDone)).collect())
 			byImage.computeIfAbsent(t._1(), k -> new ArrayList<>()).add(t._2());
-		for (var e : byImage.entrySet()) rows.addAll(assemble(todo.get(e.getKey()), e.getValue(), target));
+		for (var e : byImage.entrySet()) {
+			long reused = e.getValue().stream().filter(t -> t.reused).count();
+			if (reused > 0) out.printf("%s: %d of %d tiles from an earlier attempt%n", todo.get(e.getKey()).image(), reused, e
+				.getValue().size());
+			rows.addAll(assemble(todo.get(e.getKey()), e.getValue(), target));
+		}
 		return rows;
 	}
 

@@ -102,6 +102,7 @@ final class TiledImage {
 		double seconds, forwardSeconds;
 		String provenance, parameters, classifier, scaling;
 		long nonFinite;
+		boolean reused; // read back from a stage an earlier attempt completed
 
 		static TileResult failed(int index, String error) {
 			TileResult t = new TileResult();
@@ -122,7 +123,11 @@ final class TiledImage {
 		throws IOException
 	{
 		Path labels = dir.resolve("tile-" + index + ".labels"), json = dir.resolve("tile-" + index + ".json");
-		if (Files.exists(json) && Files.exists(labels)) return GSON.fromJson(Files.readString(json), TileResult.class);
+		if (Files.exists(json) && Files.exists(labels)) {
+			TileResult stored = GSON.fromJson(Files.readString(json), TileResult.class);
+			stored.reused = true;
+			return stored;
+		}
 		Rect core = plan.cores().get(index);
 		boolean wide = p.classNames().size() > 256;
 		ClassMeans means = new ClassMeans(p.classNames().size());

@@ -93,10 +93,31 @@ class SparkCommandTest {
 		byte[] whole = Files.readAllBytes(in.resolve("chelsea.tif"));
 		Files.write(in.resolve("damaged.tif"), java.util.Arrays.copyOf(whole, whole.length / 2));
 		Path sparkOut = tmp.resolve("spark"), cliOut = tmp.resolve("cli");
-		MainTest.Result r = MainTest.run("spark", "--master", "local[2]", "--input", in.toString(), "--out", sparkOut
-			.toString(), "--classes", "cat, grass, sky", "--weights", W, "--tile", "100");
-		assertEquals(1, r.code(), "the damaged TIFF failed: " + r.out() + r.err());
+		String[] job = { "spark", "--master", "local[2]", "--input", in.toString(), "--out", sparkOut.toString(),
+			"--classes", "cat, grass, sky", "--weights", W, "--tile", "100" };
+		// chelsea's tile 3 cannot be staged (a folder is in the way): the image fails, its other tiles stay staged
+		TiledImage.Plan plan = TiledImage.plan(in.resolve("chelsea.tif"), 100, String.join("\u0000", SparkCommand
+			.segmentationOptions(job)));
+		Path blocker = Files.createDirectories(TiledImage.staging(sparkOut, plan).resolve("tile-3.labels"));
+		Files.writeString(blocker.resolve("in-the-way"), "");
+		MainTest.Result r = MainTest.run(job);
+		assertEquals(1, r.code(), r.out() + r.err());
 		assertTrue(r.out().contains("cell16.tif: 550x660 in 42 tiles of at most 100x100"), r.out());
+		List<String> first = csv(sparkOut);
+		assertEquals(1 + 2 * 3 + 2, first.size(), first.toString());
+		String damaged = first.stream().filter(l -> l.contains("damaged.tif,failed")).findFirst().orElseThrow();
+		assertTrue(damaged.contains("tile ") && damaged.contains("kept for a re-run"), damaged);
+		assertTrue(first.stream().anyMatch(l -> l.contains("chelsea.tif,failed") && l.contains("tile 3 (x 300, y 0,")),
+			first.toString());
+		// a re-run after a lost job (no results table) reuses the tiles staged for the same file and options
+		TiledImage.deleteTree(blocker);
+		for (String f : List.of("results.parquet", "results.csv")) deleteTree(sparkOut.resolve(f));
+		MainTest.Result again = MainTest.run(job);
+		assertEquals(1, again.code(), again.out() + again.err());
+		assertTrue(again.out().contains("chelsea.tif: 14 of 15 tiles from an earlier attempt"), again.out());
+		List<String> csv = csv(sparkOut);
+		assertEquals(1 + 3 * 3 + 1, csv.size(), csv.toString());
+		assertEquals(3, csv.stream().filter(l -> l.contains("cell16.tif,skipped: complete")).count(), csv.toString());
 		MainTest.Result c = MainTest.run("segment", in.resolve("cell16.tif").toString(), in.resolve("chelsea.tif")
 			.toString(), in.resolve("coffee.png").toString(), "--classes", "cat, grass, sky", "--weights", W, "--out",
 			cliOut.toString(), "--outputs", "labels,summary");
@@ -119,10 +140,6 @@ class SparkCommandTest {
 			assertEquals(List.of("damaged"), staged.map(p -> p.getFileName().toString().replaceAll("-[0-9a-f]{16}$", ""))
 				.toList(), "staged tiles removed once assembled; the damaged image's kept for a re-run");
 		}
-		List<String> csv = csv(sparkOut);
-		assertEquals(1 + 3 * 3 + 1, csv.size(), csv.toString());
-		String failed = csv.stream().filter(l -> l.contains("damaged.tif,failed")).findFirst().orElseThrow();
-		assertTrue(failed.contains("tile ") && failed.contains("kept for a re-run"), failed);
 		MainTest.Result probabilities = MainTest.run("spark", "--input", in.toString(), "--out", sparkOut.toString(),
 			"--classes", "a, b", "--weights", W, "--tile", "100", "--outputs", "labels,probabilities", "--overwrite");
 		assertEquals(2, probabilities.code());
