@@ -180,7 +180,8 @@ final class SegmentCommand implements Main.Subcommand {
 		if (r.nonFinite() > 0) out.println("  note: " + r.nonFinite() + " NaN/infinite values were left out of the "
 			+ "intensity scaling and shown as the mean colour");
 		if (total > Integer.MAX_VALUE) out.println("  note: " + total + " pixels, beyond ImageJ 1.x's 2^31: the label "
-			+ "image is a valid TIFF that Bio-Formats, QuPath or tifffile read, but ImageJ 1.x cannot open it");
+			+ "image is a valid TIFF (a BigTIFF above 4 GiB) that Bio-Formats, QuPath or tifffile read, but ImageJ 1.x "
+			+ "cannot open it");
 		if (!input.unusedChannels().isEmpty()) out.println("  note: channel(s) " + input.unusedChannels() + " of "
 			+ input.source().channels() + " were not used; choose channels with --channels");
 	}

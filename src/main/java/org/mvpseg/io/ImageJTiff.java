@@ -44,7 +44,8 @@ public final class ImageJTiff implements Closeable {
 	private final int width, height, pages;
 	private final Type type;
 	private final long planeBytes;
-	private static final long DATA_START = 8;
+	private final boolean big;
+	private final long dataStart; // pixels follow the header
 	private String description = "";
 	private String info;
 	private String[] sliceLabels;
@@ -54,18 +55,30 @@ public final class ImageJTiff implements Closeable {
 	private boolean done;
 
 	public ImageJTiff(Path target, int width, int height, int pages, Type type) throws IOException {
-		long total = (long) width * height * type.bytes * pages;
-		if (total > 0xFFFF_0000L - 1_000_000) throw new IOException("The output " + target.getFileName() + " would be "
-			+ (total >> 20) + " MiB, beyond the 4 GiB a classic TIFF can hold: choose fewer outputs or classes, or "
-			+ "segment a smaller region.");
+		this(target, width, height, pages, type, (double) width * height * type.bytes * pages > CLASSIC_LIMIT);
+	}
+
+	/** The most pixel bytes written as a classic TIFF (what 32-bit offsets reach, leaving room for the tags). */
+	static final long CLASSIC_LIMIT = 0xFFFF_0000L - 1_000_000;
+
+	/** @param big BigTIFF (64-bit offsets), which larger files need; a test asks for it on small ones */
+	ImageJTiff(Path target, int width, int height, int pages, Type type, boolean big) throws IOException {
 		this.target = target;
 		this.width = width;
 		this.height = height;
 		this.pages = pages;
 		this.type = type;
+		this.big = big;
+		this.dataStart = big ? 16 : 8;
 		this.planeBytes = (long) width * height * type.bytes;
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
+		long free = Files.getFileStore(dir).getUsableSpace();
+		double need = (double) width * height * type.bytes * pages; // in double: absurd sizes overflow a long
+		if (free > 0 && need > free) throw new IOException("The output " + target.getFileName() + " would take " + String
+			.format(java.util.Locale.ROOT, "%.0f", need / (1 << 20)) + " MiB, but " + dir + " has " + (free >> 20) + " MiB free: "
+			+ "free some space, write to another disk, or choose fewer outputs (labels take 1 byte per pixel, "
+			+ "probabilities 4 bytes per pixel and class).");
 		this.tmp = AtomicFiles.tempSibling(target);
 		this.out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);
 	}
@@ -146,7 +159,7 @@ public final class ImageJTiff implements Closeable {
 	}
 
 	private void write(int page, int y0, ByteBuffer b) throws IOException {
-		long pos = DATA_START + page * planeBytes + (long) y0 * width * type.bytes;
+		long pos = dataStart + page * planeBytes + (long) y0 * width * type.bytes;
 		b.rewind();
 		while (b.hasRemaining()) pos += out.write(b, pos);
 	}
@@ -162,103 +175,131 @@ public final class ImageJTiff implements Closeable {
 	 * that moves several files into place together; {@link #close()} then leaves it alone.
 	 */
 	public Path finishTemporary() throws IOException {
-		long ifdStart = DATA_START + pages * planeBytes;
+		long ifdStart = dataStart + pages * planeBytes;
 		if (ifdStart % 2 == 1) ifdStart++;
 		ByteArrayOutputStream tail = new ByteArrayOutputStream();
 		for (int p = 0; p < pages; p++) tail.write(directory(p, ifdStart + tail.size()));
 		ByteBuffer t = ByteBuffer.wrap(tail.toByteArray());
 		long pos = ifdStart;
 		while (t.hasRemaining()) pos += out.write(t, pos);
-		ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN);
-		header.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt((int) ifdStart).flip();
-		out.write(header, 0);
+		ByteBuffer header = ByteBuffer.allocate((int) dataStart).order(ByteOrder.BIG_ENDIAN);
+		header.put((byte) 'M').put((byte) 'M');
+		if (big) header.putShort((short) 43).putShort((short) 8).putShort((short) 0).putLong(ifdStart);
+		else header.putShort((short) 42).putInt((int) ifdStart);
+		out.write(header.flip(), 0);
 		out.force(false);
 		out.close();
 		done = true;
 		return tmp;
 	}
 
-	/** Page p's directory and the values stored after it, to be written at {@code here}. */
+	/**
+	 * Page p's directory and the values stored after it, to be written at {@code here}. Classic TIFF: 12-byte entries,
+	 * values of up to 4 bytes inside them; BigTIFF: 20-byte entries, up to 8 bytes inside.
+	 */
 	private byte[] directory(int p, long here) throws IOException {
-		List<byte[]> extra = new ArrayList<>();
-		List<long[]> entries = entries(p, extra); // tag, type, count, value-or-offset (resolved below)
-		long extraPos = here + 2 + entries.size() * 12L + 4;
+		List<Entry> entries = entries(p);
+		int inline = big ? 8 : 4;
+		long extraPos = here + (big ? 8 : 2) + entries.size() * (big ? 20L : 12L) + (big ? 8 : 4);
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		DataOutputStream d = new DataOutputStream(bytes);
 		ByteArrayOutputStream extraBytes = new ByteArrayOutputStream();
-		d.writeShort(entries.size());
-		for (long[] e : entries) {
-			d.writeShort((int) e[0]);
-			d.writeShort((int) e[1]);
-			d.writeInt((int) e[2]);
-			if (e.length == 5) { // value stored out of line
-				byte[] x = extra.get((int) e[4]);
-				d.writeInt((int) (extraPos + extraBytes.size()));
-				extraBytes.write(x);
+		offset(d, entries.size(), big ? 8 : 2);
+		for (Entry e : entries) {
+			d.writeShort(e.tag());
+			d.writeShort(e.type());
+			offset(d, e.value().length / unit(e.type()), big ? 8 : 4);
+			if (e.value().length > inline) { // stored after the directory
+				offset(d, extraPos + extraBytes.size(), inline);
+				extraBytes.write(e.value());
 				if (extraBytes.size() % 2 == 1) extraBytes.write(0);
 			}
-			else if (e[1] == 3 && e[2] == 1) {
-				d.writeShort((int) e[3]);
-				d.writeShort(0);
+			else {
+				d.write(e.value()); // left-justified
+				d.write(new byte[inline - e.value().length]);
 			}
-			else d.writeInt((int) e[3]);
 		}
-		d.writeInt((int) (p + 1 < pages ? extraPos + extraBytes.size() : 0));
+		offset(d, p + 1 < pages ? extraPos + extraBytes.size() : 0, inline);
 		bytes.write(extraBytes.toByteArray());
 		return bytes.toByteArray();
 	}
 
-	private List<long[]> entries(int p, List<byte[]> extra) throws IOException {
-		List<long[]> entries = new ArrayList<>();
-		entries.add(new long[] { 254, 4, 1, 0 });
-		entries.add(new long[] { 256, 4, 1, width });
-		entries.add(new long[] { 257, 4, 1, height });
-		entries.add(new long[] { 258, 3, 1, type.bytes * 8L });
-		entries.add(new long[] { 259, 3, 1, 1 });
-		entries.add(new long[] { 262, 3, 1, lut != null && type == Type.U8 ? 3 : 1 });
+	private static void offset(DataOutputStream d, long v, int bytes) throws IOException {
+		if (bytes == 8) d.writeLong(v);
+		else if (bytes == 4) d.writeInt((int) v);
+		else d.writeShort((int) v);
+	}
+
+	/** One tag: its TIFF type and its value's bytes (big-endian). */
+	private record Entry(int tag, int type, byte[] value) {}
+
+	private static int unit(int tiffType) {
+		return switch (tiffType) {
+			case 3 -> 2;
+			case 4 -> 4;
+			case 5, 16 -> 8;
+			default -> 1;
+		};
+	}
+
+	private static Entry number(int tag, int tiffType, long... values) {
+		ByteBuffer b = ByteBuffer.allocate(values.length * unit(tiffType)).order(ByteOrder.BIG_ENDIAN);
+		for (long v : values) {
+			if (tiffType == 3) b.putShort((short) v);
+			else if (tiffType == 4) b.putInt((int) v);
+			else b.putLong(v);
+		}
+		return new Entry(tag, tiffType, b.array());
+	}
+
+	private List<Entry> entries(int p) throws IOException {
+		List<Entry> entries = new ArrayList<>();
+		entries.add(number(254, 4, 0));
+		entries.add(number(256, 4, width));
+		entries.add(number(257, 4, height));
+		entries.add(number(258, 3, type.bytes * 8L));
+		entries.add(number(259, 3, 1));
+		entries.add(number(262, 3, lut != null && type == Type.U8 ? 3 : 1));
 		if (p == 0) {
 			String desc = "ImageJ=1.54p\n" + (pages > 1 ? "images=" + pages + "\n" : "") + description + (calibration
 				.isCalibrated() ? "unit=" + calibration.unit() + "\n" : "") + "\0";
-			entries.add(entry(270, 2, desc.getBytes(StandardCharsets.ISO_8859_1), extra));
+			entries.add(new Entry(270, 2, desc.getBytes(StandardCharsets.ISO_8859_1)));
 		}
-		entries.add(new long[] { 273, 4, 1, DATA_START + p * planeBytes });
-		entries.add(new long[] { 277, 3, 1, 1 });
-		entries.add(new long[] { 278, 4, 1, height });
-		entries.add(new long[] { 279, 4, 1, planeBytes });
-		entries.add(entry(282, 5, rational(1 / calibration.pixelWidth()), extra));
-		entries.add(entry(283, 5, rational(1 / calibration.pixelHeight()), extra));
-		entries.add(new long[] { 296, 3, 1, 1 });
-		if (lut != null && type == Type.U8) entries.add(entry(320, 3, colorMap(), extra));
-		if (type == Type.F32) entries.add(new long[] { 339, 3, 1, 3 });
+		strips(p, entries);
+		entries.add(new Entry(282, 5, rational(1 / calibration.pixelWidth())));
+		entries.add(new Entry(283, 5, rational(1 / calibration.pixelHeight())));
+		entries.add(number(296, 3, 1));
+		if (lut != null && type == Type.U8) entries.add(new Entry(320, 3, colorMap()));
+		if (type == Type.F32) entries.add(number(339, 3, 3));
 		byte[] meta = p == 0 ? metadata() : null;
 		if (meta != null) {
 			int[] metaCounts = metaCounts();
 			ByteBuffer counts = ByteBuffer.allocate(metaCounts.length * 4).order(ByteOrder.BIG_ENDIAN);
 			for (int c : metaCounts) counts.putInt(c);
-			entries.add(entry(50838, 4, counts.array(), extra));
-			entries.add(entry(50839, 1, meta, extra));
+			entries.add(new Entry(50838, 4, counts.array()));
+			entries.add(new Entry(50839, 1, meta));
 		}
+		entries.sort(java.util.Comparator.comparingInt(Entry::tag));
 		return entries;
 	}
 
-	/** An entry whose value is stored after the directory; count is in units of the TIFF type. */
-	private static long[] entry(int tag, int tiffType, byte[] value, List<byte[]> extra) {
-		int unit = switch (tiffType) {
-			case 3 -> 2;
-			case 4 -> 4;
-			case 5 -> 8;
-			default -> 1;
-		};
-		extra.add(value);
-		if (value.length <= 4) {
-			// small values fit in the entry itself: left-justified
-			long v = 0;
-			for (int i = 0; i < 4; i++) v = (v << 8) | (i < value.length ? value[i] & 0xff : 0);
-			long[] e = { tag, tiffType, value.length / unit, v };
-			if (tiffType == 3 && value.length == 2) e[3] = v >>> 16; // one SHORT is written by the SHORT path
-			return e;
+	/**
+	 * Where page p's pixels lie: one strip, as ImageJ writes it, in a classic TIFF; strips of about 8 MB in a BigTIFF,
+	 * so that readers never need a whole plane of a huge image at once (the bytes are the same contiguous plane).
+	 */
+	private void strips(int p, List<Entry> entries) {
+		long rowBytes = (long) width * type.bytes;
+		int rows = big ? (int) Math.max(1, Math.min(height, (8L << 20) / rowBytes)) : height;
+		int n = (height + rows - 1) / rows;
+		long[] offsets = new long[n], counts = new long[n];
+		for (int i = 0; i < n; i++) {
+			offsets[i] = dataStart + p * planeBytes + i * rows * rowBytes;
+			counts[i] = Math.min(rows, height - (long) i * rows) * rowBytes;
 		}
-		return new long[] { tag, tiffType, value.length / unit, 0, extra.size() - 1 };
+		entries.add(number(273, big ? 16 : 4, offsets));
+		entries.add(number(277, 3, 1));
+		entries.add(number(278, 4, rows));
+		entries.add(number(279, big ? 16 : 4, counts));
 	}
 
 	private static byte[] rational(double v) {

@@ -57,6 +57,39 @@ class ImageJTiffTest {
 		assertEquals(1, Files.list(tmp).count(), "no temporary file left");
 	}
 
+	/**
+	 * Beyond 4 GiB the same layout is written as a BigTIFF (64-bit offsets, strips of about 8 MB): read back by
+	 * rectangles with its calibration. Asked for here on a small image; a real one would fill the disk.
+	 */
+	@Test
+	void bigTiffKeepsPixelsAndCalibration() throws Exception {
+		Path f = tmp.resolve("big.tif");
+		int w = 3000, h = 800;
+		float[] v = new float[w * h];
+		for (int i = 0; i < v.length; i++) v[i] = (i % 7919) * 0.25f;
+		try (ImageJTiff t = new ImageJTiff(f, w, h, 1, ImageJTiff.Type.F32, true)) {
+			t.calibration(new Calibration(0.5, 0.25, "micron")).info("provenance").property("classes", "a,b");
+			t.writeFloats(0, 0, h, v, 0);
+			t.finish();
+		}
+		byte[] head = new byte[16];
+		try (var in = Files.newInputStream(f)) {
+			assertEquals(16, in.read(head));
+		}
+		assertEquals(43, head[3], "BigTIFF's version number");
+		try (TiffSource s = TiffSource.open(f)) {
+			assertNotNull(s, "read by rectangles");
+			assertEquals(w, s.width());
+			assertEquals(new Calibration(0.5, 0.25, "micron"), s.calibration());
+			float[] got = new float[w * h];
+			s.read(0, 0, 0, w, h, got);
+			org.junit.jupiter.api.Assertions.assertArrayEquals(v, got);
+			float[] part = new float[10 * 3];
+			s.read(0, 2990, 697, 10, 3, part); // across the strips' boundary (699 rows per strip)
+			for (int r = 0; r < 3; r++) for (int i = 0; i < 10; i++) assertEquals(v[(697 + r) * w + 2990 + i], part[r * 10 + i]);
+		}
+	}
+
 	@Test
 	void labelImageWithLutAndProperties() throws Exception {
 		Path f = tmp.resolve("l.tif");
