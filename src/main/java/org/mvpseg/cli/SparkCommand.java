@@ -29,8 +29,12 @@ final class SparkCommand implements Main.Subcommand {
 	public int run(String[] argv, PrintStream out) throws Exception {
 		parse(argv); // an unknown option is refused before Spark starts
 		if (sparkPresent(SparkCommand.class.getClassLoader())) return SparkJob.run(argv, out);
+		if (System.getProperty("log4j2.configurationFile") == null) System.setProperty("log4j2.configurationFile",
+			String.valueOf(SparkCommand.class.getResource("spark-log4j2.properties")));
+		URL[] classPath = classPath();
+		shipJars(parse(argv).get("master", "local[*]"), classPath);
 		// left open: Spark's and Hadoop's shutdown hooks load classes from it when the JVM exits
-		URLClassLoader loader = new URLClassLoader(classPath(), ClassLoader.getPlatformClassLoader());
+		URLClassLoader loader = new URLClassLoader(classPath, ClassLoader.getPlatformClassLoader());
 		ClassLoader previous = Thread.currentThread().getContextClassLoader();
 		Thread.currentThread().setContextClassLoader(loader);
 		try {
@@ -43,6 +47,17 @@ final class SparkCommand implements Main.Subcommand {
 		finally {
 			Thread.currentThread().setContextClassLoader(previous);
 		}
+	}
+
+	/**
+	 * With a cluster's master (not {@code local[N]}, whose tasks run in this JVM) Spark sends this jar and its lib/ jars
+	 * to the executors ({@code spark.jars}), which have Spark of their own, unless the user set spark.jars.
+	 */
+	private static void shipJars(String master, URL[] classPath) throws Exception {
+		if (master.startsWith("local[") || master.equals("local") || System.getProperty("spark.jars") != null) return;
+		List<String> jars = new ArrayList<>();
+		for (URL u : classPath) if (!u.getPath().contains("/lib/spark/")) jars.add(Path.of(u.toURI()).toString());
+		System.setProperty("spark.jars", String.join(",", jars));
 	}
 
 	static final java.util.Set<String> JOB_OPTIONS = java.util.Set.of("master", "input", "out", "partitions",
@@ -101,13 +116,25 @@ final class SparkCommand implements Main.Subcommand {
 		if (!Files.isDirectory(spark)) throw new Args.UsageException("Spark's jars are not in " + spark + ": build with "
 			+ "mvn package (it copies them there), or run the job with spark-submit --class " + SparkJob.class.getName()
 			+ " " + jar.getFileName());
-		List<URL> urls = new ArrayList<>(List.of(jar.toUri().toURL()));
+		List<URL> urls = new ArrayList<>();
+		for (Path p : jars(lib, spark)) urls.add(p.toUri().toURL());
+		urls.add(jar.toUri().toURL()); // last: the jars its manifest's Class-Path names are searched right after it
+		return urls.toArray(new URL[0]);
+	}
+
+	/**
+	 * The jars of lib/ and lib/spark/, less lib/'s SLF4J 1.7 API where lib/spark/ holds SLF4J 2's: Spark binds its
+	 * log4j 2 through SLF4J 2, and with the older API first its warnings and errors would vanish.
+	 */
+	static List<Path> jars(Path lib, Path spark) throws java.io.IOException {
+		List<Path> out = new ArrayList<>();
 		for (Path dir : List.of(lib, spark))
 			try (Stream<Path> s = Files.list(dir)) {
-				for (Path p : (Iterable<Path>) s.sorted()::iterator) if (p.toString().endsWith(".jar")) urls.add(p.toUri()
-					.toURL());
+				s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(out::add);
 			}
-		return urls.toArray(new URL[0]);
+		if (out.stream().anyMatch(p -> p.getFileName().toString().startsWith("slf4j-api-2."))) out.removeIf(p -> p
+			.getFileName().toString().startsWith("slf4j-api-1."));
+		return out;
 	}
 
 }

@@ -53,6 +53,7 @@ public final class SparkJob {
 
 	/** The job; {@code argv[0]} is "spark". Exit code as the command line's. */
 	public static int run(String[] argv, PrintStream out) throws Exception {
+		argv = absolutePaths(argv);
 		Args a = SparkCommand.parse(argv);
 		Path outDir = Path.of(a.require("out"));
 		List<String> images = inputs(a.require("input"));
@@ -94,6 +95,18 @@ public final class SparkJob {
 		finally {
 			spark.stop();
 		}
+	}
+
+	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
+	static final Set<String> PATH_OPTIONS = Set.of("--input", "--out", "--weights", "--models-dir", "--registry",
+		"--prompts", "--student");
+
+	/** {@code argv} with every path option absolute (against the driver's working folder). */
+	static String[] absolutePaths(String[] argv) {
+		String[] out = argv.clone();
+		for (int i = 1; i + 1 < out.length; i++) if (PATH_OPTIONS.contains(out[i])) out[i + 1] = Path.of(out[i + 1])
+			.toAbsolutePath().toString();
+		return out;
 	}
 
 	/** A folder's images, or the lines of a list file (one path per line); paths every executor must see. */
