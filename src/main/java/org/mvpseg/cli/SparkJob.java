@@ -12,7 +12,6 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.mvpseg.imagej.ImageFiles;
 import org.mvpseg.io.SegmentationFiles;
-import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.runtime.Progress;
 
@@ -57,6 +56,8 @@ public final class SparkJob {
 		Args a = SparkCommand.parse(argv);
 		Path outDir = Path.of(a.require("out"));
 		List<String> images = inputs(a.require("input"));
+		if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new Args.UsageException(outDir + " is a file: "
+			+ "give a folder with --out (it is created if missing)");
 		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
 			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
 				+ "image are then replaced), or choose another --out");
@@ -76,7 +77,7 @@ public final class SparkJob {
 			Thread progress = progress(done, whole.size(), tiles, tiled.stream().mapToInt(p -> p.cores().size()).sum(),
 				out);
 			List<Row> tiledRows = SparkTiles.run(jsc, argv, tiled, target(a), tiles, out);
-			int parts = a.integer("partitions", Math.max(1, Math.min(whole.size(), jsc.defaultParallelism() * 2)), 1);
+			int parts = partitions(a, whole.size());
 			JavaRDD<Row> rows = (whole.isEmpty() ? jsc.<String>emptyRDD() : jsc.parallelize(whole, parts)).mapPartitions(
 				new Segment(argv, done)).union(jsc.parallelize(tiledRows, 1));
 			// kept (spilling to disk) so that writing the table never segments again
@@ -95,6 +96,18 @@ public final class SparkJob {
 		finally {
 			spark.stop();
 		}
+	}
+
+	/** Most tasks by default: beyond it, several images or tiles share a task. */
+	static final int MAX_TASKS = 10_000;
+
+	/**
+	 * {@code --partitions}, or one task per image or tile (at most {@link #MAX_TASKS}): Spark counts a task's work
+	 * only when the task ends, so small tasks keep the progress line moving, and each task thread prepares its
+	 * pipeline once whatever the number of tasks ({@link TaskPipelines}).
+	 */
+	static int partitions(Args a, int items) {
+		return a.integer("partitions", Math.max(1, Math.min(items, MAX_TASKS)), 1);
 	}
 
 	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
@@ -217,12 +230,11 @@ public final class SparkJob {
 		@Override
 		public Iterator<Row> call(Iterator<String> images) throws Exception {
 			SegmentCommand.Target target = target(SparkCommand.parse(argv));
-			Args a = SparkCommand.parse(argv);
 			List<Row> rows = new ArrayList<>();
 			if (!images.hasNext()) return rows.iterator();
 			Prepared p;
 			try {
-				p = Pipeline.prepare(SegmentCommand.request(a, "classes"), Progress.NONE);
+				p = TaskPipelines.get(argv);
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every image says why
 				String why = "set-up failed on this executor: " + (e.getMessage() == null ? e.getClass().getSimpleName()
@@ -233,12 +245,10 @@ public final class SparkJob {
 				}
 				return rows.iterator();
 			}
-			try (p) {
-				while (images.hasNext()) {
-					Path img = Path.of(images.next());
-					rows.addAll(rows(img, p, target));
-					done.add(1);
-				}
+			while (images.hasNext()) {
+				Path img = Path.of(images.next());
+				rows.addAll(rows(img, p, target));
+				done.add(1);
 			}
 			return rows.iterator();
 		}

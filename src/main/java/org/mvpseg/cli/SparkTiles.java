@@ -10,9 +10,7 @@ import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.IntensityStats;
 import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.io.TiffSource;
-import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
-import org.mvpseg.runtime.Progress;
 import scala.Tuple2;
 
 import java.io.Serializable;
@@ -57,7 +55,7 @@ final class SparkTiles {
 		for (int i = 0; i < todo.size(); i++) for (int t = 0; t < todo.get(i).cores().size(); t++) refs.add(new int[] { i,
 			t });
 		Args a = SparkCommand.parse(argv);
-		int parts = a.integer("partitions", Math.max(1, Math.min(refs.size(), jsc.defaultParallelism() * 2)), 1);
+		int parts = SparkJob.partitions(a, refs.size());
 		Broadcast<List<TiledImage.Plan>> bp = jsc.broadcast(todo);
 		JavaRDD<int[]> tiles = jsc.parallelize(refs, parts);
 		Map<Integer, ClipInput.Scaling> scalings = scalings(jsc, tiles, bp, SegmentCommand.request(a, "classes")
@@ -145,28 +143,26 @@ final class SparkTiles {
 			if (!refs.hasNext()) return results.iterator();
 			Prepared p;
 			try {
-				p = Pipeline.prepare(SegmentCommand.request(SparkCommand.parse(argv), "classes"), Progress.NONE);
+				p = TaskPipelines.get(argv);
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every tile says why
 				refs.forEachRemaining(r -> results.add(new Tuple2<>(r[0], TiledImage.TileResult.failed(r[1],
 					"set-up failed on this executor: " + message(e)))));
 				return results.iterator();
 			}
-			try (p) {
-				while (refs.hasNext()) {
-					int[] r = refs.next();
-					TiledImage.Plan plan = plans.value().get(r[0]);
-					TiledImage.TileResult t;
-					try {
-						t = TiledImage.segment(p, plan, r[1], scalings.value().get(r[0]), TiledImage.staging(Path.of(out),
-							plan));
-					}
-					catch (Exception | OutOfMemoryError e) { // one bad tile fails its image, not the job
-						t = TiledImage.TileResult.failed(r[1], message(e));
-					}
-					results.add(new Tuple2<>(r[0], t));
-					done.add(1);
+			while (refs.hasNext()) {
+				int[] r = refs.next();
+				TiledImage.Plan plan = plans.value().get(r[0]);
+				TiledImage.TileResult t;
+				try {
+					t = TiledImage.segment(p, plan, r[1], scalings.value().get(r[0]), TiledImage.staging(Path.of(out),
+						plan));
 				}
+				catch (Exception | OutOfMemoryError e) { // one bad tile fails its image, not the job
+					t = TiledImage.TileResult.failed(r[1], message(e));
+				}
+				results.add(new Tuple2<>(r[0], t));
+				done.add(1);
 			}
 			return results.iterator();
 		}

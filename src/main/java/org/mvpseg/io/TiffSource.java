@@ -18,8 +18,9 @@ import java.util.zip.Inflater;
  * A single-plane TIFF or BigTIFF read rectangle by rectangle (TIFF 6.0 and the BigTIFF extension), so an image
  * larger than memory — or than ImageJ's 2³¹ pixels — can be segmented: only the strips or tiles a rectangle
  * touches are read and decoded (a few stay cached). Grey or RGB; 8-bit, 16-bit unsigned or 32-bit float samples;
- * strips or tiles; chunky or planar; uncompressed or Deflate, with or without horizontal differencing.
- * {@link #open} returns null for what it does not read (several planes, palettes, other compressions), and the
+ * strips or tiles; chunky or planar; uncompressed, LZW or Deflate, with or without horizontal differencing.
+ * {@link #open} returns null for what it does not read (several planes; palettes, which ImageJ reads as grey or as
+ * colour by a rule of its own; JPEG and other compressions), and the
  * caller opens those with ImageJ. The calibration is ImageJ's (unit in the description, XResolution/YResolution).
  */
 public final class TiffSource extends AbstractImageSource implements AutoCloseable {
@@ -73,7 +74,8 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		for (int s = 0; s < off.length; s++)
 			for (int j = 0; j < parts; j++) {
 				offsets[s * parts + j] = off[s] + j * partBytes;
-				counts[s * parts + j] = Math.max(0, Math.min(partBytes, cnt[s] - j * partBytes));
+				// a compressed strip can be larger than its pixels (LZW of noise): only raw parts are cut to size
+				counts[s * parts + j] = compression != 1 ? cnt[s] : Math.max(0, Math.min(partBytes, cnt[s] - j * partBytes));
 			}
 	}
 
@@ -123,7 +125,7 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		boolean typeOk = (bits == 8 || bits == 16) && format == 1 || bits == 32 && format == 3;
 		boolean colourOk = photometric <= 1 && samples == 1 || photometric == 2 && samples == 3 && bits == 8;
 		int compression = d.intOf(259, 1), predictor = d.intOf(317, 1);
-		boolean codingOk = (compression == 1 || compression == 8 || compression == 32946) && (predictor == 1
+		boolean codingOk = (compression == 1 || compression == 5 || compression == 8 || compression == 32946) && (predictor == 1
 			|| predictor == 2 && bits != 32);
 		if (!onePlane || !typeOk || !colourOk || !codingOk || photometric == 0) return null; // ImageJ reads the rest
 		TiffSource t = new TiffSource(ch, order, d, calibration(d, ch, order, description));
@@ -199,6 +201,7 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		byte[] in = new byte[data.remaining()];
 		data.get(in);
 		if (compression == 1) return in.length >= expected ? in : java.util.Arrays.copyOf(in, expected);
+		if (compression == 5) return TiffLzw.decode(in, expected);
 		Inflater inf = new Inflater();
 		try {
 			inf.setInput(in);

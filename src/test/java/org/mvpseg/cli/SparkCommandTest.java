@@ -166,6 +166,19 @@ class SparkCommandTest {
 		assertTrue(noWeights.err().contains("/nonexistent/clip.pt") && noWeights.err().contains("every executor"),
 			noWeights.err());
 		assertTrue(!Files.exists(tmp.resolve("o")), "nothing written");
+		// weights the executors cannot load (here: damaged): every image is a failed row saying why, the job ends
+		Path damaged = Files.write(tmp.resolve("damaged.pt"), new byte[] { 'P', 'K', 3, 4, 0, 0 });
+		MainTest.Result setUp = MainTest.run("spark", "--master", "local[2]", "--input", list.toString(), "--out", tmp
+			.resolve("d").toString(), "--classes", "a, b", "--weights", damaged.toString());
+		assertEquals(1, setUp.code(), setUp.out() + setUp.err());
+		String row = csv(tmp.resolve("d")).get(1);
+		assertTrue(row.contains("cell.png,failed") && row.contains("set-up failed on this executor") && row.contains(
+			"damaged.pt"), row);
+		MainTest.Result file = MainTest.run("spark", "--input", list.toString(), "--out", list.toString(), "--classes",
+			"a, b", "--weights", W);
+		assertEquals(2, file.code());
+		assertTrue(file.err().contains("is a file: give a folder with --out"), file.err());
+		assertEquals(Path.of("examples", "cell.png").toAbsolutePath() + "\n", Files.readString(list), "untouched");
 		MainTest.Result typo = MainTest.run("spark", "--input", list.toString(), "--out", tmp.resolve("o").toString(),
 			"--clases", "a, b");
 		assertEquals(2, typo.code());

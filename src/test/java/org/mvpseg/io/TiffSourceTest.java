@@ -83,6 +83,40 @@ class TiffSourceTest {
 		assertEquals(7, TiffSource.parts(7, 1 << 22), "7 rows of 4 MB: one row per part");
 	}
 
+	/** LZW (as Java's own TIFF writer, libtiff and most microscopes write it), grey 16-bit and RGB. */
+	@Test
+	void lzwStripsReadAsWritten() throws Exception {
+		int w = 173, h = 91;
+		java.awt.image.BufferedImage grey = new java.awt.image.BufferedImage(w, h,
+			java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+		java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(w, h,
+			java.awt.image.BufferedImage.TYPE_INT_RGB);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				grey.getRaster().setSample(x, y, 0, (x * 389 + y * 7) % 4000 + (x / 20) * 1000); // runs and noise
+				rgb.setRGB(x, y, (x / 9 * 40 % 256) << 16 | (y * 3 % 256) << 8 | (x * y % 251));
+			}
+		for (java.awt.image.BufferedImage img : java.util.List.of(grey, rgb)) {
+			Path f = tmp.resolve("lzw-" + img.getType() + ".tif");
+			javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("tiff").next();
+			javax.imageio.ImageWriteParam p = writer.getDefaultWriteParam();
+			p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+			p.setCompressionType("LZW");
+			try (var out = javax.imageio.ImageIO.createImageOutputStream(f.toFile())) {
+				writer.setOutput(out);
+				writer.write(null, new javax.imageio.IIOImage(img, null, null), p);
+			}
+			try (TiffSource t = TiffSource.open(f)) {
+				assertNotNull(t, "LZW is read by rectangles");
+				for (int c = 0; c < t.channels(); c++) {
+					float[] got = rect(t, c, 0, 0, w, h);
+					for (int i = 0; i < w * h; i++) assertEquals(img.getRaster().getSample(i % w, i / w, c), got[i], 0f,
+						"channel " + c + " pixel " + i);
+				}
+			}
+		}
+	}
+
 	@Test
 	void stacksAndPalettesAreLeftToImageJ() throws Exception {
 		ImageStack st = new ImageStack(20, 10);
@@ -91,6 +125,11 @@ class TiffSourceTest {
 		Path f = tmp.resolve("stack.tif");
 		new FileSaver(new ImagePlus("stack", st)).saveAsTiffStack(f.toString());
 		assertNull(TiffSource.open(f));
+		// ImageJ shows an 8-bit image with a colour table as grey with a LUT or as colour, by a rule of its own
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		cell.getProcessor().setColorModel(ij.process.LUT.createLutFromColor(new java.awt.Color(255, 128, 0)));
+		new FileSaver(cell).saveAsTiff(tmp.resolve("palette.tif").toString());
+		assertNull(TiffSource.open(tmp.resolve("palette.tif")));
 		Files.writeString(tmp.resolve("text.tif"), "not a tiff at all");
 		assertNull(TiffSource.open(tmp.resolve("text.tif")));
 	}
