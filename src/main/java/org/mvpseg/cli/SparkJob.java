@@ -122,6 +122,29 @@ public final class SparkJob {
 		return out;
 	}
 
+	/** An image's rows: one per class ({@code presence}: GPR's highest g_c, or null without GPR). */
+	static List<Row> classRows(String image, org.mvpseg.segment.Segmenter.Result r, double pixelArea, String unit,
+		double[] meanProbability, double[] presence)
+	{
+		List<Row> out = new ArrayList<>();
+		long total = (long) r.width() * r.height();
+		for (int c = 0; c < r.classes().size(); c++) {
+			long n = r.pixelCounts()[c];
+			out.add(RowFactory.create(image, "done", r.classes().get(c), c, n, n / (double) total, n * pixelArea, unit,
+				meanProbability[c], presence == null ? null : presence[c], null));
+		}
+		return out;
+	}
+
+	/** A failed image's one row. */
+	static Row failed(String image, String why) {
+		return RowFactory.create(image, "failed", null, null, null, null, null, null, null, null, why);
+	}
+
+	static String message(Throwable e) {
+		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+	}
+
 	/** A folder's images, or the lines of a list file (one path per line); paths every executor must see. */
 	static List<String> inputs(String input) throws java.io.IOException {
 		Path p = Path.of(input);
@@ -237,10 +260,9 @@ public final class SparkJob {
 				p = TaskPipelines.get(argv);
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every image says why
-				String why = "set-up failed on this executor: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-					: e.getMessage());
+				String why = "set-up failed on this executor: " + message(e);
 				while (images.hasNext()) {
-					rows.add(RowFactory.create(images.next(), "failed", null, null, null, null, null, null, null, null, why));
+					rows.add(failed(images.next(), why));
 					done.add(1);
 				}
 				return rows.iterator();
@@ -260,18 +282,11 @@ public final class SparkJob {
 				if (!target.overwrite() && target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(
 					summary)) return fromSummary(img, summary); // complete from an earlier run: resume
 				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
-				var r = o.result().result();
-				long total = (long) r.width() * r.height();
-				double[] presence = o.result().presence().map(x -> x.max()).orElse(null);
-				for (int c = 0; c < r.classes().size(); c++) {
-					long n = r.pixelCounts()[c];
-					out.add(RowFactory.create(img.toString(), "done", r.classes().get(c), c, n, n / (double) total, n * o
-						.pixelArea(), o.unit(), o.meanProbability()[c], presence == null ? null : presence[c], null));
-				}
+				return classRows(img.toString(), o.result().result(), o.pixelArea(), o.unit(), o.meanProbability(), o
+					.result().presence().map(x -> x.max()).orElse(null));
 			}
 			catch (Exception | OutOfMemoryError e) { // one bad image never fails the job
-				out.add(RowFactory.create(img.toString(), "failed", null, null, null, null, null, null, null, null,
-					e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+				out.add(failed(img.toString(), message(e)));
 			}
 			return out;
 		}

@@ -4,7 +4,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.IntensityStats;
@@ -95,7 +94,7 @@ final class SparkTiles {
 					.pixels()));
 			}
 			catch (IllegalArgumentException x) {
-				rows.add(failed(p.image(), x.getMessage()));
+				rows.add(SparkJob.failed(p.image(), x.getMessage()));
 			}
 		}
 		return out;
@@ -113,7 +112,7 @@ final class SparkTiles {
 			return new Tuple2<>(ref[0], new Part(stats, null));
 		}
 		catch (Exception | OutOfMemoryError e) {
-			return new Tuple2<>(ref[0], new Part(null, message(e)));
+			return new Tuple2<>(ref[0], new Part(null, SparkJob.message(e)));
 		}
 	}
 
@@ -147,7 +146,7 @@ final class SparkTiles {
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every tile says why
 				refs.forEachRemaining(r -> results.add(new Tuple2<>(r[0], TiledImage.TileResult.failed(r[1],
-					"set-up failed on this executor: " + message(e)))));
+					"set-up failed on this executor: " + SparkJob.message(e)))));
 				return results.iterator();
 			}
 			while (refs.hasNext()) {
@@ -159,7 +158,7 @@ final class SparkTiles {
 						plan));
 				}
 				catch (Exception | OutOfMemoryError e) { // one bad tile fails its image, not the job
-					t = TiledImage.TileResult.failed(r[1], message(e));
+					t = TiledImage.TileResult.failed(r[1], SparkJob.message(e));
 				}
 				results.add(new Tuple2<>(r[0], t));
 				done.add(1);
@@ -175,22 +174,16 @@ final class SparkTiles {
 		for (TiledImage.TileResult t : tiles) {
 			if (t.error == null) continue;
 			var c = plan.cores().get(t.index);
-			return List.of(failed(plan.image(), "tile " + t.index + " (x " + c.x() + ", y " + c.y() + ", " + c.width() + "x"
-				+ c.height() + "): " + t.error + " (the tiles that were segmented are kept for a re-run)"));
+			return List.of(SparkJob.failed(plan.image(), "tile " + t.index + " (x " + c.x() + ", y " + c.y() + ", " + c
+				.width() + "x" + c.height() + "): " + t.error + " (the tiles that were segmented are kept for a re-run)"));
 		}
 		try {
 			TiledImage.Assembled a = TiledImage.assemble(plan, tiles, target);
-			var r = a.result();
-			List<Row> out = new ArrayList<>();
-			for (int c = 0; c < r.classes().size(); c++) {
-				long n = r.pixelCounts()[c];
-				out.add(RowFactory.create(plan.image(), "done", r.classes().get(c), c, n, n / (double) plan.pixels(), n * a
-					.pixelArea(), a.unit(), a.meanProbability()[c], a.presenceMax() == null ? null : a.presenceMax()[c], null));
-			}
-			return out;
+			return SparkJob.classRows(plan.image(), a.result(), a.pixelArea(), a.unit(), a.meanProbability(), a
+				.presenceMax());
 		}
 		catch (Exception | OutOfMemoryError e) {
-			return List.of(failed(plan.image(), message(e)));
+			return List.of(SparkJob.failed(plan.image(), SparkJob.message(e)));
 		}
 	}
 
@@ -203,18 +196,12 @@ final class SparkTiles {
 				.fromSummary(Path.of(p.image()), summary);
 		}
 		catch (Exception e) {
-			return List.of(failed(p.image(), summary + " cannot be read (" + message(e) + "); pass --overwrite"));
+			return List.of(SparkJob.failed(p.image(), summary + " cannot be read (" + SparkJob.message(e)
+				+ "); pass --overwrite"));
 		}
 		Path labels = target.dir().resolve(p.baseName() + ".labels.tif");
-		return Files.exists(labels) ? List.of(failed(p.image(), labels + " exists already; nothing was segmented. "
-			+ "Choose another output folder, delete the old results, or pass --overwrite.")) : null;
+		return Files.exists(labels) ? List.of(SparkJob.failed(p.image(), labels + " exists already; nothing was "
+			+ "segmented. Choose another output folder, delete the old results, or pass --overwrite.")) : null;
 	}
 
-	static Row failed(String image, String why) {
-		return RowFactory.create(image, "failed", null, null, null, null, null, null, null, null, why);
-	}
-
-	static String message(Throwable e) {
-		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-	}
 }

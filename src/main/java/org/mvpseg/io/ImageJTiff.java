@@ -76,8 +76,8 @@ public final class ImageJTiff implements Closeable {
 		long free = Files.getFileStore(dir).getUsableSpace();
 		double need = (double) width * height * type.bytes * pages; // in double: absurd sizes overflow a long
 		if (free > 0 && need > free) throw new IOException("The output " + target.getFileName() + " would take " + String
-			.format(java.util.Locale.ROOT, "%.0f", need / (1 << 20)) + " MiB, but " + dir + " has " + (free >> 20) + " MiB free: "
-			+ "free some space, write to another disk, or choose fewer outputs (labels take 1 byte per pixel, "
+			.format(java.util.Locale.ROOT, "%.0f", need / (1 << 20)) + " MiB, but " + dir + " has " + (free >> 20)
+			+ " MiB free: free some space, write to another disk, or choose fewer outputs (labels take 1 byte per pixel, "
 			+ "probabilities 4 bytes per pixel and class).");
 		this.tmp = AtomicFiles.tempSibling(target);
 		this.out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);

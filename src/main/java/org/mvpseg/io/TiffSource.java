@@ -125,8 +125,8 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		boolean typeOk = (bits == 8 || bits == 16) && format == 1 || bits == 32 && format == 3;
 		boolean colourOk = photometric <= 1 && samples == 1 || photometric == 2 && samples == 3 && bits == 8;
 		int compression = d.intOf(259, 1), predictor = d.intOf(317, 1);
-		boolean codingOk = (compression == 1 || compression == 5 || compression == 8 || compression == 32946) && (predictor == 1
-			|| predictor == 2 && bits != 32);
+		boolean codingOk = (compression == 1 || compression == 5 || compression == 8 || compression == 32946)
+			&& (predictor == 1 || predictor == 2 && bits != 32);
 		if (!onePlane || !typeOk || !colourOk || !codingOk || photometric == 0) return null; // ImageJ reads the rest
 		TiffSource t = new TiffSource(ch, order, d, calibration(d, ch, order, description));
 		t.calibrationAsImageJ = description.startsWith("ImageJ=") || !d.has(282) && !d.has(283);
