@@ -42,7 +42,7 @@ final class SparkCommand implements Main.Subcommand {
 				.invoke(null, argv, out);
 		}
 		catch (InvocationTargetException e) {
-			throw e.getCause() instanceof Exception x ? x : new RuntimeException(e.getCause());
+			throw ownClass(e.getCause());
 		}
 		finally {
 			Thread.currentThread().setContextClassLoader(previous);
@@ -60,6 +60,19 @@ final class SparkCommand implements Main.Subcommand {
 		System.setProperty("spark.jars", String.join(",", jars));
 	}
 
+	/**
+	 * The job's exception in this class loader's terms: MVP-SEG's own exceptions thrown in Spark's class loader are
+	 * other classes of the same name, which {@link Main} would report as unexpected.
+	 */
+	static Exception ownClass(Throwable t) {
+		String name = t.getClass().getName();
+		if (name.equals(Args.UsageException.class.getName())) return new Args.UsageException(t.getMessage());
+		if (name.equals(org.mvpseg.runtime.RequestException.class.getName())) return new org.mvpseg.runtime
+			.RequestException(t.getMessage());
+		if (name.startsWith("org.mvpseg.")) return new IllegalStateException(t.getMessage(), t);
+		return t instanceof Exception x ? x : new RuntimeException(t);
+	}
+
 	static final java.util.Set<String> JOB_OPTIONS = java.util.Set.of("master", "input", "out", "partitions",
 		"outputs", "tile");
 
@@ -73,6 +86,7 @@ final class SparkCommand implements Main.Subcommand {
 		valued.addAll(JOB_OPTIONS);
 		Args a = new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.has("tile")) {
+			a.integer("tile", 0, 64);
 			if (a.has("short-side") || "paper".equals(a.get("protocol", null))) throw new Args.UsageException("--tile "
 				+ "segments huge images at their own size, window by window: leave out --short-side and --protocol paper "
 				+ "(a resize or one window over the whole image needs every pixel at once)");

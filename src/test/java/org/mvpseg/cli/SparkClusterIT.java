@@ -72,6 +72,30 @@ class SparkClusterIT {
 		}
 	}
 
+	/**
+	 * From the jar the job runs in Spark's own class loader: its refusals still end with the message and exit code 2,
+	 * not as an "unexpected" exception of a class of the same name; nothing is written.
+	 */
+	@Test
+	void mistakesSeenByTheJobFromTheJarAreMessages() throws Exception {
+		Path out = Files.createDirectories(tmp.resolve("out").resolve("results.parquet")).getParent();
+		for (List<String> extra : List.of(List.of("--tile", "10"), List.<String>of())) {
+			List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar().toString(), "spark", "--input", Path.of(
+				"examples", "cell.png").toAbsolutePath().toString(), "--out", out.toString(), "--classes", "a, b",
+				"--weights", SegmentCommandTest.WEIGHTS));
+			cmd.addAll(extra);
+			Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+			String text = new String(p.getInputStream().readAllBytes());
+			assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+			assertEquals(2, p.exitValue(), text);
+			assertTrue(text.contains(extra.isEmpty() ? "pass --overwrite" : "--tile must be at least 64"), text);
+			assertTrue(!text.contains("unexpected"), text);
+		}
+		try (Stream<Path> s = Files.list(out)) {
+			assertEquals(List.of("results.parquet"), s.map(x -> x.getFileName().toString()).toList());
+		}
+	}
+
 	/** The Java 17 options Spark's launcher scripts give every Spark process (org.apache.spark.launcher.JavaModuleOptions). */
 	private static final List<String> OPENS = List.of("-XX:+IgnoreUnrecognizedVMOptions",
 		"--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
