@@ -167,8 +167,7 @@ public final class Segmenter {
 		}
 		progress.update("segmenting windows", grid.size(), grid.size());
 		return new Result(classifier.classNames(), band.counts, core.width(), core.height(), window, stride, grid.size(),
-			batch,
-			passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
+			batch, passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
 				.scalingDescription(), classifier.describe());
 	}
 
