@@ -21,7 +21,7 @@ final class SparkCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "spark --input DIR|LISTFILE --out DIR --classes \"a, b\" [--master local[N]|spark://HOST:PORT] "
+		return "spark --input DIR|GLOB|LISTFILE --out DIR --classes \"a, b\" [--master local[N]|spark://HOST:PORT] "
 			+ "[--partitions N] [--tile N] [--outputs labels,probabilities,summary] [--overwrite] and the options of segment";
 	}
 

@@ -117,8 +117,9 @@ public final class SparkJob {
 	/** {@code argv} with every path option absolute (against the driver's working folder). */
 	static String[] absolutePaths(String[] argv) {
 		String[] out = argv.clone();
-		for (int i = 1; i + 1 < out.length; i++) if (PATH_OPTIONS.contains(out[i])) out[i + 1] = Path.of(out[i + 1])
-			.toAbsolutePath().toString();
+		// java.io.File: a glob's * is no valid path character everywhere
+		for (int i = 1; i + 1 < out.length; i++) if (PATH_OPTIONS.contains(out[i])) out[i + 1] = new java.io.File(
+			out[i + 1]).getAbsolutePath();
 		return out;
 	}
 
@@ -145,8 +146,12 @@ public final class SparkJob {
 		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
 	}
 
-	/** A folder's images, or the lines of a list file (one path per line); paths every executor must see. */
+	/**
+	 * A folder's images, the images a glob matches ({@code /data/plate*}{@code /*.tif}; {@code **} crosses folders),
+	 * or the lines of a list file (one path per line); paths every executor must see.
+	 */
 	static List<String> inputs(String input) throws java.io.IOException {
+		if (input.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0)) return glob(input);
 		Path p = Path.of(input);
 		if (Files.isRegularFile(p) && !ImageFiles.isImage(p)) {
 			List<String> out = new ArrayList<>();
@@ -189,6 +194,24 @@ public final class SparkJob {
 	static SegmentCommand.Target target(Args a) {
 		return new SegmentCommand.Target(Path.of(a.require("out")), SegmentationFiles.Output.parse(SparkCommand.outputs(
 			a)), a.has("overwrite"));
+	}
+
+	/** The images whose absolute paths match the glob {@code pattern}, sorted. */
+	static List<String> glob(String pattern) throws java.io.IOException {
+		String[] parts = pattern.split("/", -1);
+		int fixed = 0; // leading folders without wildcards: where to start looking
+		while (fixed < parts.length - 1 && parts[fixed].chars().noneMatch(ch -> "*?[{".indexOf(ch) >= 0)) fixed++;
+		Path base = Path.of(fixed == 0 ? "/" : String.join("/", java.util.Arrays.copyOf(parts, fixed)) + "/");
+		int depth = pattern.contains("**") ? Integer.MAX_VALUE : parts.length - fixed;
+		java.nio.file.PathMatcher m = base.getFileSystem().getPathMatcher("glob:" + pattern);
+		if (!Files.isDirectory(base)) throw new java.nio.file.NoSuchFileException(base.toString());
+		try (var s = Files.walk(base, depth)) {
+			List<String> out = s.filter(x -> Files.isRegularFile(x) && m.matches(x) && ImageFiles.isImage(x)).map(
+				Path::toString).sorted().toList();
+			if (out.isEmpty()) throw new Args.UsageException(pattern + " matches no images (quote it, so that the "
+				+ "shell leaves it to MVP-SEG)");
+			return out;
+		}
 	}
 
 	/** Images and tiles done / total, rate and time left, every 10 s in the driver's log. */

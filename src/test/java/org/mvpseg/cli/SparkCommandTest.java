@@ -185,6 +185,22 @@ class SparkCommandTest {
 		assertTrue(typo.err().contains("unknown option --clases"), typo.err());
 	}
 
+	/** --input as a glob: the images it matches, also across folders with **; a glob matching nothing says so. */
+	@Test
+	void globsChooseTheImages() throws Exception {
+		Path a = Files.createDirectories(tmp.resolve("plate1")), b = Files.createDirectories(tmp.resolve("plate2/sub"));
+		for (Path f : List.of(a.resolve("w1.png"), a.resolve("w2.png"), b.resolve("w3.png"))) Files.copy(Path.of(
+			"examples", "cell.png"), f);
+		Files.writeString(a.resolve("notes.txt"), "not an image");
+		assertEquals(List.of(a.resolve("w1.png").toString(), a.resolve("w2.png").toString()), SparkJob.inputs(tmp
+			+ "/plate*/*"));
+		assertEquals(List.of(b.resolve("w3.png").toString()), SparkJob.inputs(tmp + "/plate2/**/*.png"));
+		assertEquals(3, SparkJob.inputs(tmp + "/**.png").size());
+		Args.UsageException none = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
+			() -> SparkJob.inputs(tmp + "/plate*/*.tif"));
+		assertTrue(none.getMessage().contains("matches no images"), none.getMessage());
+	}
+
 	static List<String> csv(Path out) throws Exception {
 		try (Stream<Path> s = Files.list(out.resolve("results.csv"))) {
 			Path part = s.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
