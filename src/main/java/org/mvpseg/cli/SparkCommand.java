@@ -1,5 +1,7 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.io.SegmentationFiles;
+
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
@@ -9,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.mvpseg.io.SegmentationFiles;
 
 /**
  * {@code spark}: runs {@link SparkJob}. With Spark on the class path (spark-submit, tests) directly; from
@@ -22,7 +23,8 @@ final class SparkCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "spark --input DIR|GLOB|LISTFILE --out DIR --classes \"a, b\" [--master local[N]|spark://HOST:PORT] "
-			+ "[--partitions N] [--tile N] [--outputs labels,probabilities,summary] [--overwrite] and the options of segment";
+			+ "[--partitions N] [--tile N] [--outputs labels,probabilities,summary] [--overwrite] and the options of "
+			+ "segment";
 	}
 
 	@Override
