@@ -207,7 +207,7 @@ final class TiledImage {
 			files.finish();
 			files.complete(r, extra(plan, first, means.means(), presence));
 		}
-		deleteTree(dir);
+		AtomicFiles.deleteTree(dir);
 		try (var left = Files.list(dir.getParent())) {
 			if (left.findAny().isEmpty()) Files.deleteIfExists(dir.getParent());
 		}
@@ -283,13 +283,6 @@ final class TiledImage {
 				for (DataInputStream s : in) s.close();
 			}
 			first = last;
-		}
-	}
-
-	static void deleteTree(Path p) throws IOException {
-		if (!Files.exists(p)) return;
-		try (var s = Files.walk(p)) {
-			for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
 		}
 	}
 }

@@ -16,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -112,7 +110,7 @@ public final class Engines {
 				Files.move(tmp, home, StandardCopyOption.ATOMIC_MOVE);
 			}
 			finally {
-				deleteTree(tmp);
+				org.mvpseg.files.AtomicFiles.deleteTree(tmp);
 			}
 			return read(home).orElseThrow();
 		}
@@ -184,14 +182,7 @@ public final class Engines {
 		if (!Files.exists(home)) return false;
 		Path gone = dir.resolve("." + home.getFileName() + ".removing");
 		Files.move(home, gone, StandardCopyOption.ATOMIC_MOVE); // never half an engine under its real name
-		deleteTree(gone);
+		org.mvpseg.files.AtomicFiles.deleteTree(gone);
 		return true;
-	}
-
-	static void deleteTree(Path p) throws IOException {
-		if (!Files.exists(p)) return;
-		try (Stream<Path> s = Files.walk(p)) {
-			for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
-		}
 	}
 }

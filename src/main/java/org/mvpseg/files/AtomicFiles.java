@@ -30,4 +30,12 @@ public final class AtomicFiles {
 			}
 		}
 	}
+
+	/** Deletes a folder and everything in it (nothing when it does not exist): staged or half-installed leftovers. */
+	public static void deleteTree(Path p) throws IOException {
+		if (!Files.exists(p)) return;
+		try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+			for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
+		}
+	}
 }

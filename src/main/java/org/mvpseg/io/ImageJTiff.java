@@ -138,20 +138,6 @@ public final class ImageJTiff implements Closeable {
 		write(page, y0, b.flip());
 	}
 
-	/** Writes 8-bit rows. */
-	public void writeBytes(int page, int y0, int rows, byte[] data, int offset) throws IOException {
-		check(page, y0, rows, Type.U8);
-		write(page, y0, ByteBuffer.wrap(data, offset, rows * width).slice());
-	}
-
-	/** Writes 16-bit rows. */
-	public void writeShorts(int page, int y0, int rows, short[] data, int offset) throws IOException {
-		check(page, y0, rows, Type.U16);
-		ByteBuffer b = ByteBuffer.allocate(rows * width * 2).order(ByteOrder.BIG_ENDIAN);
-		b.asShortBuffer().put(data, offset, rows * width);
-		write(page, y0, b);
-	}
-
 	private void check(int page, int y0, int rows, Type expected) {
 		if (type != expected) throw new IllegalStateException("image is " + type + ", not " + expected);
 		if (page < 0 || page >= pages || y0 < 0 || y0 + rows > height) throw new IllegalArgumentException(

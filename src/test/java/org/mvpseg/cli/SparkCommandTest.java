@@ -56,7 +56,7 @@ class SparkCommandTest {
 		assertEquals(2, again.code(), "results there and no --overwrite: refused, nothing touched");
 		assertTrue(again.err().contains("--overwrite"), again.err());
 		// a lost job: no results table, one image's outputs missing → a re-run segments only that one
-		for (String f : List.of("results.parquet", "results.csv")) deleteTree(sparkOut.resolve(f));
+		for (String f : List.of("results.parquet", "results.csv")) org.mvpseg.files.AtomicFiles.deleteTree(sparkOut.resolve(f));
 		for (String f : List.of("cell.labels.tif", "cell.probabilities.tif", "cell.summary.json")) Files.delete(sparkOut
 			.resolve(f));
 		long before = Files.getLastModifiedTime(sparkOut.resolve("chelsea.labels.tif")).toMillis();
@@ -110,8 +110,8 @@ class SparkCommandTest {
 		assertTrue(first.stream().anyMatch(l -> l.contains("chelsea.tif,failed") && l.contains("tile 3 (x 300, y 0,")),
 			first.toString());
 		// a re-run after a lost job (no results table) reuses the tiles staged for the same file and options
-		TiledImage.deleteTree(blocker);
-		for (String f : List.of("results.parquet", "results.csv")) deleteTree(sparkOut.resolve(f));
+		org.mvpseg.files.AtomicFiles.deleteTree(blocker);
+		for (String f : List.of("results.parquet", "results.csv")) org.mvpseg.files.AtomicFiles.deleteTree(sparkOut.resolve(f));
 		MainTest.Result again = MainTest.run(job);
 		assertEquals(1, again.code(), again.out() + again.err());
 		assertTrue(again.out().contains("chelsea.tif: 14 of 15 tiles from an earlier attempt"), again.out());
@@ -205,12 +205,6 @@ class SparkCommandTest {
 		try (Stream<Path> s = Files.list(out.resolve("results.csv"))) {
 			Path part = s.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
 			return Files.readAllLines(part);
-		}
-	}
-
-	static void deleteTree(Path p) throws Exception {
-		try (Stream<Path> s = Files.walk(p)) {
-			for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(q);
 		}
 	}
 }
