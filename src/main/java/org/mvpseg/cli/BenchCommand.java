@@ -71,9 +71,9 @@ final class BenchCommand implements Main.Subcommand {
 				if (reference != null) reference.close();
 			}
 			if (precisions.size() > 1) halfAgainstFull(out, weights, root, s.sizes());
-			try (ClipModel model = ClipModel.load(weights, root)) {
-				if (a.has("train-step")) trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448,
-					16), a.integer("train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
+			if (a.has("train-step")) try (ClipModel model = ClipModel.load(weights, root)) {
+				trainStep(out, model, a.integer("train-classes", 15, 1), a.integer("crop", 448, 16), a.integer(
+					"train-batch", 4, 1), a.integer("k", 3, 1), a.integer("m", 16, 1), s.repeat());
 			}
 			if (a.has("student-step")) studentStep(out, weights, a.integer("student-images", 4, 1), a.integer(
 				"student-size", 448, 16), s.repeat());
