@@ -59,10 +59,15 @@ public final class EngineRegistry {
 				JsonObject o = e.getValue().getAsJsonObject();
 				List<String> requires = new ArrayList<>();
 				o.getAsJsonArray("requires").forEach(x -> requires.add(x.getAsString()));
-				out.put(e.getKey(), new Entry(e.getKey(), o.get("platform").getAsString(), o.get("version")
-					.getAsString(), o.get("flavor").getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get(
-						"sha256").isJsonNull() ? o.get("sha256").getAsString() : null, o.get("file").getAsString(), o.has(
-							"size") ? o.get("size").getAsLong() : -1, o.get("lib").getAsString(), List.copyOf(requires)));
+				Entry entry = new Entry(e.getKey(), o.get("platform").getAsString(), o.get("version").getAsString(), o.get(
+					"flavor").getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get("sha256").isJsonNull() ? o
+						.get("sha256").getAsString() : null, o.get("file").getAsString(), o.has("size") ? o.get("size")
+							.getAsLong() : -1, o.get("lib").getAsString(), List.copyOf(requires));
+				// the download's file and the install folder's name are made of these: none may leave the cache
+				for (String part : List.of(entry.file(), entry.version(), entry.flavor(), entry.platform()))
+					if (!org.mvpseg.models.ModelCache.isSafeName(part)) throw new IOException("engine " + e.getKey() + " in "
+						+ where + " has an unsafe name " + part);
+				out.put(e.getKey(), entry);
 			}
 		}
 		catch (RuntimeException e) {

@@ -44,6 +44,11 @@ public final class ModelCache {
 		return dir;
 	}
 
+	/** Whether a registry's name stays a plain name inside the cache folder (no separator, not hidden or "..")). */
+	public static boolean isSafeName(String name) {
+		return !name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".");
+	}
+
 	public Path pathOf(ModelRegistry.Entry e) {
 		return dir.resolve(e.file());
 	}

@@ -62,7 +62,7 @@ public final class ModelRegistry {
 				if (!sha.matches("[0-9a-f]{64}")) throw new IOException("model " + e.getKey() + " in " + where
 					+ " has an invalid sha256");
 				String file = o.has("file") ? o.get("file").getAsString() : e.getKey().replace('/', '-') + ".pt";
-				if (file.contains("/") || file.contains("\\") || file.startsWith(".")) throw new IOException("model "
+				if (!ModelCache.isSafeName(file)) throw new IOException("model "
 					+ e.getKey() + " in " + where + " has an unsafe file name " + file);
 				out.put(e.getKey(), new Entry(e.getKey(), o.get("url").getAsString(), sha, file, o.has("size") ? o.get(
 					"size").getAsLong() : -1));
