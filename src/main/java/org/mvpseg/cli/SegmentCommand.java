@@ -132,14 +132,11 @@ final class SegmentCommand implements Main.Subcommand {
 						files.finish();
 					}
 				}, progress);
-				double[] mean = means.means();
-				java.util.Map<String, Object> meanByName = new java.util.LinkedHashMap<>();
-				for (int c = 0; c < mean.length; c++) meanByName.put(p.classNames().get(c), mean[c]);
 				java.util.Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
-				extra.put("mean_probability", meanByName); // over each class's own pixels
+				extra.put("mean_probability", means.byName(p.classNames())); // over each class's own pixels
 				files.complete(r.result(), extra);
 				var cal = input.source().calibration();
-				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), mean);
+				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means());
 			}
 		}
 	}

@@ -43,8 +43,8 @@ final class TiledImage {
 	 * An image and its cores (row-major); {@code key} names its staged tiles, so that a re-run with the same options
 	 * and the same file reuses the tiles a lost job finished.
 	 */
-	record Plan(String image, int width, int height, int channels, ImageSource.Kind kind, int tile, List<Rect> cores,
-		String key) implements Serializable
+	record Plan(String image, int width, int height, int channels, ImageSource.Kind kind,
+		ImageSource.Calibration calibration, int tile, List<Rect> cores, String key) implements Serializable
 	{
 		String baseName() {
 			return ImageFiles.baseName(Path.of(image));
@@ -69,7 +69,8 @@ final class TiledImage {
 					tile, t.height() - y)));
 			String id = options + "\n" + img.toAbsolutePath() + "\n" + Files.size(img) + "\n" + Files
 				.getLastModifiedTime(img).toMillis() + "\n" + tile;
-			return new Plan(img.toAbsolutePath().toString(), t.width(), t.height(), t.channels(), t.kind(), tile, cores,
+			return new Plan(img.toAbsolutePath().toString(), t.width(), t.height(), t.channels(), t.kind(), t
+				.calibration(), tile, cores,
 				key(id));
 		}
 	}
@@ -191,10 +192,7 @@ final class TiledImage {
 		tiles = new ArrayList<>(tiles);
 		tiles.sort(java.util.Comparator.comparingInt(t -> t.index));
 		TileResult first = tiles.get(0);
-		ImageSource.Calibration cal;
-		try (TiffSource src = TiffSource.open(Path.of(plan.image()))) {
-			cal = src.calibration();
-		}
+		ImageSource.Calibration cal = plan.calibration();
 		Path dir = staging(target.dir(), plan);
 		Segmenter.Result r = merged(plan, tiles);
 		ClassMeans means = new ClassMeans(first.classes.size());
@@ -205,7 +203,7 @@ final class TiledImage {
 		{
 			copyRows(plan, dir, first.classes.size() > 256, files);
 			files.finish();
-			files.complete(r, extra(plan, first, means.means(), presence));
+			files.complete(r, extra(plan, first, means, presence));
 		}
 		AtomicFiles.deleteTree(dir);
 		try (var left = Files.list(dir.getParent())) {
@@ -238,18 +236,10 @@ final class TiledImage {
 	}
 
 	/** The summary's fields beyond the class table, as {@code segment} writes them, and how the image was tiled. */
-	private static Map<String, Object> extra(Plan plan, TileResult first, double[] means, double[] presence) {
-		Map<String, Object> m = new LinkedHashMap<>();
-		m.put("image", plan.image());
-		m.put("parameters", com.google.gson.JsonParser.parseString(first.parameters));
-		if (presence != null) {
-			Map<String, Object> g = new LinkedHashMap<>();
-			for (int c = 0; c < presence.length; c++) g.put(first.classes.get(c), Map.of("max", presence[c]));
-			m.put("gpr_presence", g);
-		}
-		Map<String, Object> mean = new LinkedHashMap<>();
-		for (int c = 0; c < means.length; c++) mean.put(first.classes.get(c), means[c]);
-		m.put("mean_probability", mean);
+	private static Map<String, Object> extra(Plan plan, TileResult first, ClassMeans means, double[] presence) {
+		Map<String, Object> m = Prepared.summary(plan.image(), com.google.gson.JsonParser.parseString(first.parameters),
+			first.classes, presence, null);
+		m.put("mean_probability", means.byName(first.classes));
 		m.put("tiles", Map.of("size", plan.tile(), "count", plan.cores().size(), "seconds", "summed over tiles",
 			"gpr_presence", "max over windows; the mean is not kept for tiled images (windows overlap tiles)"));
 		return m;

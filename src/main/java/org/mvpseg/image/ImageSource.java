@@ -34,7 +34,7 @@ public interface ImageSource {
 	void read(int c, int x, int y, int w, int h, float[] dst);
 
 	/** Pixel size and its unit, copied to every output. */
-	record Calibration(double pixelWidth, double pixelHeight, String unit) {
+	record Calibration(double pixelWidth, double pixelHeight, String unit) implements java.io.Serializable {
 		public static final Calibration NONE = new Calibration(1, 1, "pixel");
 
 		public boolean isCalibrated() {

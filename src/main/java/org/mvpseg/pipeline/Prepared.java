@@ -78,15 +78,26 @@ public final class Prepared implements AutoCloseable {
 
 	/** The summary's fields beyond the class table: the image, every value used, GPR presence. */
 	public java.util.Map<String, Object> summary(String image, ImageResult r) {
+		return summary(image, resolved.toMap(), classNames(), r.presence().map(p -> p.max()).orElse(null), r.presence()
+			.map(p -> p.mean()).orElse(null));
+	}
+
+	/**
+	 * The same fields from their parts (a tiled image's, assembled where no pipeline runs): GPR's highest and mean g_c
+	 * per class, either null where not known.
+	 */
+	public static java.util.Map<String, Object> summary(String image, Object parameters, List<String> classes,
+		double[] presenceMax, double[] presenceMean)
+	{
 		java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
 		m.put("image", image);
-		m.put("parameters", resolved.toMap());
-		r.presence().ifPresent(p -> {
+		m.put("parameters", parameters);
+		if (presenceMax != null) {
 			java.util.Map<String, Object> g = new java.util.LinkedHashMap<>();
-			for (int c = 0; c < p.max().length; c++) g.put(classNames().get(c), java.util.Map.of("max", p.max()[c],
-				"mean", p.mean()[c]));
+			for (int c = 0; c < presenceMax.length; c++) g.put(classes.get(c), presenceMean == null ? java.util.Map.of(
+				"max", presenceMax[c]) : java.util.Map.of("max", presenceMax[c], "mean", presenceMean[c]));
 			m.put("gpr_presence", g);
-		});
+		}
 		return m;
 	}
 

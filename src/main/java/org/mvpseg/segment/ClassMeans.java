@@ -32,6 +32,14 @@ public final class ClassMeans implements java.io.Serializable {
 		}
 	}
 
+	/** The means by class name, in label order (the summaries' {@code mean_probability}). */
+	public java.util.Map<String, Object> byName(java.util.List<String> classes) {
+		double[] m = means();
+		java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+		for (int c = 0; c < m.length; c++) out.put(classes.get(c), m[c]);
+		return out;
+	}
+
 	/** The means so far; 0 for a class no pixel was labelled with. */
 	public double[] means() {
 		double[] m = new double[sum.length];
