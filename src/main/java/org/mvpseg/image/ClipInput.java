@@ -71,10 +71,6 @@ public final class ClipInput {
 	public static int[] channelMap(ImageSource src, int[] channels) {
 		if (src.width() <= 0 || src.height() <= 0) throw new IllegalArgumentException("The image is empty ("
 			+ src.width() + "x" + src.height() + ").");
-		return chooseChannels(src, channels);
-	}
-
-	private static int[] chooseChannels(ImageSource src, int[] channels) {
 		int n = src.channels();
 		if (channels == null) {
 			if (n == 1) return new int[] { 0, 0, 0 };
