@@ -69,7 +69,8 @@ public final class Pipeline {
 			.method(), classifier.describe(), request.classes(), request.prompts(), templatesText(request), mode,
 				request.denoise(), request.keySmoothing(), segmenter.resolution().options(), request
 					.channels(), List.copyOf(notes), request.student());
-		return new Prepared(request, segmenter, classifier, resolved, model, weights);
+		return new Prepared(request, segmenter, classifier, resolved, model, weights, student != null && student
+			.lastBlock() != null ? request.student() : null);
 	}
 
 	private static DenseMode denseMode(SegmentRequest r, PromptSet prompts, StudentFile student) {

@@ -23,10 +23,12 @@ public final class Prepared implements AutoCloseable {
 	private final Resolved resolved;
 	private final org.mvpseg.clip.ClipModel model;
 	private final org.mvpseg.models.ModelResolver.Resolved weights;
+	private final java.nio.file.Path ownBlock; // a student file whose last block replaces CLIP's, or null
 
 	Prepared(SegmentRequest request, Segmenter segmenter, PixelClassifier classifier, Resolved resolved,
-		org.mvpseg.clip.ClipModel model, org.mvpseg.models.ModelResolver.Resolved weights)
+		org.mvpseg.clip.ClipModel model, org.mvpseg.models.ModelResolver.Resolved weights, java.nio.file.Path ownBlock)
 	{
+		this.ownBlock = ownBlock;
 		this.model = model;
 		this.weights = weights;
 		this.request = request;
@@ -59,9 +61,35 @@ public final class Prepared implements AutoCloseable {
 	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress,
 		org.mvpseg.image.Rect core) throws IOException
 	{
+		return segment(input, sink, progress, core, null);
+	}
+
+	/**
+	 * As {@link #segment(ClipInput, SegmentationSink, Progress, org.mvpseg.image.Rect)}, with the image side taken
+	 * from {@code store} where it holds it and kept there where computed (null: none). The store must have been
+	 * opened for this pipeline's {@link #featureIdentity()}.
+	 */
+	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress,
+		org.mvpseg.image.Rect core, org.mvpseg.features.FeatureStore store) throws IOException
+	{
 		classifier.startImage();
-		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core);
+		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core, store);
 		return new ImageResult(r, classifier.presence());
+	}
+
+	/**
+	 * What shapes the image side besides the pixels (which each window's digest covers): the weights by their
+	 * tensors, the architecture, the dense mode, the precision and the tower's last block (CLIP's own, or a student's
+	 * fine-tuned one by its file's SHA-256). Two pipelines with equal identities compute equal features.
+	 */
+	public java.util.Map<String, String> featureIdentity() throws IOException {
+		java.util.Map<String, String> m = new java.util.TreeMap<>();
+		m.put("weights", weights.identity());
+		m.put("model", model.config().describe());
+		m.put("dense_mode", resolved.denseMode().label());
+		m.put("precision", model.dataType() == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : "fp32");
+		m.put("last_block", ownBlock != null ? "student " + org.mvpseg.models.ModelCache.sha256(ownBlock) : "CLIP");
+		return m;
 	}
 
 	/** CLIP's input for a part of an image, scaled with the whole image's {@code scaling}. */

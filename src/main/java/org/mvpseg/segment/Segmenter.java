@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.features.FeatureStore;
+import org.mvpseg.features.WindowDigest;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.Rect;
 import org.mvpseg.runtime.Progress;
@@ -120,6 +122,18 @@ public final class Segmenter {
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress,
 		Rect core) throws IOException
 	{
+		return run(input, classifier, sink, progress, core, null);
+	}
+
+	/**
+	 * As {@link #run(ClipInput, PixelClassifier, SegmentationSink, Progress, Rect)}, taking each window's image side
+	 * from {@code store} where it holds the window's pixels and keeping what it computes there (null: no store).
+	 * The result is the same as without a store: a batch runs the image tower unless every one of its windows is
+	 * stored, and the classifier sees the same arrays either way (docs/features.md).
+	 */
+	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress, Rect core,
+		FeatureStore store) throws IOException
+	{
 		if (core != null && (options.shortSide() > 0 || options.whole())) throw new IllegalArgumentException(
 			"A part of an image cannot be segmented with a resize or the whole-image protocol; segment the whole image.");
 		if (options.shortSide() > 0) {
@@ -129,7 +143,7 @@ public final class Segmenter {
 			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
 				input.height());
 			Result r = new Segmenter(features, featuresAndKeys, manager, cell, nativeSize, bytesPerPixel, options
-				.withShortSide(0)).run(input.resized(size[0], size[1]), classifier, back, progress);
+				.withShortSide(0)).run(input.resized(size[0], size[1]), classifier, back, progress, null, store);
 			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
 				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.forwardSeconds(), r.nonFinite(), r.scaling()
 					+ "; resized to "
@@ -153,7 +167,7 @@ public final class Segmenter {
 				progress.checkCancelled();
 				progress.update("segmenting windows", start, grid.size());
 				List<WindowGrid.Window> part = grid.subList(start, Math.min(grid.size(), start + batch));
-				float[][] scores = scoreOrShrink(input, part, winW, winH, classifier, forwardNanos, progress);
+				float[][] scores = scoreOrShrink(input, part, winW, winH, classifier, store, forwardNanos, progress);
 				if (scores == null) continue; // out of memory: the same windows again, in a smaller batch
 				passes++;
 				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
@@ -176,10 +190,10 @@ public final class Segmenter {
 	 * smaller one). A single window that does not fit ends the run with what to do.
 	 */
 	private float[][] scoreOrShrink(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
-		PixelClassifier classifier, long[] forwardNanos, Progress progress)
+		PixelClassifier classifier, FeatureStore store, long[] forwardNanos, Progress progress) throws IOException
 	{
 		try {
-			return scoreBatch(input, part, winW, winH, classifier, forwardNanos);
+			return scoreBatch(input, part, winW, winH, classifier, store, forwardNanos);
 		}
 		catch (ai.djl.engine.EngineException e) {
 			if (!outOfMemory(e)) throw e;
@@ -189,6 +203,67 @@ public final class Segmenter {
 			progress.update("out of memory with " + part.size() + " windows per pass: now " + batch, 0, -1);
 			return null;
 		}
+	}
+
+	/**
+	 * The batch's dense features (and keys, when {@code keys}): from {@code store} when it holds every window of the
+	 * batch, else computed by the image tower (and kept in the store).
+	 */
+	private NDArray[] imageSide(NDManager m, float[] pixels, List<WindowGrid.Window> part, int winW, int winH,
+		boolean keys, FeatureStore store) throws IOException
+	{
+		int n = part.size(), plane = pixels.length / n;
+		long[] digest = new long[n];
+		boolean all = store != null;
+		for (int i = 0; store != null && i < n; i++) {
+			WindowGrid.Window w = part.get(i);
+			digest[i] = WindowDigest.of(pixels, i * plane, plane, w.x(), w.y(), w.width(), w.height(), winW, winH);
+			all &= store.has(w.index(), digest[i], keys); // asks for every window: the store learns the run's windows
+		}
+		if (all) return stored(m, part, store);
+		NDArray x = org.mvpseg.clip.Nn.owned(m.create(pixels, new Shape(n, 3, winH, winW)));
+		NDArray[] fresh;
+		if (keys) {
+			if (featuresAndKeys == null) throw new IllegalArgumentException("key smoothing needs a CLIP model");
+			ai.djl.ndarray.NDList fk = featuresAndKeys.apply(x);
+			fresh = new NDArray[] { fk.get(0), fk.get(1) };
+		}
+		else fresh = new NDArray[] { features.apply(x) };
+		if (store != null) keep(fresh, part, digest, store);
+		return fresh;
+	}
+
+	/** Puts each window's arrays ([B, h, w, E] features, [B, h, w, K] keys) into the store. */
+	private static void keep(NDArray[] fresh, List<WindowGrid.Window> part, long[] digest, FeatureStore store)
+		throws IOException
+	{
+		for (NDArray a : fresh) if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) throw new IllegalStateException(
+			"features are kept as float32, these are " + a.getDataType());
+		int n = part.size(), h = (int) fresh[0].getShape().get(1), w = (int) fresh[0].getShape().get(2);
+		float[] f = fresh[0].toFloatArray(), k = fresh.length > 1 ? fresh[1].toFloatArray() : null;
+		int fw = f.length / n, kw = k == null ? 0 : k.length / n;
+		for (int i = 0; i < n; i++) store.put(part.get(i).index(), digest[i], new FeatureStore.WindowFeatures(h, w, java
+			.util.Arrays.copyOfRange(f, i * fw, (i + 1) * fw), k == null ? null : java.util.Arrays.copyOfRange(k, i * kw, (i
+				+ 1) * kw)));
+	}
+
+	/** The batch's arrays as the store holds them, in the shapes the image tower gives. */
+	private static NDArray[] stored(NDManager m, List<WindowGrid.Window> part, FeatureStore store) throws IOException {
+		int n = part.size();
+		FeatureStore.WindowFeatures[] got = new FeatureStore.WindowFeatures[n];
+		for (int i = 0; i < n; i++) got[i] = store.get(part.get(i).index());
+		FeatureStore.WindowFeatures g = got[0];
+		NDArray f = m.create(concat(got, false), new Shape(n, g.h(), g.w(), g.featureWidth()));
+		if (g.keys() == null) return new NDArray[] { f };
+		return new NDArray[] { f, m.create(concat(got, true), new Shape(n, g.h(), g.w(), g.keyWidth())) };
+	}
+
+	private static float[] concat(FeatureStore.WindowFeatures[] got, boolean keys) {
+		int per = keys ? got[0].keys().length : got[0].features().length;
+		float[] all = new float[got.length * per];
+		for (int i = 0; i < got.length; i++) System.arraycopy(keys ? got[i].keys() : got[i].features(), 0, all, i * per,
+			per);
+		return all;
 	}
 
 	/** libtorch's words for an allocation that failed (CUDA's and the CPU allocator's). */
@@ -209,7 +284,7 @@ public final class Segmenter {
 	 * scores out (features and classifier, not the resampling) to {@code forwardNanos[0]}.
 	 */
 	private float[][] scoreBatch(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
-		PixelClassifier classifier, long[] forwardNanos)
+		PixelClassifier classifier, FeatureStore store, long[] forwardNanos) throws IOException
 	{
 		int n = part.size(), plane = 3 * winW * winH;
 		float[] pixels = new float[n * plane];
@@ -219,14 +294,8 @@ public final class Segmenter {
 		}
 		try (NDManager m = manager.newSubManager()) {
 			long t0 = System.nanoTime();
-			NDArray x = org.mvpseg.clip.Nn.owned(m.create(pixels, new Shape(n, 3, winH, winW)));
-			NDArray s; // [B, C, h, w]
-			if (classifier.usesKeys()) {
-				if (featuresAndKeys == null) throw new IllegalArgumentException("key smoothing needs a CLIP model");
-				ai.djl.ndarray.NDList fk = featuresAndKeys.apply(x);
-				s = classifier.scores(fk.get(0), fk.get(1));
-			}
-			else s = classifier.scores(features.apply(x));
+			NDArray[] fk = imageSide(m, pixels, part, winW, winH, classifier.usesKeys(), store);
+			NDArray s = classifier.usesKeys() ? classifier.scores(fk[0], fk[1]) : classifier.scores(fk[0]); // [B,C,h,w]
 			forwardNanos[0] += System.nanoTime() - t0; // libtorch's CPU ops are synchronous
 			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
