@@ -1,6 +1,7 @@
 package org.mvpseg.cli;
 
 import ij.ImagePlus;
+import org.mvpseg.features.FeatureFile;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.imagej.ImageFiles;
 import org.mvpseg.imagej.ImagePlusSource;
@@ -26,12 +27,15 @@ final class SegmentCommand implements Main.Subcommand {
 	static final Set<String> REQUEST_OPTIONS = Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window",
 		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature", "protocol", "student");
 
+	/** Where image features are kept and how (docs/features.md); shared with {@code spark}. */
+	static final Set<String> FEATURE_OPTIONS = Set.of("features", "features-precision");
+
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr] | --student FILE] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
-			+ "[--outputs labels,probabilities,summary] [--overwrite]";
+			+ "[--outputs labels,probabilities,summary] [--overwrite] [--features DIR [--features-precision fp32|fp16]]";
 	}
 
 	@Override
@@ -39,13 +43,14 @@ final class SegmentCommand implements Main.Subcommand {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(REQUEST_OPTIONS);
 		valued.addAll(Set.of("out", "outputs"));
+		valued.addAll(FEATURE_OPTIONS);
 		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
 			"labels,probabilities,summary"));
 		List<Path> images = ImageFiles.collect(a.positional);
-		Target target = new Target(Path.of(a.get("out", "mvpseg-results")), outputs, a.has("overwrite"));
+		Target target = Target.of(a, Path.of(a.get("out", "mvpseg-results")), outputs);
 		Progress progress = new ConsoleProgress(System.err);
 		try (Prepared p = Pipeline.prepare(request, progress)) {
 			out.println("model: " + p.resolved().weights() + " on " + p.resolved().device());
@@ -87,18 +92,52 @@ final class SegmentCommand implements Main.Subcommand {
 			"key-smoothing", 0)).temperature(a.decimal("temperature", 0));
 	}
 
-	/** Where and what to write. */
-	record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {}
+	/**
+	 * Where and what to write; {@code features}: the folder where each image's features are kept and reused
+	 * ({@code --features}), or null.
+	 */
+	record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite, Path features,
+		FeatureFile.Precision precision)
+	{
+		Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {
+			this(dir, outputs, overwrite, null, FeatureFile.Precision.FP32);
+		}
+
+		/** From the command's options: the outputs into {@code dir}, features where {@code --features} says. */
+		static Target of(Args a, Path dir, EnumSet<SegmentationFiles.Output> outputs) {
+			Path features = a.has("features") ? Path.of(a.get("features", null)) : null;
+			if (features != null && java.nio.file.Files.exists(features) && !java.nio.file.Files.isDirectory(features))
+				throw new Args.UsageException("--features names a folder where image features are kept; " + features
+					+ " is a file");
+			if (features == null && a.has("features-precision")) throw new Args.UsageException("--features-precision "
+				+ "needs --features DIR");
+			FeatureFile.Precision precision;
+			try {
+				precision = FeatureFile.Precision.parse(a.get("features-precision", "fp32"));
+			}
+			catch (IllegalArgumentException e) {
+				throw new Args.UsageException("--" + e.getMessage());
+			}
+			return new Target(dir, outputs, a.has("overwrite"), features, precision);
+		}
+
+		/** The feature file of an image (or of one tile: {@code name} says which), or null without --features. */
+		FeatureFile features(String name, Prepared p) throws IOException {
+			return features == null ? null : FeatureFile.open(features.resolve(name + ".features"), p.featureIdentity(),
+				precision);
+		}
+	}
 
 	/** One image's segmentation: the result, the input's pixel area and unit, each class's mean probability. */
 	record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
-		double[] meanProbability) {}
+		double[] meanProbability, String features) {}
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
 	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
 		try {
 			Outcome o = segmentFile(img, p, target, progress);
 			report(o.result().result(), o.input(), out);
+			if (o.features() != null) out.println("  " + o.features());
 			return true;
 		}
 		catch (IOException | IllegalArgumentException e) {
@@ -113,7 +152,7 @@ final class SegmentCommand implements Main.Subcommand {
 
 	/** Segments one image into its set of outputs (the same files whichever front end asks: segment, spark). */
 	static Outcome segmentFile(Path img, Prepared p, Target target, Progress progress) throws IOException {
-		try (TiffSource tiff = rectangles(img)) {
+		try (TiffSource tiff = rectangles(img); FeatureFile store = target.features(ImageFiles.baseName(img), p)) {
 			ClipInput input = p.input(tiff != null ? tiff : source(img));
 			org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
 			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
@@ -131,12 +170,17 @@ final class SegmentCommand implements Main.Subcommand {
 					public void finish() throws IOException {
 						files.finish();
 					}
-				}, progress);
+				}, progress, null, store);
 				java.util.Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
 				extra.put("mean_probability", means.byName(p.classNames())); // over each class's own pixels
+				if (store != null) { // kept even when the outputs then conflict: they are right for the image
+					store.commit();
+					extra.put("features", store.summary());
+				}
 				files.complete(r.result(), extra);
 				var cal = input.source().calibration();
-				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means());
+				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), store == null
+					? null : store.describe());
 			}
 		}
 	}

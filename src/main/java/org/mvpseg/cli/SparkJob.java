@@ -112,7 +112,7 @@ public final class SparkJob {
 
 	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
 	static final Set<String> PATH_OPTIONS = Set.of("--input", "--out", "--weights", "--models-dir", "--registry",
-		"--prompts", "--student");
+		"--prompts", "--student", "--features");
 
 	/** {@code argv} with every path option absolute (against the driver's working folder). */
 	static String[] absolutePaths(String[] argv) {
@@ -192,8 +192,8 @@ public final class SparkJob {
 
 	/** Where and what every image's outputs are written. */
 	static SegmentCommand.Target target(Args a) {
-		return new SegmentCommand.Target(Path.of(a.require("out")), SegmentationFiles.Output.parse(SparkCommand.outputs(
-			a)), a.has("overwrite"));
+		return SegmentCommand.Target.of(a, Path.of(a.require("out")), SegmentationFiles.Output.parse(SparkCommand
+			.outputs(a)));
 	}
 
 	/** The images whose absolute paths match the glob {@code pattern}, sorted. */

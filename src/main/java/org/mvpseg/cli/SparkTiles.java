@@ -140,6 +140,7 @@ final class SparkTiles {
 		public Iterator<Tuple2<Integer, TiledImage.TileResult>> call(Iterator<int[]> refs) {
 			List<Tuple2<Integer, TiledImage.TileResult>> results = new ArrayList<>();
 			if (!refs.hasNext()) return results.iterator();
+			SegmentCommand.Target target = SparkJob.target(SparkCommand.parse(argv));
 			Prepared p;
 			try {
 				p = TaskPipelines.get(argv);
@@ -155,7 +156,7 @@ final class SparkTiles {
 				TiledImage.TileResult t;
 				try {
 					t = TiledImage.segment(p, plan, r[1], scalings.value().get(r[0]), TiledImage.staging(Path.of(out),
-						plan));
+						plan), target);
 				}
 				catch (Exception | OutOfMemoryError e) { // one bad tile fails its image, not the job
 					t = TiledImage.TileResult.failed(r[1], SparkJob.message(e));

@@ -1,5 +1,6 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.features.FeatureFile;
 import org.mvpseg.files.AtomicFiles;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.ImageSource;
@@ -104,6 +105,7 @@ final class TiledImage {
 		String provenance, parameters, classifier, scaling;
 		long nonFinite;
 		boolean reused; // read back from a stage an earlier attempt completed
+		int featuresReused, featuresComputed; // windows taken from and put into the tile's feature file (--features)
 
 		static TileResult failed(int index, String error) {
 			TileResult t = new TileResult();
@@ -120,8 +122,8 @@ final class TiledImage {
 	 * mark, each written under a temporary name and moved into place), or returns the result a previous attempt
 	 * stored there: a retried or re-run tile never leaves partial or mixed files.
 	 */
-	static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir)
-		throws IOException
+	static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir,
+		SegmentCommand.Target target) throws IOException
 	{
 		Path labels = dir.resolve("tile-" + index + ".labels"), json = dir.resolve("tile-" + index + ".json");
 		if (Files.exists(json) && Files.exists(labels)) {
@@ -134,8 +136,9 @@ final class TiledImage {
 		ClassMeans means = new ClassMeans(p.classNames().size());
 		Path tmp = AtomicFiles.tempSibling(labels);
 		TileResult t = new TileResult();
-		try (TiffSource src = TiffSource.open(Path.of(plan.image())); DataOutputStream o = new DataOutputStream(
-			new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)))
+		try (TiffSource src = TiffSource.open(Path.of(plan.image())); FeatureFile store = target.features(plan
+			.baseName() + ".tile-" + index, p); DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files
+				.newOutputStream(tmp), 1 << 16)))
 		{
 			if (src == null || src.width() != plan.width() || src.height() != plan.height()) throw new IOException(plan
 				.image() + " changed since the job started");
@@ -143,8 +146,13 @@ final class TiledImage {
 			Prepared.ImageResult r = p.segment(input, (y0, rows, w, pr, l) -> {
 				for (int i = 0; i < rows * w; i++) if (wide) o.writeShort(l[i]); else o.writeByte(l[i]);
 				means.add(pr, l, rows * w);
-			}, Progress.NONE, core);
+			}, Progress.NONE, core, store);
 			fill(t, index, r, means, p.provenance(Path.of(plan.image()).getFileName().toString(), input), p);
+			if (store != null) {
+				store.commit();
+				t.featuresReused = store.stats().reused();
+				t.featuresComputed = store.stats().computed();
+			}
 		}
 		catch (IOException | RuntimeException e) {
 			Files.deleteIfExists(tmp);
@@ -203,7 +211,7 @@ final class TiledImage {
 		{
 			copyRows(plan, dir, first.classes.size() > 256, files);
 			files.finish();
-			files.complete(r, extra(plan, first, means, presence));
+			files.complete(r, extra(plan, tiles, means, presence));
 		}
 		AtomicFiles.deleteTree(dir);
 		try (var left = Files.list(dir.getParent())) {
@@ -236,12 +244,16 @@ final class TiledImage {
 	}
 
 	/** The summary's fields beyond the class table, as {@code segment} writes them, and how the image was tiled. */
-	private static Map<String, Object> extra(Plan plan, TileResult first, ClassMeans means, double[] presence) {
+	private static Map<String, Object> extra(Plan plan, List<TileResult> tiles, ClassMeans means, double[] presence) {
+		TileResult first = tiles.get(0);
 		Map<String, Object> m = Prepared.summary(plan.image(), com.google.gson.JsonParser.parseString(first.parameters),
 			first.classes, presence, null);
 		m.put("mean_probability", means.byName(first.classes));
 		m.put("tiles", Map.of("size", plan.tile(), "count", plan.cores().size(), "seconds", "summed over tiles",
 			"gpr_presence", "max over windows; the mean is not kept for tiled images (windows overlap tiles)"));
+		if (tiles.stream().anyMatch(t -> t.featuresReused + t.featuresComputed > 0)) m.put("features", Map.of(
+			"windows_reused", tiles.stream().mapToInt(t -> t.featuresReused).sum(), "windows_computed", tiles.stream()
+				.mapToInt(t -> t.featuresComputed).sum(), "files", "one per tile: " + plan.baseName() + ".tile-N.features"));
 		return m;
 	}
 

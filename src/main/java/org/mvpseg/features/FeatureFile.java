@@ -276,6 +276,26 @@ public final class FeatureFile implements FeatureStore, AutoCloseable {
 		return new Stats(reused, computed, note);
 	}
 
+	/** For summary.json: the file, its size and precision, what this run reused and computed, and why. */
+	public Map<String, Object> summary() throws IOException {
+		Map<String, Object> m = new java.util.LinkedHashMap<>();
+		m.put("file", target.toAbsolutePath().toString());
+		m.put("precision", precision.label());
+		m.put("bytes", bytes());
+		m.put("windows_reused", reused);
+		m.put("windows_computed", computed);
+		if (note != null) m.put("note", note);
+		return m;
+	}
+
+	/** One line for the console: what was reused or written, where, and how large. */
+	public String describe() throws IOException {
+		String size = String.format(Locale.ROOT, "%.1f MB %s", bytes() / 1e6, precision.label());
+		if (computed == 0) return "features: " + reused + " windows reused from " + target + " (" + size + ")";
+		return "features: " + computed + " windows computed" + (reused > 0 ? ", " + reused + " reused" : "")
+			+ ", written to " + target + " (" + size + ")" + (note != null ? "; " + note : "");
+	}
+
 	/** Leaves the stored file as it was when the run did not commit (it failed or was cancelled). */
 	@Override
 	public void close() throws IOException {
