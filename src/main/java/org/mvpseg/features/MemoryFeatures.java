@@ -15,6 +15,12 @@ public final class MemoryFeatures {
 
 	private final Map<Integer, Entry> windows = new ConcurrentHashMap<>();
 	private final AtomicLong bytes = new AtomicLong();
+	private volatile long limit = Long.MAX_VALUE;
+
+	/** Windows beyond {@code bytes} are not kept (a run still computes them, the next one again). */
+	public void limit(long bytes) {
+		this.limit = bytes;
+	}
 
 	/** Bytes held. */
 	public long bytes() {
@@ -47,9 +53,11 @@ public final class MemoryFeatures {
 
 			@Override
 			public void put(int index, long digest, WindowFeatures f) {
-				Entry old = windows.put(index, new Entry(digest, f));
-				bytes.addAndGet(f.bytes() - (old == null ? 0 : old.features().bytes()));
 				computed.incrementAndGet();
+				Entry old = windows.get(index);
+				if (bytes.get() + f.bytes() - (old == null ? 0 : old.features().bytes()) > limit) return; // full
+				old = windows.put(index, new Entry(digest, f));
+				bytes.addAndGet(f.bytes() - (old == null ? 0 : old.features().bytes()));
 			}
 
 			@Override

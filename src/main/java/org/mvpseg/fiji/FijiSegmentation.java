@@ -109,7 +109,7 @@ public final class FijiSegmentation {
 					for (int i = 0; i < rows * width; i++) lab.set(y0 * width + i, labels[i]);
 					for (int c = 0; c < pr.length; c++) System.arraycopy(pr[c], 0, prob[c], y0 * width, rows * width);
 					means.add(pr, labels, rows * width);
-				}, planeProgress(progress, k, planes.size()));
+				}, planeProgress(progress, k, planes.size()), null, ImageFeatures.store(imp, z, t, p));
 				out.addPlane(z, t, lab, prob, r, means.means());
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="

@@ -16,6 +16,7 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import java.nio.file.Files;
+import java.util.List;
 
 /**
  * Plugins › Segmentation › MVP-SEG › Models &amp; Engine… — lists, downloads (with progress),
@@ -62,6 +63,14 @@ public class ModelsEngineCommand implements Command {
 		return sb.toString();
 	}
 
+	/** The image features held for a second run (docs/features.md), one line per image. */
+	static String imageFeatures() {
+		List<String> held = ModelService.shared().features().describe();
+		if (held.isEmpty()) return "\nimage features in memory: none";
+		return String.format(java.util.Locale.ROOT, "\nimage features in memory (%.1f MB; a second run on these skips "
+			+ "the image tower):\n  ", ModelService.shared().features().bytes() / 1e6) + String.join("\n  ", held);
+	}
+
 	@Override
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Models & Engine")) {
@@ -79,7 +88,7 @@ public class ModelsEngineCommand implements Command {
 				}
 				case "Unload model" -> {
 					ModelService.shared().unload();
-					report = "model unloaded from memory";
+					report = "model unloaded from memory, with the image features kept for it";
 				}
 				case "Install CUDA engine" -> report = "installed " + Engines.locate().install(cudaEngine(), progress)
 					.describe() + "; restart Fiji to use it";
@@ -100,7 +109,7 @@ public class ModelsEngineCommand implements Command {
 			String engine = engineReport();
 			String loaded = ModelService.shared().current();
 			report = (report.isEmpty() ? "" : report + "\n") + engine + "\nmodel cache: " + cache.dir()
-				+ "\nin memory: " + (loaded == null ? "none" : loaded);
+				+ "\nin memory: " + (loaded == null ? "none" : loaded) + imageFeatures();
 			IJ.log("MVP-SEG " + report.replace("\n", "\nMVP-SEG "));
 		}
 		catch (Exception e) {

@@ -21,6 +21,15 @@ public final class ModelService {
 	private NDManager root;
 	private String key;
 	private ClipModel model;
+	private final org.mvpseg.features.FeatureMemory features = org.mvpseg.features.FeatureMemory.standard();
+
+	/**
+	 * The features of the images segmented last with the loaded model (docs/features.md): front ends that keep images
+	 * open (Fiji, the script service) reuse them; cleared when the model is unloaded.
+	 */
+	public org.mvpseg.features.FeatureMemory features() {
+		return features;
+	}
 
 	/** The process-wide instance. */
 	public static ModelService shared() {
@@ -63,6 +72,7 @@ public final class ModelService {
 
 	/** Frees the model's native memory; the next {@link #get} loads again. */
 	public synchronized void unload() {
+		features.clear();
 		if (model != null) model.close();
 		model = null;
 		key = null;

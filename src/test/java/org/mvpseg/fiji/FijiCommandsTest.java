@@ -272,6 +272,35 @@ class FijiCommandsTest {
 		assertEquals(123f, x[0]);
 	}
 
+	/**
+	 * A second Segment by Name on the same image with other names takes its features from memory and gives the
+	 * labels of a run without them; closing the image releases them.
+	 */
+	@Test
+	void aSecondRunOnTheSameImageReusesItsFeatures() throws Exception {
+		org.mvpseg.pipeline.ModelService models = org.mvpseg.pipeline.ModelService.shared();
+		models.features().clear();
+		ImagePlus imp = chelsea();
+		FijiSegmentation.run(imp, new FijiSegmentation.Options("cat, grass", "ViT-B/16", W, "", "", 0, 0,
+			"a photo of a {}.", "", false, true, false, false, true), org.mvpseg.runtime.Progress.NONE);
+		assertEquals(1, models.features().describe().size(), models.features().describe().toString());
+		assertTrue(models.features().describe().get(0).startsWith("\"" + imp.getTitle() + "\""), models.features()
+			.describe().toString());
+		assertTrue(ModelsEngineCommand.imageFeatures().contains(imp.getTitle()), ModelsEngineCommand.imageFeatures());
+		long held = models.features().bytes();
+		FijiSegmentation.Options other = new FijiSegmentation.Options("sky, cat, wall", "ViT-B/16", W, "", "", 0, 0, "",
+			"", false, true, false, false, true);
+		FijiSegmentation.Outputs second = FijiSegmentation.run(imp, other, org.mvpseg.runtime.Progress.NONE);
+		assertEquals(held, models.features().bytes(), "nothing computed again");
+		models.features().clear();
+		FijiSegmentation.Outputs fresh = FijiSegmentation.run(imp, other, org.mvpseg.runtime.Progress.NONE);
+		assertArrayEquals((byte[]) fresh.labels().getProcessor().getPixels(), (byte[]) second.labels().getProcessor()
+			.getPixels(), "labels from kept features = a fresh run's");
+		ImageFeatures.release(imp); // what closing the image's window does (RealImageJTest closes a real one)
+
+		assertEquals(List.of(), models.features().describe());
+	}
+
 	@Test
 	void stacksAreSegmentedPlaneByPlane() throws Exception {
 		ImagePlus one = chelsea();
