@@ -72,7 +72,7 @@ public final class FijiSegmentation {
 	}
 
 	/** The request and its pipeline; what fails here fails for every image ({@link Errors.SetupFailure}). */
-	private static Prepared prepare(Options o, Progress progress) {
+	static Prepared prepare(Options o, Progress progress) {
 		try {
 			return Pipeline.prepare(o.request(), progress);
 		}
@@ -99,23 +99,39 @@ public final class FijiSegmentation {
 			for (int k = 0; k < planes.size(); k++) {
 				progress.checkCancelled();
 				int z = planes.get(k)[0], t = planes.get(k)[1];
-				ClipInput input = p.input(new ImagePlusSource(imp, z, t));
-				if (scaling == null) scaling = p.provenance(imp.getTitle(), input);
-				ImageProcessor lab = out.wide() ? new ShortProcessor(imp.getWidth(), imp.getHeight()) : new ByteProcessor(
-					imp.getWidth(), imp.getHeight());
-				float[][] prob = new float[p.classNames().size()][imp.getWidth() * imp.getHeight()];
-				org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
-				Prepared.ImageResult r = p.segment(input, (y0, rows, width, pr, labels) -> {
-					for (int i = 0; i < rows * width; i++) lab.set(y0 * width + i, labels[i]);
-					for (int c = 0; c < pr.length; c++) System.arraycopy(pr[c], 0, prob[c], y0 * width, rows * width);
-					means.add(pr, labels, rows * width);
-				}, planeProgress(progress, k, planes.size()), null, ImageFeatures.store(imp, z, t, p));
-				out.addPlane(z, t, lab, prob, r, means.means());
+				Plane plane = segmentPlane(p, imp, z, t, out.wide(), planeProgress(progress, k, planes.size()));
+				if (scaling == null) scaling = plane.provenance();
+				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result(), plane.means());
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="
 				+ imp.getZ() + ", t=" + imp.getT() + ")");
 			return out.finish(provenance);
 		}
+	}
+
+	/**
+	 * One plane's segmentation: labels, probabilities [class][pixel], the result, each class's mean probability,
+	 * the provenance text and what the plane's kept features gave.
+	 */
+	record Plane(ImageProcessor labels, float[][] probabilities, Prepared.ImageResult result, double[] means,
+		String provenance, org.mvpseg.features.FeatureStore.Stats features) {}
+
+	/** Segments plane (z, t) of {@code imp}, its image side from (and into) the features kept in memory. */
+	static Plane segmentPlane(Prepared p, ImagePlus imp, int z, int t, boolean wide, Progress progress)
+		throws IOException
+	{
+		ClipInput input = p.input(new ImagePlusSource(imp, z, t));
+		ImageProcessor lab = wide ? new ShortProcessor(imp.getWidth(), imp.getHeight()) : new ByteProcessor(imp
+			.getWidth(), imp.getHeight());
+		float[][] prob = new float[p.classNames().size()][imp.getWidth() * imp.getHeight()];
+		org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
+		org.mvpseg.features.FeatureStore store = ImageFeatures.store(imp, z, t, p);
+		Prepared.ImageResult r = p.segment(input, (y0, rows, width, pr, labels) -> {
+			for (int i = 0; i < rows * width; i++) lab.set(y0 * width + i, labels[i]);
+			for (int c = 0; c < pr.length; c++) System.arraycopy(pr[c], 0, prob[c], y0 * width, rows * width);
+			means.add(pr, labels, rows * width);
+		}, progress, null, store);
+		return new Plane(lab, prob, r, means.means(), p.provenance(imp.getTitle(), input), store.stats());
 	}
 
 	private static List<int[]> planes(ImagePlus imp, boolean all) {

@@ -15,6 +15,7 @@ public class MvpSegPlugin implements PlugIn {
 	public void run(String arg) {
 		Command cmd = switch (arg == null ? "" : arg) {
 			case "segment" -> new SegmentByNameCommand();
+			case "explore" -> new ExploreNamesCommand();
 			case "train" -> new TrainPromptsCommand();
 			case "evaluate" -> new EvaluateSegmentationCommand();
 			case "models" -> new ModelsEngineCommand();
@@ -23,6 +24,7 @@ public class MvpSegPlugin implements PlugIn {
 		};
 		String title = switch (arg == null ? "" : arg) {
 			case "segment" -> "Segment by Name";
+			case "explore" -> "Explore Names";
 			case "train" -> "Train Prompts";
 			case "evaluate" -> "Evaluate";
 			case "models" -> "Models & Engine";

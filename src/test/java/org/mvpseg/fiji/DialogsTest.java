@@ -43,7 +43,7 @@ class DialogsTest {
 		else System.setProperty(LastValues.PROPERTY, saved);
 	}
 
-	static final List<Class<?>> COMMANDS = List.of(SegmentByNameCommand.class, TrainPromptsCommand.class,
+	static final List<Class<?>> COMMANDS = List.of(SegmentByNameCommand.class, ExploreNamesCommand.class, TrainPromptsCommand.class,
 		EvaluateSegmentationCommand.class, ModelsEngineCommand.class, AdaptCommand.class);
 
 	/** ImageJ records and reads a field under Macro.trimKey(label): that must be the field's name, for every field. */

@@ -225,6 +225,40 @@ class RealImageJTest {
 		assertEquals("true", found.getProperty("error.log"), all);
 	}
 
+	/**
+	 * Explore Names in a real window: the first names encode the image, other names come from its kept features, the
+	 * overlay and preview show them, Create outputs makes Segment by Name's outputs and records a line that replays
+	 * to the same labels, Esc stops an encoding, closing the image releases its features and the window.
+	 */
+	@Test
+	void exploreNamesAnswersNewNamesFromKeptFeaturesInARealWindow() throws Exception {
+		Path result = imagej.resolve("explore.txt");
+		List<String> cmd = List.of("xvfb-run", "-a", "-s", "-screen 0 1600x1200x24", Path.of(System.getProperty(
+			"java.home"), "bin", "java").toString(), "-Xmx4g", "-Dplugins.dir=" + imagej, "-Dmvpseg.config=" + imagej
+				.resolve("config"), "-Dai.djl.offline=true", "-cp", ijJar + File.pathSeparator + Path.of("target",
+					"test-classes").toAbsolutePath(), "org.mvpseg.ijdriver.ExploreSession", result.toString(), Path.of(
+						"examples", "cell.png").toAbsolutePath().toString(), TestFiles.fixture("clip-vit-tiny").resolve(
+							"clip.pt").toString(), Path.of("target").toAbsolutePath().toString());
+		String log = runProcess(cmd, imagej.resolve("explore.log"));
+		java.util.Properties found = new java.util.Properties();
+		found.load(new java.io.StringReader(Files.readString(result).replace("\\", "\\\\")));
+		String all = found + "\n" + log;
+		assertEquals(null, found.getProperty("error"), all);
+		assertTrue(found.getProperty("first.status").contains("image encoded"), all);
+		assertTrue(found.getProperty("second.status").contains("image side from memory"), all);
+		assertEquals("1", found.getProperty("overlay.elements"), all);
+		assertEquals("1", found.getProperty("legend"), all);
+		assertEquals("4", found.getProperty("classes.choice"), "a preview for each class: " + all);
+		assertEquals("true", found.getProperty("preview"), all);
+		assertTrue(found.getProperty("create.status").startsWith("Outputs created"), all);
+		assertTrue(found.getProperty("recorded").contains("classes=[nucleus, membrane, background, debris]"), all);
+		assertEquals("true", found.getProperty("replayed.equal"), "the recorded line gives the same labels: " + all);
+		assertTrue(found.getProperty("features.held").contains("cell.png"), all);
+		assertTrue(found.getProperty("escape.status").contains("Cancelled"), all);
+		assertTrue(!found.getProperty("features.after.close").contains("cell.png"), all);
+		assertEquals("true", found.getProperty("explorer.closed"), all);
+	}
+
 	@Test
 	void aMistypedKeyIsNamedInTheLog() throws Exception {
 		Path macro = imagej.resolve("typo.ijm");
