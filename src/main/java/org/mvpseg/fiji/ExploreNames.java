@@ -52,7 +52,7 @@ final class ExploreNames extends Frame {
 	private final ExploreNamesCommand base; // the fixed choices: model, weights, dense features, windows, device
 	private final TextField classes, template, prompts, student;
 	private final Checkbox pamr, keySmoothing, denoise, labelsShown;
-	private final Choice probabilityOf = new Choice();
+	private final Choice probabilityOf = new Choice(), opacity = new Choice();
 	private final Label status = new Label("Type class names and press Enter.");
 	private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
 		Thread t = new Thread(r, "MVP-SEG Explore Names");
@@ -97,6 +97,8 @@ final class ExploreNames extends Frame {
 		Panel boxes = new Panel();
 		for (Checkbox b : new Checkbox[] { pamr, keySmoothing, denoise, labelsShown }) boxes.add(b);
 		row(p, c, "Refinements, display:", boxes);
+		for (String o : new String[] { "40 %", "70 %", "100 %" }) opacity.add(o);
+		row(p, c, "Overlay opacity:", opacity);
 		probabilityOf.add("(segment first)");
 		row(p, c, "Probability preview of:", probabilityOf);
 		Panel buttons = new Panel();
@@ -121,6 +123,7 @@ final class ExploreNames extends Frame {
 		student.addActionListener(e -> segment());
 		probabilityOf.addItemListener(e -> showPreview());
 		labelsShown.addItemListener(e -> showOverlay());
+		opacity.addItemListener(e -> showOverlay());
 		KeyAdapter esc = new KeyAdapter() {
 			@Override
 			public void keyPressed(KeyEvent e) {
@@ -254,7 +257,7 @@ final class ExploreNames extends Frame {
 		IJ.showProgress(1.0);
 	}
 
-	/** The labels in class colours over the image, 40 % opaque, and a legend of the names. */
+	/** The labels in class colours over the image (40 % opaque unless chosen otherwise) and a legend of the names. */
 	private void showOverlay() {
 		Overlay o = imp.getOverlay() == null ? new Overlay() : imp.getOverlay();
 		for (Roi r : o.toArray()) if (r.getName() != null && r.getName().startsWith(OVERLAY)) o.remove(r);
@@ -263,7 +266,7 @@ final class ExploreNames extends Frame {
 			int[] rgb = new int[l.getPixelCount()];
 			for (int i = 0; i < rgb.length; i++) rgb[i] = LabelColors.color(l.get(i));
 			ImageRoi colours = new ImageRoi(0, 0, new ColorProcessor(l.getWidth(), l.getHeight(), rgb));
-			colours.setOpacity(0.4);
+			colours.setOpacity(Integer.parseInt(opacity.getSelectedItem().replace(" %", "")) / 100.0);
 			colours.setName(OVERLAY);
 			o.add(colours);
 			legend(o, shown.classes());

@@ -156,6 +156,15 @@ public final class ExploreSession {
 	}
 
 	private static void arrange(ImagePlus imp, Frame f) throws Exception {
+		if (imp.getWidth() < 300) { // a small image (the toy world's) is shown at 200 %, its labels 70 % opaque
+			IJ.run(imp, "Set... ", "zoom=200 x=" + imp.getWidth() / 2 + " y=" + imp.getHeight() / 2);
+			for (Component c : components(f)) if (c instanceof java.awt.Choice ch && ch.getItemCount() == 3 && ch.getItem(
+				0).equals("40 %")) {
+				ch.select("70 %");
+				ch.dispatchEvent(new ItemEvent(ch, ItemEvent.ITEM_STATE_CHANGED, "70 %", ItemEvent.SELECTED));
+			}
+			Thread.sleep(500);
+		}
 		f.setLocation(imp.getWindow().getX() + imp.getWindow().getWidth() + 10, 100);
 		ImagePlus preview = WindowManager.getImage(imp.getTitle() + " — MVP-SEG preview");
 		if (preview != null) preview.getWindow().setLocation(f.getX(), f.getY() + f.getHeight() + 10);
