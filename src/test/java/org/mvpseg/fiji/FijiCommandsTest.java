@@ -74,7 +74,7 @@ class FijiCommandsTest {
 	void modelChoicesComeFromTheRegistryAndTheServiceFreesTheModel() throws Exception {
 		java.util.List<String> registry = org.mvpseg.models.ModelRegistry.builtIn().entries().stream().map(
 			org.mvpseg.models.ModelRegistry.Entry::name).toList();
-		try (Context ctx = new Context(CommandService.class, MvpSegModelService.class)) {
+		try (Context ctx = new Context(CommandService.class, MvpSegService.class)) {
 			for (Class<? extends org.scijava.command.Command> c : java.util.List.of(SegmentByNameCommand.class,
 				EvaluateSegmentationCommand.class, TrainPromptsCommand.class, ModelsEngineCommand.class, AdaptCommand.class))
 			{
