@@ -11,7 +11,6 @@ import ij.process.ByteProcessor;
 
 import java.awt.Button;
 import java.awt.Component;
-import java.awt.Container;
 import java.awt.Label;
 import java.awt.Rectangle;
 import java.awt.Robot;
@@ -19,7 +18,6 @@ import java.awt.TextField;
 import java.awt.Window;
 import java.awt.event.ActionEvent;
 import java.awt.event.KeyEvent;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,30 +35,8 @@ public final class DialogSession {
 
 	private static final Map<String, String> FOUND = new LinkedHashMap<>();
 
-	public static void main(String[] args) throws Exception {
-		Path result = Path.of(args[0]);
-		Thread watchdog = new Thread(() -> {
-			try {
-				Thread.sleep(150_000);
-				FOUND.put("timeout", "true");
-				write(result);
-				System.exit(3); // a dialog left waiting must not hang the build
-			}
-			catch (Exception e) {
-				// the session ended first
-			}
-		});
-		watchdog.setDaemon(true);
-		watchdog.start();
-		try {
-			session(args[1], args[2], Path.of(args[3]));
-		}
-		catch (Throwable t) {
-			FOUND.put("error", String.valueOf(t));
-			t.printStackTrace();
-		}
-		write(result);
-		System.exit(0);
+	public static void main(String[] args) {
+		Sessions.run(FOUND, Path.of(args[0]), () -> session(args[1], args[2], Path.of(args[3])));
 	}
 
 	private static void session(String image, String weights, Path screenshot) throws Exception {
@@ -71,7 +47,7 @@ public final class DialogSession {
 		// 1. the dialog as a user first meets it
 		IJ.doCommand("Segment by Name..."); // as the menu runs it: in its own thread, recorded
 		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name");
-		List<Component> all = components(gd);
+		List<Component> all = Sessions.components(gd);
 		FOUND.put("hint.classes", String.valueOf(labels(all).stream().anyMatch(s -> s.startsWith(
 			"classes: Class names (comma-separated; label value 0 = the first name)"))));
 		FOUND.put("browse.buttons", String.valueOf(all.stream().filter(c -> c instanceof Button b && b.getLabel()
@@ -101,7 +77,7 @@ public final class DialogSession {
 		// 2. the dialog again: the values confirmed last time come back
 		Thread run = start(() -> IJ.run("Segment by Name..."));
 		gd = waitForDialog("MVP-SEG: Segment by Name");
-		all = components(gd);
+		all = Sessions.components(gd);
 		FOUND.put("remembered.classes", field(all, "classes").getText());
 		FOUND.put("remembered.window", field(all, "window").getText());
 		press(all, "Cancel");
@@ -129,7 +105,7 @@ public final class DialogSession {
 		IJ.selectWindow("cell.png");
 		IJ.doCommand("Segment by Name...");
 		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name");
-		List<Component> all = components(gd);
+		List<Component> all = Sessions.components(gd);
 		field(all, "weights").setText("/nonexistent/clip.pt");
 		press(all, "OK");
 		for (int i = 0; i < 3000 && !FOUND.containsKey("error.dialog"); i++) {
@@ -168,7 +144,7 @@ public final class DialogSession {
 	private static void trainDialog() throws Exception {
 		Thread run = start(() -> IJ.run("Train Prompts..."));
 		GenericDialog gd = waitForDialog("MVP-SEG: Train Prompts");
-		List<Component> all = components(gd);
+		List<Component> all = Sessions.components(gd);
 		for (int i = 0; i < all.size(); i++)
 			if (all.get(i) instanceof Label l && l.getText().startsWith("label title:"))
 				for (int j = i + 1; j < all.size(); j++)
@@ -219,14 +195,6 @@ public final class DialogSession {
 		throw new IllegalStateException("no dialog \"" + title + "\" appeared");
 	}
 
-	private static List<Component> components(Container c) {
-		List<Component> out = new ArrayList<>();
-		for (Component k : c.getComponents()) {
-			out.add(k);
-			if (k instanceof Container sub) out.addAll(components(sub));
-		}
-		return out;
-	}
 
 	private static List<String> labels(List<Component> all) {
 		List<String> out = new ArrayList<>();
@@ -252,16 +220,4 @@ public final class DialogSession {
 		throw new IllegalStateException("no button " + label);
 	}
 
-	private static void write(Path result) {
-		StringBuilder sb = new StringBuilder();
-		synchronized (FOUND) {
-			FOUND.forEach((k, v) -> sb.append(k).append('=').append(v.replace('\n', ' ')).append('\n'));
-		}
-		try {
-			Files.writeString(result, sb.toString());
-		}
-		catch (java.io.IOException e) {
-			System.err.println(sb);
-		}
-	}
 }

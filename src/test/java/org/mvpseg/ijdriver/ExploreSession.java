@@ -10,7 +10,6 @@ import ij.plugin.frame.Recorder;
 import java.awt.Button;
 import java.awt.Checkbox;
 import java.awt.Component;
-import java.awt.Container;
 import java.awt.Frame;
 import java.awt.Label;
 import java.awt.Rectangle;
@@ -20,9 +19,7 @@ import java.awt.Window;
 import java.awt.event.ActionEvent;
 import java.awt.event.ItemEvent;
 import java.awt.event.KeyEvent;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,31 +34,9 @@ public final class ExploreSession {
 
 	private static final Map<String, String> FOUND = new LinkedHashMap<>();
 
-	public static void main(String[] args) throws Exception {
-		Path result = Path.of(args[0]);
-		Thread watchdog = new Thread(() -> {
-			try {
-				Thread.sleep(150_000);
-				FOUND.put("timeout", "true");
-				write(result);
-				System.exit(3);
-			}
-			catch (Exception e) {
-				// the session ended first
-			}
-		});
-		watchdog.setDaemon(true);
-		watchdog.start();
-		try {
-			session(args[1], args[2], Path.of(args[3]), args.length > 4 ? args[4] : "cell, background", args.length > 5
-				? args[5] : "nucleus, membrane, background, debris");
-		}
-		catch (Throwable t) {
-			FOUND.put("error", String.valueOf(t));
-			t.printStackTrace();
-		}
-		write(result);
-		System.exit(0);
+	public static void main(String[] args) {
+		Sessions.run(FOUND, Path.of(args[0]), () -> session(args[1], args[2], Path.of(args[3]), args.length > 4 ? args[4]
+			: "cell, background", args.length > 5 ? args[5] : "nucleus, membrane, background, debris"));
 	}
 
 	private static void session(String image, String weights, Path shots, String first, String second)
@@ -76,7 +51,7 @@ public final class ExploreSession {
 			+ "] template=[a photo of {}.]"), "Run$_explore");
 		open.start();
 		Frame f = waitForFrame("MVP-SEG: Explore Names — " + imp.getTitle());
-		List<Component> all = components(f);
+		List<Component> all = Sessions.components(f);
 		Label status = statusLabel(all);
 		FOUND.put("first.status", waitFor(status, first.split(",").length + " classes in"));
 		FOUND.put("overlay.elements", String.valueOf(count(imp, "mvpseg-explore")));
@@ -138,7 +113,8 @@ public final class ExploreSession {
 	}
 
 	private static int choiceItems(List<Component> all) {
-		for (Component c : all) if (c instanceof java.awt.Choice ch) return ch.getItemCount();
+		for (Component c : all) if (c instanceof java.awt.Choice ch && !ch.getItem(0).endsWith("%")) return ch
+			.getItemCount(); // the preview's class choice, not the opacity's
 		return -1;
 	}
 
@@ -158,7 +134,7 @@ public final class ExploreSession {
 	private static void arrange(ImagePlus imp, Frame f) throws Exception {
 		if (imp.getWidth() < 300) { // a small image (the toy world's) is shown at 200 %, its labels 70 % opaque
 			IJ.run(imp, "Set... ", "zoom=200 x=" + imp.getWidth() / 2 + " y=" + imp.getHeight() / 2);
-			for (Component c : components(f)) if (c instanceof java.awt.Choice ch && ch.getItemCount() == 3 && ch.getItem(
+			for (Component c : Sessions.components(f)) if (c instanceof java.awt.Choice ch && ch.getItemCount() == 3 && ch.getItem(
 				0).equals("40 %")) {
 				ch.select("70 %");
 				ch.dispatchEvent(new ItemEvent(ch, ItemEvent.ITEM_STATE_CHANGED, "70 %", ItemEvent.SELECTED));
@@ -207,25 +183,5 @@ public final class ExploreSession {
 		throw new IllegalStateException("no button " + label);
 	}
 
-	private static List<Component> components(Container c) {
-		List<Component> out = new ArrayList<>();
-		for (Component k : c.getComponents()) {
-			out.add(k);
-			if (k instanceof Container sub) out.addAll(components(sub));
-		}
-		return out;
-	}
 
-	private static void write(Path result) {
-		StringBuilder sb = new StringBuilder();
-		synchronized (FOUND) {
-			FOUND.forEach((k, v) -> sb.append(k).append('=').append(v.replace('\n', ' ')).append('\n'));
-		}
-		try {
-			Files.writeString(result, sb.toString());
-		}
-		catch (java.io.IOException e) {
-			System.err.println(sb);
-		}
-	}
 }
