@@ -50,6 +50,7 @@ final class SegmentCommand implements Main.Subcommand {
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
 			"labels,probabilities,summary"));
 		List<Path> images = ImageFiles.collect(a.positional);
+		requireDistinctNames(images);
 		Target target = Target.of(a, Path.of(a.get("out", "mvpseg-results")), outputs);
 		Progress progress = new ConsoleProgress(System.err);
 		try (Prepared p = Pipeline.prepare(request, progress)) {
@@ -70,6 +71,24 @@ final class SegmentCommand implements Main.Subcommand {
 				+ " images failed; nothing was written");
 			return failed == 0 ? 0 : 1;
 		}
+	}
+
+	/**
+	 * Refuses, before any work, images whose outputs would have the same names ({@code a/x.png} and {@code b/x.png},
+	 * or {@code x.png} and {@code x.tif}, both write {@code x.labels.tif}): one set would replace the other.
+	 */
+	static void requireDistinctNames(List<Path> images) {
+		java.util.Map<String, Path> seen = new java.util.HashMap<>();
+		List<String> clashes = new java.util.ArrayList<>();
+		for (Path img : images) {
+			Path other = seen.putIfAbsent(ImageFiles.baseName(img), img);
+			if (other != null && !other.toAbsolutePath().normalize().equals(img.toAbsolutePath().normalize())) clashes.add(
+				other + " and " + img);
+		}
+		if (!clashes.isEmpty()) throw new Args.UsageException("these images would write outputs of the same names ("
+			+ "NAME.labels.tif, …), one replacing the other: " + String.join("; ", clashes.subList(0, Math.min(5, clashes
+				.size()))) + (clashes.size() > 5 ? " and " + (clashes.size() - 5) + " more" : "") + ". Segment them into "
+			+ "different --out folders, or rename one.");
 	}
 
 	/** The request from the shared options; {@code classesKey} names the option with the class list. */

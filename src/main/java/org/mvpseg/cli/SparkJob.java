@@ -56,6 +56,7 @@ public final class SparkJob {
 		Args a = SparkCommand.parse(argv);
 		Path outDir = Path.of(a.require("out"));
 		List<String> images = inputs(a.require("input"));
+		SegmentCommand.requireDistinctNames(images.stream().map(Path::of).toList());
 		if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new Args.UsageException(outDir + " is a file: "
 			+ "give a folder with --out (it is created if missing)");
 		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
@@ -244,9 +245,21 @@ public final class SparkJob {
 	}
 
 	/** The rows of an image whose outputs an earlier run completed, from its summary. */
-	static List<Row> fromSummary(Path img, Path summary) throws java.io.IOException {
-		com.google.gson.JsonObject s = com.google.gson.JsonParser.parseString(Files.readString(summary))
-			.getAsJsonObject();
+	/**
+	 * An image's rows from the summary of a complete earlier run, when that run was made with the same {@code now}
+	 * parameters (those it names); else the image fails, saying what differs.
+	 */
+	static List<Row> fromSummary(Path img, Path summary, java.util.Map<String, ?> now) throws java.io.IOException {
+		com.google.gson.JsonObject s;
+		try {
+			s = com.google.gson.JsonParser.parseString(Files.readString(summary)).getAsJsonObject();
+			sameParameters(s.getAsJsonObject("parameters"), now, summary);
+		}
+		catch (com.google.gson.JsonParseException | IllegalStateException | NullPointerException
+			| ClassCastException e) {
+			throw new java.io.IOException(summary + " (from an earlier run) is damaged: delete it to segment " + img
+				.getFileName() + " again, or pass --overwrite");
+		}
 		String unit = s.getAsJsonObject("pixel_size").get("unit").getAsString();
 		com.google.gson.JsonObject mean = s.has("mean_probability") ? s.getAsJsonObject("mean_probability") : null;
 		com.google.gson.JsonObject gpr = s.has("gpr_presence") ? s.getAsJsonObject("gpr_presence") : null;
@@ -260,6 +273,31 @@ public final class SparkJob {
 				null));
 		}
 		return out;
+	}
+
+	/** What decides an image's result (not the device, the batch or the notes): compared before a resume skips it. */
+	static final List<String> RESULT_PARAMETERS = List.of("method", "classifier", "classes", "weights", "architecture",
+		"precision", "prompts", "student", "templates", "prompt_denoising", "key_smoothing", "dense_mode", "window",
+		"stride", "short_side", "pamr", "channels");
+
+	/**
+	 * An earlier run's outputs count as this run's only when made the same way; otherwise the image fails with what
+	 * differs (never "skipped: complete" for another vocabulary or other weights).
+	 */
+	static void sameParameters(com.google.gson.JsonObject stored, java.util.Map<String, ?> parameters, Path summary)
+		throws java.io.IOException
+	{
+		com.google.gson.JsonObject now = com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(
+			parameters)).getAsJsonObject();
+		for (String k : RESULT_PARAMETERS) {
+			if (!parameters.containsKey(k)) continue; // the driver of a tiled job knows the request, not every value
+			var a = stored.get(k);
+			var b = now.get(k);
+			if (java.util.Objects.equals(a, b)) continue;
+			throw new java.io.IOException(summary.getFileName() + " holds an earlier run's outputs made with other "
+				+ k.replace('_', ' ') + " (" + (a == null ? "none" : a) + "; this run: " + (b == null ? "none" : b)
+				+ "): choose another --out, or pass --overwrite to replace them");
+		}
 	}
 
 	/** One task: its images through the pipeline, one row per image and class. Serializable: only the argv. */
@@ -303,7 +341,7 @@ public final class SparkJob {
 			try {
 				Path summary = target.dir().resolve(ImageFiles.baseName(img) + ".summary.json");
 				if (!target.overwrite() && target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(
-					summary)) return fromSummary(img, summary); // complete from an earlier run: resume
+					summary)) return fromSummary(img, summary, p.resolved().toMap()); // complete earlier: resume
 				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
 				return classRows(img.toString(), o.result().result(), o.pixelArea(), o.unit(), o.meanProbability(), o
 					.result().presence().map(x -> x.max()).orElse(null));

@@ -44,8 +44,9 @@ final class SparkTiles {
 	{
 		List<Row> rows = new ArrayList<>();
 		List<TiledImage.Plan> todo = new ArrayList<>();
+		Map<String, Object> request = requestParameters(SparkCommand.parse(argv));
 		for (TiledImage.Plan p : plans) {
-			List<Row> done = skipped(p, target);
+			List<Row> done = skipped(p, target, request);
 			if (done != null) rows.addAll(done);
 			else todo.add(p);
 		}
@@ -188,13 +189,24 @@ final class SparkTiles {
 		}
 	}
 
+	/**
+	 * What the driver knows of the result's parameters without loading the model: the classes and, when given as a
+	 * file, the weights (as summary.json writes them).
+	 */
+	static Map<String, Object> requestParameters(Args a) {
+		Map<String, Object> m = new java.util.HashMap<>();
+		m.put("classes", SegmentCommand.request(a, "classes").classes());
+		if (a.has("weights")) m.put("weights", a.path("weights").toAbsolutePath().toString());
+		return m;
+	}
+
 	/** Rows read back from a complete earlier run, a failed row where another run's files are in the way, or null. */
-	private static List<Row> skipped(TiledImage.Plan p, SegmentCommand.Target target) {
+	private static List<Row> skipped(TiledImage.Plan p, SegmentCommand.Target target, java.util.Map<String, ?> request) {
 		if (target.overwrite()) return null;
 		Path summary = target.dir().resolve(p.baseName() + ".summary.json");
 		try {
 			if (target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(summary)) return SparkJob
-				.fromSummary(Path.of(p.image()), summary);
+				.fromSummary(Path.of(p.image()), summary, request);
 		}
 		catch (Exception e) {
 			return List.of(SparkJob.failed(p.image(), summary + " cannot be read (" + SparkJob.message(e)

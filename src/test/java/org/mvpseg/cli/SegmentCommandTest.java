@@ -71,6 +71,28 @@ class SegmentCommandTest {
 		}
 	}
 
+	/** Two inputs whose outputs would share names are refused before any work: neither set replaces the other. */
+	@Test
+	void inputsWithTheSameNameAreRefusedBeforeAnyWork() throws Exception {
+		Path a = Files.createDirectories(tmp.resolve("a")), b = Files.createDirectories(tmp.resolve("b"));
+		Files.copy(Path.of("examples", "cell.png"), a.resolve("x.png"));
+		Files.copy(Path.of("examples", "coffee.png"), b.resolve("x.png"));
+		Files.copy(Path.of("examples", "coffee.png"), a.resolve("coffee.png"));
+		IJ.saveAsTiff(IJ.openImage(Path.of("examples", "coffee.png").toString()), a.resolve("coffee.tif").toString());
+		Path out = tmp.resolve("out");
+		for (String[] inputs : List.of(new String[] { a.resolve("x.png").toString(), b.resolve("x.png").toString() },
+			new String[] { a.resolve("coffee.png").toString(), a.resolve("coffee.tif").toString() }))
+		{
+			List<String> args = new java.util.ArrayList<>(List.of("segment"));
+			args.addAll(List.of(inputs));
+			args.addAll(List.of("--classes", "a, b", "--weights", WEIGHTS, "--out", out.toString()));
+			MainTest.Result r = MainTest.run(args.toArray(new String[0]));
+			assertEquals(2, r.code(), r.out() + r.err());
+			assertTrue(r.err().contains("outputs of the same names") && r.err().contains("different --out"), r.err());
+			assertFalse(Files.exists(out), "nothing written");
+		}
+	}
+
 	@Test
 	void pixelSizeIsKeptAndAreasAreCalibrated() throws Exception {
 		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());

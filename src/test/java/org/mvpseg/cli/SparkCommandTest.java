@@ -146,6 +146,46 @@ class SparkCommandTest {
 		assertTrue(probabilities.err().contains("leave probabilities out of --outputs"), probabilities.err());
 	}
 
+	/**
+	 * A re-run over an earlier run's outputs (its results table lost) with other classes does not report them as
+	 * complete: the image fails saying what differs, whole or tiled; a damaged summary says so; same-named inputs
+	 * are refused before Spark starts.
+	 */
+	@Test
+	void anEarlierRunWithOtherClassesIsNotTakenAsComplete() throws Exception {
+		Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
+		Files.copy(Path.of("examples", "coffee.png"), in.resolve("coffee.png"));
+		IJ.saveAsTiff(IJ.openImage(Path.of("examples", "chelsea.png").toString()), in.resolve("chelsea.tif").toString());
+		String[] job = { "spark", "--master", "local[2]", "--input", in.toString(), "--out", out.toString(), "--weights",
+			W, "--tile", "200" };
+		MainTest.Result first = MainTest.run(concat(job, "--classes", "cat, grass"));
+		assertEquals(0, first.code(), first.out() + first.err());
+		for (String f : List.of("results.parquet", "results.csv")) org.mvpseg.files.AtomicFiles.deleteTree(out.resolve(f));
+		MainTest.Result other = MainTest.run(concat(job, "--classes", "sky, cup"));
+		assertEquals(1, other.code(), other.out() + other.err());
+		List<String> rows = csv(out);
+		for (String name : List.of("coffee.png", "chelsea.tif")) assertTrue(rows.stream().anyMatch(l -> l.contains(name
+			+ ",failed") && l.contains("other classes") && l.contains("--overwrite")), name + ": " + rows);
+		for (String f : List.of("results.parquet", "results.csv")) org.mvpseg.files.AtomicFiles.deleteTree(out.resolve(f));
+		Files.writeString(out.resolve("coffee.summary.json"), "{\"classes\": [");
+		MainTest.Result damaged = MainTest.run(concat(job, "--classes", "cat, grass"));
+		assertEquals(1, damaged.code(), damaged.out() + damaged.err());
+		assertTrue(csv(out).stream().anyMatch(l -> l.contains("coffee.png,failed") && l.contains("is damaged")), csv(out)
+			.toString());
+		Path twin = Files.createDirectories(in.resolve("sub"));
+		Files.copy(Path.of("examples", "coffee.png"), twin.resolve("coffee.png"));
+		MainTest.Result same = MainTest.run("spark", "--input", in + "/**", "--out", tmp.resolve("o2").toString(),
+			"--classes", "a, b", "--weights", W);
+		assertEquals(2, same.code(), same.out() + same.err());
+		assertTrue(same.err().contains("outputs of the same names"), same.err());
+	}
+
+	private static String[] concat(String[] a, String... b) {
+		String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+		System.arraycopy(b, 0, out, a.length, b.length);
+		return out;
+	}
+
 	private static com.google.gson.JsonObject summary(Path dir, String name) throws Exception {
 		return com.google.gson.JsonParser.parseString(Files.readString(dir.resolve(name + ".summary.json")))
 			.getAsJsonObject();
