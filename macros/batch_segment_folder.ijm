@@ -50,7 +50,12 @@ for (i = 0; i < list.length; i++) {
 	name = list[i];
 	lower = toLowerCase(name);
 	if (!(endsWith(lower, ".tif") || endsWith(lower, ".tiff") || endsWith(lower, ".png") || endsWith(lower, ".jpg") || endsWith(lower, ".jpeg"))) continue;
-	open(input + File.separator + name);
+	opened = call("org.mvpseg.fiji.MacroCalls.open", input + File.separator + name); // a damaged file is a message, not a dialog
+	if (opened != "") {
+		print("MVP-SEG: skipped " + name + " (" + opened + ")");
+		failed++;
+		continue;
+	}
 	title = getTitle();
 	base = File.getNameWithoutExtension(title);
 	print("MVP-SEG: [" + (i + 1) + "/" + list.length + "] " + name);

@@ -71,7 +71,7 @@ public final class SparkJob {
 		List<String> whole = images.stream().filter(i -> !tiledNames.contains(i)).toList();
 		SparkSession.Builder b = SparkSession.builder().appName("MVP-SEG segment");
 		if (a.has("master")) b.master(a.get("master", null));
-		SparkSession spark = b.getOrCreate();
+		SparkSession spark = session(b, a);
 		try {
 			JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 			LongAccumulator done = jsc.sc().longAccumulator("images done"), tiles = jsc.sc().longAccumulator("tiles done");
@@ -96,6 +96,19 @@ public final class SparkJob {
 		}
 		finally {
 			spark.stop();
+		}
+	}
+
+	/** The session, or the reason Spark gives for not starting one (e.g. a mistyped --master) as a user's mistake. */
+	private static SparkSession session(SparkSession.Builder b, Args a) {
+		try {
+			return b.getOrCreate();
+		}
+		catch (Exception e) { // SparkException is checked, but Scala throws it undeclared
+			if (!e.getClass().getName().startsWith("org.apache.spark")) throw e instanceof RuntimeException r ? r
+				: new IllegalStateException(e);
+			throw new Args.UsageException("Spark did not start with --master " + a.get("master", "(default)") + ": " + e
+				.getMessage() + ". Give local[N], local[*], spark://HOST:PORT or another master Spark knows.");
 		}
 	}
 
@@ -240,11 +253,11 @@ public final class SparkJob {
 
 	private static void line(PrintStream out, long done, long total, String what, double seconds) {
 		double rate = done / seconds;
-		out.printf(Locale.ROOT, "%d/%d %s, %.1f per minute, about %.0f s left%n", done, total, what, 60 * rate, rate > 0
-			? (total - done) / rate : Double.NaN);
+		if (done == 0) out.printf(Locale.ROOT, "0/%d %s, the first still running (%.0f s so far)%n", total, what, seconds);
+		else out.printf(Locale.ROOT, "%d/%d %s, %.1f per minute, about %.0f s left%n", done, total, what, 60 * rate,
+			(total - done) / rate);
 	}
 
-	/** The rows of an image whose outputs an earlier run completed, from its summary. */
 	/**
 	 * An image's rows from the summary of a complete earlier run, when that run was made with the same {@code now}
 	 * parameters (those it names); else the image fails, saying what differs.

@@ -223,6 +223,11 @@ class SparkCommandTest {
 			"--clases", "a, b");
 		assertEquals(2, typo.code());
 		assertTrue(typo.err().contains("unknown option --clases"), typo.err());
+		MainTest.Result master = MainTest.run("spark", "--master", "bogus", "--input", list.toString(), "--out", tmp
+			.resolve("m").toString(), "--classes", "a, b", "--weights", W);
+		assertEquals(2, master.code(), master.out() + master.err());
+		assertTrue(master.err().contains("Spark did not start with --master bogus") && !master.err().contains("please "
+			+ "report"), master.err());
 	}
 
 	/** --input as a glob: the images it matches, also across folders with **; a glob matching nothing says so. */

@@ -159,6 +159,10 @@ class RealImageJTest {
 		Files.copy(Path.of("examples", "chelsea.png"), in.resolve("chelsea.png")); // RGB
 		Files.copy(Path.of("examples", "cell.png"), in.resolve("cell.png")); // grey: has no channel 3
 		String w = TestFiles.fixture("clip-vit-tiny").resolve("clip.pt").toString();
+		Path tif = imagej.resolve("coffee.tif");
+		ij.IJ.saveAsTiff(ij.IJ.openImage(Path.of("examples", "coffee.png").toString()), tif.toString());
+		byte[] whole = Files.readAllBytes(tif);
+		Files.write(in.resolve("damaged.tif"), java.util.Arrays.copyOf(whole, whole.length / 3)); // cut short
 		long t0 = System.nanoTime();
 		String fatal = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[a, b] "
 			+ "weights=[/nonexistent/clip.pt]");
@@ -166,7 +170,8 @@ class RealImageJTest {
 		String mixed = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[a, b] "
 			+ "channels=[1,2,3] weights=[" + w + "]");
 		assertTrue(mixed.contains("skipped cell.png") && mixed.contains("segmented 1 image(s)") && mixed.contains(
-			"1 failed"), mixed);
+			"2 failed"), mixed);
+		assertTrue(mixed.contains("skipped damaged.tif"), "a damaged TIFF is skipped with its reason: " + mixed);
 		assertTrue(Files.exists(out.resolve("chelsea.labels.tif")), mixed);
 		String single = run("segment_current_image.ijm", "input=[" + in.resolve("chelsea.png") + "] classes=[a, b] "
 			+ "weights=[/nonexistent/clip.pt]");
