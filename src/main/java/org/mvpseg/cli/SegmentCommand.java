@@ -147,16 +147,19 @@ final class SegmentCommand implements Main.Subcommand {
 		}
 	}
 
-	/** One image's segmentation: the result, the input's pixel area and unit, each class's mean probability. */
+	/**
+	 * One image's segmentation: the result, the input's pixel area and unit, each class's mean probability, and what
+	 * to tell beside (features reused or written, partial files of a killed run removed), or null.
+	 */
 	record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
-		double[] meanProbability, String features) {}
+		double[] meanProbability, String note) {}
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
 	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
 		try {
 			Outcome o = segmentFile(img, p, target, progress);
 			report(o.result().result(), o.input(), out);
-			if (o.features() != null) out.println("  " + o.features());
+			if (o.note() != null) out.println("  " + o.note());
 			return true;
 		}
 		catch (IOException | IllegalArgumentException e) {
@@ -198,8 +201,10 @@ final class SegmentCommand implements Main.Subcommand {
 				}
 				files.complete(r.result(), extra);
 				var cal = input.source().calibration();
-				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), store == null
-					? null : store.describe());
+				String note = (store == null ? "" : store.describe()) + (files.staleRemoved() == 0 ? "" : (store == null ? ""
+					: "\n  ") + "removed " + files.staleRemoved() + " partial file(s) a killed earlier run left");
+				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), note.isEmpty()
+					? null : note);
 			}
 		}
 	}

@@ -31,6 +31,28 @@ public final class AtomicFiles {
 		}
 	}
 
+	/** A partial file untouched this long belongs to a run that was killed (a live run writes its rows steadily). */
+	public static final java.time.Duration STALE = java.time.Duration.ofHours(1);
+
+	/**
+	 * Removes the temporary siblings of {@code target} ({@link #tempSibling}'s names) that nobody has written for
+	 * {@link #STALE}: what a killed run (kill -9, power loss) leaves, since only a normal exit removes them. Returns
+	 * how many were removed.
+	 */
+	public static int removeStaleParts(Path target) throws IOException {
+		Path dir = target.toAbsolutePath().getParent();
+		if (dir == null || !Files.isDirectory(dir)) return 0;
+		String prefix = "." + target.getFileName() + ".";
+		long before = System.currentTimeMillis() - STALE.toMillis();
+		int removed = 0;
+		try (java.nio.file.DirectoryStream<Path> parts = Files.newDirectoryStream(dir, p -> p.getFileName().toString()
+			.startsWith(prefix) && p.getFileName().toString().endsWith(".part")))
+		{
+			for (Path p : parts) if (Files.getLastModifiedTime(p).toMillis() < before && Files.deleteIfExists(p)) removed++;
+		}
+		return removed;
+	}
+
 	/** Deletes a folder and everything in it (nothing when it does not exist): staged or half-installed leftovers. */
 	public static void deleteTree(Path p) throws IOException {
 		if (!Files.exists(p)) return;

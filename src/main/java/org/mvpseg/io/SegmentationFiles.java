@@ -165,7 +165,15 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 				StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			for (Path p : set()) if (!finished.containsValue(p)) Files.deleteIfExists(p); // an older run's member
 			finished.clear();
+			for (Path p : set()) staleRemoved += AtomicFiles.removeStaleParts(p);
 		}
+	}
+
+	private int staleRemoved;
+
+	/** Partial files of this set left by a killed earlier run (untouched for an hour), removed by {@link #complete}. */
+	public int staleRemoved() {
+		return staleRemoved;
 	}
 
 	private static final com.google.gson.Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()

@@ -71,6 +71,25 @@ class SegmentCommandTest {
 		}
 	}
 
+	/**
+	 * Partial files a killed run left (untouched for over an hour) are removed when the set completes, and the run
+	 * says so; a fresh partial file (another run still writing) is left alone.
+	 */
+	@Test
+	void partialFilesOfAKilledRunAreCleanedAndSaid() throws Exception {
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		Path stale = Files.writeString(out.resolve(".cell.labels.tif.1a2b3c4d.part"), "half");
+		Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 2
+			* 3600_000L));
+		Path live = Files.writeString(out.resolve(".cell.probabilities.tif.5e6f7a8b.part"), "being written");
+		MainTest.Result r = MainTest.run("segment", Path.of("examples", "cell.png").toString(), "--classes", "a, b",
+			"--weights", WEIGHTS, "--out", out.toString());
+		assertEquals(0, r.code(), r.out() + r.err());
+		assertTrue(r.out().contains("removed 1 partial file(s) a killed earlier run left"), r.out());
+		assertFalse(Files.exists(stale));
+		assertTrue(Files.exists(live), "a partial file written within the hour may be another run's");
+	}
+
 	/** Two inputs whose outputs would share names are refused before any work: neither set replaces the other. */
 	@Test
 	void inputsWithTheSameNameAreRefusedBeforeAnyWork() throws Exception {
