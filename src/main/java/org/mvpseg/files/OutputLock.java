@@ -78,8 +78,8 @@ public final class OutputLock implements AutoCloseable {
 
 	/** A lock file that is a link would make the lock write wherever it points (and lock that file instead). */
 	private static void refuseLink(Path file) throws IOException {
-		if (Files.isSymbolicLink(file)) throw new IOException(file + " is a symbolic link, not MVP-SEG's lock file; "
-			+ "remove it (a lock file holds nothing) and run again.");
+		if (Files.isSymbolicLink(file)) throw new IOException("The lock file " + file + " is a symbolic link, not "
+			+ "MVP-SEG's lock; remove it (a lock file holds nothing) and run again.");
 	}
 
 	@Override

@@ -57,13 +57,7 @@ public final class TrainingOutput implements AutoCloseable {
 	 * checkpoint that a run without {@code resume} would replace.
 	 */
 	public static void check(Path out, String option, boolean resume, boolean overwrite) {
-		if (Files.isDirectory(out)) throw new RequestException(option + " " + out + " is a folder; give a file name "
-			+ "in it.");
-		Path dir = out.toAbsolutePath().getParent();
-		if (!Files.isDirectory(dir)) throw new RequestException("The folder " + dir + " of " + option + " does not "
-			+ "exist; create it first, or choose another " + option + ".");
-		if (!Files.isWritable(dir)) throw new RequestException("The folder " + dir + " of " + option + " cannot be "
-			+ "written; choose another " + option + ".");
+		requireWritableFolder(out, option);
 		Path ckpt = checkpoint(out);
 		boolean result = Files.exists(out), unfinished = Files.exists(ckpt);
 		if (overwrite) return;
@@ -71,11 +65,25 @@ public final class TrainingOutput implements AutoCloseable {
 		if (resume && !unfinished && result) throw new RequestException("There is no checkpoint " + ckpt.getFileName()
 			+ " to resume: " + out + " is a finished training. Choose another " + option + (cli ? ", or pass "
 				+ "--overwrite to train it again from the start." : ", or delete it to train it again."));
-		if (!resume && unfinished) throw new RequestException(ckpt + " holds an unfinished training of " + out
-			.getFileName() + (cli ? "; pass --resume to continue it, or --overwrite to start afresh (the checkpoint is "
+		if (!resume && unfinished) throw new RequestException("An unfinished training of " + out.getFileName()
+			+ " is in " + ckpt + (cli ? "; pass --resume to continue it, or --overwrite to start afresh (the checkpoint is "
 				+ "then removed)." : "; tick resume to continue it, or delete the checkpoint to start afresh."));
 		if (!resume && result) throw new RequestException(out + " exists already; choose another " + option + (cli
 			? ", or pass --overwrite." : ", or delete it."));
+	}
+
+	/**
+	 * Refuses an output file whose folder does not exist or cannot be written, or that is itself a folder: checked
+	 * before a long run, not after it.
+	 */
+	public static void requireWritableFolder(Path out, String option) {
+		if (Files.isDirectory(out)) throw new RequestException(option + " " + out + " is a folder; give a file name "
+			+ "in it.");
+		Path dir = out.toAbsolutePath().getParent();
+		if (!Files.isDirectory(dir)) throw new RequestException("The folder " + dir + " of " + option + " does not "
+			+ "exist; create it first, or choose another " + option + ".");
+		if (!Files.isWritable(dir)) throw new RequestException("The folder " + dir + " of " + option + " cannot be "
+			+ "written; choose another " + option + ".");
 	}
 
 	public Path file() {

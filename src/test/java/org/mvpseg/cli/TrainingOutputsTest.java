@@ -88,7 +88,7 @@ class TrainingOutputsTest {
 		byte[] checkpoint = Files.readAllBytes(ckpt);
 		MainTest.Result r = run(train(data, prompts, 6));
 		assertEquals(2, r.code(), r.out() + r.err());
-		assertTrue(r.err().contains("unfinished training") && r.err().contains("--resume") && r.err().contains(
+		assertTrue(r.err().contains("An unfinished training") && r.err().contains("--resume") && r.err().contains(
 			"--overwrite"), r.err());
 		assertArrayEquals(checkpoint, Files.readAllBytes(ckpt), "the checkpoint is untouched");
 		assertFalse(r.out().contains("model:"), "refused before the model loads: " + r.out());

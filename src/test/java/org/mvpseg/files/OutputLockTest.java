@@ -71,7 +71,8 @@ class OutputLockTest {
 		Path dir = Files.createDirectories(tmp.resolve("out"));
 		Files.createSymbolicLink(dir.resolve(".mvpseg.lock"), target);
 		IOException e = assertThrows(IOException.class, () -> OutputLock.acquire(dir));
-		assertTrue(e.getMessage().contains("symbolic link") && e.getMessage().contains("remove it"), e.getMessage());
+		assertTrue(e.getMessage().startsWith("The lock file") && e.getMessage().contains("symbolic link")
+			&& e.getMessage().contains("remove it"), e.getMessage());
 		Files.createSymbolicLink(dir.resolve(".x.prompts.mvpseg.lock"), target);
 		assertThrows(IOException.class, () -> OutputLock.tryAcquireFor(dir.resolve("x.prompts")));
 		assertEquals("precious", Files.readString(target));
