@@ -18,7 +18,6 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
