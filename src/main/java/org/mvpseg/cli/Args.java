@@ -74,15 +74,25 @@ final class Args {
 		}
 	}
 
+	/** A finite number: no option means anything by NaN or infinity (Java parses both). */
 	double decimal(String key, double fallback) {
 		String v = options.get(key);
 		if (v == null) return fallback;
 		try {
-			return Double.parseDouble(v.trim());
+			double d = Double.parseDouble(v.trim());
+			if (!Double.isFinite(d)) throw new UsageException("--" + key + " must be a finite number, got '" + v + "'");
+			return d;
 		}
 		catch (NumberFormatException e) {
 			throw new UsageException("--" + key + " must be a number, got '" + v + "'");
 		}
+	}
+
+	/** A number in [min, max] ({@code range} says which in words: "greater than 0", "at least 0"). */
+	double decimal(String key, double fallback, double min, double max, String range) {
+		double d = decimal(key, fallback);
+		if (d < min || d > max) throw new UsageException("--" + key + " must be " + range + ", got " + options.get(key));
+		return d;
 	}
 
 	int[] integers(String key, String fallback) {

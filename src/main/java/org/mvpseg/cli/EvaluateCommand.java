@@ -38,6 +38,7 @@ final class EvaluateCommand implements Main.Subcommand {
 		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
 			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
+		if (a.has("json")) org.mvpseg.files.TrainingOutput.requireWritableFolder(a.path("json"), "--json"); // not after
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));
 		List<String> classes = EvaluationRun.classes(seen, unseen);

@@ -3,15 +3,14 @@ package org.mvpseg.cli;
 import org.mvpseg.models.ModelResolver;
 
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
 import org.mvpseg.pipeline.ModelService;
 import org.mvpseg.segment.Templates;
 
-import java.io.BufferedWriter;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -41,32 +40,31 @@ final class TrainCommand implements Main.Subcommand {
 		PromptTrainer.Config cfg = config(a);
 		out.println("training: " + cfg.describe() + " (recipe " + a.get("recipe", "small") + "; options given override it)");
 		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
-		Path outFile = a.path("prompts-out");
-		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
-			+ " exists already; choose another --prompts-out, or pass --overwrite.");
+		int every = a.integer("log-every", 10, 1);
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
-		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
-		out.println("data: " + data.images().size() + " annotated image(s), classes " + data.classes());
+		// claimed before anything loads: a second run into the same file is refused at once
+		try (TrainingOutput output = TrainingOutput.claim(a.path("prompts-out"), "--prompts-out", a.has("resume"), a.has(
+			"overwrite")))
+		{
+			DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
+			out.println("data: " + data.images().size() + " annotated image(s), classes " + data.classes());
+			return train(a, cfg, mode, seen, data, output, every, out);
+		}
+	}
+
+	private static int train(Args a, PromptTrainer.Config cfg, org.mvpseg.clip.DenseMode mode, List<String> seen,
+		DatasetFolder.Contents data, TrainingOutput output, int every, PrintStream out) throws Exception
+	{
 		ConsoleProgress progress = new ConsoleProgress(System.err);
 		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
 		ClipModel clip = ModelService.shared().get(model.weights());
 		out.println("model: " + model.weights() + " (" + clip.config().describe() + ")");
 		out.println("device: " + org.mvpseg.runtime.Torch.device());
-		int every = a.integer("log-every", 10, 1);
-		Path csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
-		try (BufferedWriter log = Files.newBufferedWriter(csv)) {
-			log.write("iteration,loss,seg,cls,oc,lr,tau1,tau2,bias,seconds\n");
+		Path outFile = output.file(), csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
+		try (TrainingLog log = new TrainingLog(csv)) {
 			PromptSet p = new PromptTrainer(clip, model.identity(), cfg, mode).train(data.images(), data.classes(), seen,
-				outFile, a.has("resume"), s -> {
-					try {
-						log.write(String.format(java.util.Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6e,%.4f,%.6f,%.6f,%.3f%n",
-							s.iteration(), s.loss(), s.seg(), s.cls(), s.oc(), s.lr(), s.tau1(), s.tau2(), s.bias(), s
-								.seconds()));
-						log.flush();
-					}
-					catch (java.io.IOException e) {
-						throw new java.io.UncheckedIOException(e);
-					}
+				outFile, output.resume(), s -> {
+					log.accept(s);
 					if (s.iteration() % every == 0 || s.iteration() == cfg.iterations()) out.println(s.line());
 				}, progress);
 			out.println("wrote " + outFile + ": " + p.describe());
@@ -94,13 +92,27 @@ final class TrainCommand implements Main.Subcommand {
 			default -> throw new Args.UsageException("unknown --recipe '" + recipe + "': choose small (the defaults, for "
 				+ "a few images) or paper (20k iterations, batch 16, crop 512, the paper's augmentation)");
 		};
+		double scaleMin = a.decimal("scale-min", d.scaleMin(), Double.MIN_VALUE, 100, "greater than 0 (and at most 100)");
+		double scaleMax = a.decimal("scale-max", d.scaleMax(), Double.MIN_VALUE, 100, "greater than 0 (and at most 100)");
+		if (scaleMax < scaleMin) throw new Args.UsageException("--scale-max (" + scaleMax + ") must be at least "
+			+ "--scale-min (" + scaleMin + ")");
 		return new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a.integer("iterations", d
 			.iterations(), 1), a.integer("crop", d.crop(), 16), a.integer("batch", d.batch(), 1), a.integer("seed", 0,
-				Integer.MIN_VALUE), a.decimal("lr", d.lr()), a.decimal("momentum", d.momentum()), a.decimal("weight-decay", d
-					.weightDecay()), a.decimal("lambda-seg", d.lambdaSeg()), a.decimal("lambda-cls", d.lambdaCls()), a
-						.decimal("lambda-oc", d.lambdaOc()), a.decimal("scale-min", d.scaleMin()), a.decimal("scale-max", d
-							.scaleMax()), d.flip() && !a.has("no-flip"), a.has("gpr-bias"), a.integer("checkpoint-every", d
-								.checkpointEvery(), 1), a.integer("resize-short-side", d.resizeShortSide(), 0), d.photometric() || a
-									.has("photometric"));
+				Integer.MIN_VALUE), positive(a, "lr", d.lr()), a.decimal("momentum", d.momentum(), 0, Math.nextDown(1.0),
+					"at least 0 and less than 1"), atLeastZero(a, "weight-decay", d.weightDecay()), atLeastZero(a,
+						"lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a, "lambda-oc",
+							d.lambdaOc()), scaleMin, scaleMax, d.flip() && !a.has("no-flip"), a.has("gpr-bias"), a.integer(
+								"checkpoint-every", d.checkpointEvery(), 1), a.integer("resize-short-side", d.resizeShortSide(),
+									0), d.photometric() || a.has("photometric"));
+	}
+
+	/** A rate or factor: finite and greater than 0. */
+	static double positive(Args a, String key, double fallback) {
+		return a.decimal(key, fallback, Double.MIN_VALUE, Double.MAX_VALUE, "greater than 0");
+	}
+
+	/** A weight or decay: finite and not negative. */
+	static double atLeastZero(Args a, String key, double fallback) {
+		return a.decimal(key, fallback, 0, Double.MAX_VALUE, "at least 0");
 	}
 }

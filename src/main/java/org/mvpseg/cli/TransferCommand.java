@@ -1,5 +1,6 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
@@ -10,8 +11,6 @@ import org.mvpseg.student.StudentFile;
 import org.mvpseg.student.StudentTrainer;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,32 +44,42 @@ final class TransferCommand implements Main.Subcommand {
 			+ "without labels) and/or --data DIR (images with labels, 255 = not annotated)");
 		StudentTrainer.Config cfg = config(a);
 		List<String> classes = Templates.parseClassNames(a.require("classes"));
-		Path outFile = a.path("student-out");
-		if (Files.exists(outFile) && !a.has("overwrite") && !a.has("resume")) throw new IllegalArgumentException(outFile
-			+ " exists already; choose another --student-out, or pass --overwrite.");
+		TrainingOutput.check(a.path("student-out"), "--student-out", a.has("resume"), a.has("overwrite"));
 		List<String> unseen = unseen(a, classes);
 		List<StudentData.Source> sources = org.mvpseg.imagej.StudentSources.of(a.has("unlabeled") ? a.path("unlabeled")
 			: null, a.has("data") ? a.path("data") : null, classes);
 		SegmentRequest teacher = SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a.get("template",
 			null)).classes(classes).build();
-		ConsoleProgress progress = new ConsoleProgress(System.err);
 		out.println("student: " + cfg.describe() + (a.has("teacher-iterations") ? "" : a.has("data")
 			? " (teacher iterations automatic: MaskCLIP+'s first 10 %)" : " (teacher iterations automatic: all; "
 				+ "self-training without annotated pixels collapsed in our tests)"));
 		out.println("images: " + sources.size() + "; unseen classes: " + unseen);
+		// claimed before the teacher loads: a second run into the same file is refused at once
+		try (TrainingOutput output = TrainingOutput.claim(a.path("student-out"), "--student-out", a.has("resume"), a
+			.has("overwrite")))
+		{
+			return train(a, cfg, teacher, sources, unseen, output, out);
+		}
+	}
+
+	private static int train(Args a, StudentTrainer.Config cfg, SegmentRequest teacher, List<StudentData.Source> sources,
+		List<String> unseen, TrainingOutput output, PrintStream out) throws Exception
+	{
+		ConsoleProgress progress = new ConsoleProgress(System.err);
+		int every = a.integer("log-every", 10, 1);
 		try (Prepared p = Pipeline.prepare(teacher, progress)) {
 			out.println("teacher: " + p.resolved().classifier() + " (dense features " + p.resolved().denseMode().label()
 				+ ")");
 			out.println("device: " + p.resolved().device());
-			int every = a.integer("log-every", 10, 1);
-			StudentFile s = new StudentTrainer(p.teacher(), cfg).train(sources, unseen, outFile, a.has("resume"), st -> {
+			StudentFile s = new StudentTrainer(p.teacher(), cfg).train(sources, unseen, output.file(), output.resume(),
+				st -> {
 					if (st.iteration() % every == 0 || st.iteration() == cfg.iterations()) out.println(st.line());
 				}, progress);
-			out.println("wrote " + outFile + ": " + s.describe());
+			out.println("wrote " + output.file() + ": " + s.describe());
 			return 0;
 		}
 		catch (CancellationException e) {
-			return TrainCommand.cancelled(out, outFile);
+			return TrainCommand.cancelled(out, output.file());
 		}
 	}
 
@@ -81,11 +90,14 @@ final class TransferCommand implements Main.Subcommand {
 		// few classes (README › MVP-SEG+). So: MaskCLIP+'s 10 % with --data, the teacher throughout without.
 		int teacher = a.integer("teacher-iterations", StudentTrainer.Config.automaticTeacherIterations(iterations, a.has(
 			"data")), 0);
-		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0, Integer.MIN_VALUE), a.decimal(
-				"lr", d.lr()), a.decimal("min-lr", d.minLr()), a.decimal("power", d.power()), a.decimal("momentum", d
-					.momentum()), a.decimal("weight-decay", d.weightDecay()), !a.has("no-flip"), a.integer("checkpoint-every",
-						d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20, a
-							.has("fine-tune-last-block"), a.decimal("block-lr-factor", d.blockLrFactor()));
+		double lr = TrainCommand.positive(a, "lr", d.lr());
+		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0,
+			Integer.MIN_VALUE), lr, a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"),
+			TrainCommand.atLeastZero(a, "power", d.power()), a.decimal("momentum", d.momentum(), 0, Math.nextDown(1.0),
+				"at least 0 and less than 1"), TrainCommand.atLeastZero(a, "weight-decay", d.weightDecay()), !a.has(
+					"no-flip"), a.integer("checkpoint-every", d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb",
+						(int) (d.memoryBudget() >> 20), 0) << 20, a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a,
+							"block-lr-factor", d.blockLrFactor()));
 	}
 
 	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */

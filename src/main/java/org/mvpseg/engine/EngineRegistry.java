@@ -63,10 +63,7 @@ public final class EngineRegistry {
 					"flavor").getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get("sha256").isJsonNull() ? o
 						.get("sha256").getAsString() : null, o.get("file").getAsString(), o.has("size") ? o.get("size")
 							.getAsLong() : -1, o.get("lib").getAsString(), List.copyOf(requires));
-				// the download's file and the install folder's name are made of these: none may leave the cache
-				for (String part : List.of(entry.file(), entry.version(), entry.flavor(), entry.platform()))
-					if (!org.mvpseg.models.ModelCache.isSafeName(part)) throw new IOException("engine " + e.getKey() + " in "
-						+ where + " has an unsafe name " + part);
+				checkPaths(entry, where);
 				out.put(e.getKey(), entry);
 			}
 		}
@@ -74,6 +71,25 @@ public final class EngineRegistry {
 			throw new IOException(where + " is not a valid engine registry: " + e.getMessage(), e);
 		}
 		return new EngineRegistry(out);
+	}
+
+	/**
+	 * Every path-like field, one check: the download's file and the install folder's name are made of file, version,
+	 * flavor and platform (single names); lib and requires are paths inside the unpacked archive. None may leave the
+	 * cache or the archive.
+	 */
+	private static void checkPaths(Entry entry, String where) throws IOException {
+		List<String> names = List.of(entry.file(), entry.version(), entry.flavor(), entry.platform());
+		List<String> paths = new ArrayList<>(entry.requires());
+		paths.add(entry.lib());
+		for (String part : names) if (!org.mvpseg.models.ModelCache.isSafeName(part)) throw unsafe(entry, where, part);
+		for (String part : paths) if (!org.mvpseg.models.ModelCache.isSafeRelativePath(part)) throw unsafe(entry, where,
+			part);
+	}
+
+	private static IOException unsafe(Entry entry, String where, String part) {
+		return new IOException("engine " + entry.name() + " in " + where + " has an unsafe name or path \"" + part
+			+ "\" (it would leave the engine cache); use a registry from MVP-SEG's release.");
 	}
 
 	public List<Entry> entries() {

@@ -1,5 +1,7 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.files.TrainingOutput;
+
 import ij.IJ;
 import org.mvpseg.imagej.StudentSources;
 import org.mvpseg.mvp.PromptSet;
@@ -15,7 +17,6 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -85,28 +86,33 @@ public class AdaptCommand extends ModelCommand {
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Adapt to Unlabeled Images")) {
 			Path out = Path.of(student_out.strip()).toAbsolutePath(); // shown in full in every message
-			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose another "
-				+ "name or delete it.");
-			List<String> names = Templates.parseClassNames(classes);
-			List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen, prompts.isBlank() ? null : PromptSet.load(
-				Path.of(prompts.strip())).seenClasses());
-			List<StudentData.Source> sources = StudentSources.of(blank(unlabeled_folder) ? null : Path.of(unlabeled_folder
-				.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
-			StudentTrainer.Config cfg = config();
-			IJ.log("MVP-SEG+ student: " + cfg.describe() + "; " + sources.size() + " image(s); unseen " + unseenNames);
-			SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(template)
-				.classes(names).build();
-			try (Prepared p = Pipeline.prepare(teacher, progress)) {
-				IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());
-				result = new StudentTrainer(p.teacher(), cfg).train(sources, unseenNames, out, resume, s -> {
-					if (s.iteration() % 50 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG+ " + s.line());
-				}, progress);
+			// claimed for the whole run: a finished result, a checkpoint or another run's output is never replaced
+			try (TrainingOutput claimed = TrainingOutput.claim(out, "student_out", resume, false)) {
+				train(out, progress);
 			}
-			IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
 		}
 		catch (Exception | OutOfMemoryError e) {
 			Errors.report(e);
 		}
+	}
+
+	private void train(Path out, FijiProgress progress) throws Exception {
+		List<String> names = Templates.parseClassNames(classes);
+		List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen, prompts.isBlank() ? null : PromptSet.load(
+			Path.of(prompts.strip())).seenClasses());
+		List<StudentData.Source> sources = StudentSources.of(blank(unlabeled_folder) ? null : Path.of(unlabeled_folder
+			.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
+		StudentTrainer.Config cfg = config();
+		IJ.log("MVP-SEG+ student: " + cfg.describe() + "; " + sources.size() + " image(s); unseen " + unseenNames);
+		SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(template)
+			.classes(names).build();
+		try (Prepared p = Pipeline.prepare(teacher, progress)) {
+			IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());
+			result = new StudentTrainer(p.teacher(), cfg).train(sources, unseenNames, out, resume, s -> {
+				if (s.iteration() % 50 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG+ " + s.line());
+			}, progress);
+		}
+		IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
 	}
 
 	StudentTrainer.Config config() {

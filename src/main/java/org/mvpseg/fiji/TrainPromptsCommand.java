@@ -6,6 +6,7 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
@@ -17,7 +18,6 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -92,41 +92,54 @@ public class TrainPromptsCommand extends ModelCommand {
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Train Prompts")) {
 			Path out = Path.of(prompts_out.strip()).toAbsolutePath(); // shown in full in every message
-			if (Files.exists(out) && !resume) throw new IllegalArgumentException(out + " exists already; choose "
-				+ "another name or delete it.");
-			List<String> seenNames = Templates.parseClassNames(seen);
-			List<String> names;
-			List<LabelledImage> data;
-			if (source.startsWith("Folder")) {
-				DatasetFolder.Contents c = DatasetFolder.load(data_folder);
-				names = c.classes();
-				data = c.images();
+			// claimed for the whole run: a finished result, a checkpoint or another run's output is never replaced
+			try (TrainingOutput claimed = TrainingOutput.claim(out, "prompts_out", resume, false)) {
+				train(out, progress);
 			}
-			else {
-				ImagePlus img = image_title.isBlank() ? WindowManager.getCurrentImage() : WindowManager.getImage(
-					image_title);
-				ImagePlus lab = WindowManager.getImage(label_title);
-				if (img == null || lab == null) throw new IllegalArgumentException("Open the image and its label "
-					+ "image, and give the label image's title.");
-				names = List.of(class_names.split(",")).stream().map(String::strip).toList();
-				int[] v = new int[lab.getWidth() * lab.getHeight()];
-				for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
-				data = List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(), img.getT()), v));
-			}
-			org.mvpseg.runtime.DeviceChoice d = org.mvpseg.runtime.DeviceChoice.parse(device);
-			ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
-			IJ.log("MVP-SEG device: " + org.mvpseg.runtime.Torch.select(d));
-			String sha = w.identity();
-			ClipModel clip = ModelService.shared().get(w.weights());
-			PromptTrainer.Config cfg = config();
-			IJ.log("MVP-SEG training: " + cfg.describe());
-			result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
-				if (s.iteration() % 10 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG " + s.line());
-			}, progress);
-			IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
 		}
 		catch (Exception | OutOfMemoryError e) {
 			Errors.report(e);
+		}
+	}
+
+	private void train(Path out, FijiProgress progress) throws Exception {
+		List<String> seenNames = Templates.parseClassNames(seen);
+		Annotated a = annotated();
+		List<String> names = a.names();
+		List<LabelledImage> data = a.images();
+		org.mvpseg.runtime.DeviceChoice d = org.mvpseg.runtime.DeviceChoice.parse(device);
+		ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
+		IJ.log("MVP-SEG device: " + org.mvpseg.runtime.Torch.select(d));
+		String sha = w.identity();
+		ClipModel clip = ModelService.shared().get(w.weights());
+		PromptTrainer.Config cfg = config();
+		IJ.log("MVP-SEG training: " + cfg.describe());
+		result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
+			if (s.iteration() % 10 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG " + s.line());
+		}, progress);
+		IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
+	}
+
+	/** The class names and the annotated images. */
+	private record Annotated(List<String> names, List<LabelledImage> images) {}
+
+	/** The dataset folder's images, or the open image with its label image. */
+	private Annotated annotated() throws java.io.IOException {
+		if (source.startsWith("Folder")) {
+			DatasetFolder.Contents c = DatasetFolder.load(data_folder);
+			return new Annotated(c.classes(), c.images());
+		}
+		else {
+			ImagePlus img = image_title.isBlank() ? WindowManager.getCurrentImage() : WindowManager.getImage(
+				image_title);
+			ImagePlus lab = WindowManager.getImage(label_title);
+			if (img == null || lab == null) throw new IllegalArgumentException("Open the image and its label "
+				+ "image, and give the label image's title.");
+			List<String> names = List.of(class_names.split(",")).stream().map(String::strip).toList();
+			int[] v = new int[lab.getWidth() * lab.getHeight()];
+			for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
+			return new Annotated(names, List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(),
+				img.getT()), v)));
 		}
 	}
 

@@ -3,7 +3,9 @@ package org.mvpseg.files;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -15,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * so two runs (two processes, or two threads of one) never interleave their files. It is an
  * operating-system file lock on a hidden {@code .mvpseg.lock} in the folder, which stays there
  * (deleting it would let a third run lock a different file); a lock held by a crashed process is
- * released by the operating system.
+ * released by the operating system. A training run holds the same kind of lock on its one output file
+ * ({@link #tryAcquireFor}) for the whole run.
  */
 public final class OutputLock implements AutoCloseable {
 
@@ -35,19 +38,48 @@ public final class OutputLock implements AutoCloseable {
 	/** Waits until the folder's lock is free and takes it. */
 	public static OutputLock acquire(Path dir) throws IOException {
 		Files.createDirectories(dir);
-		Path file = dir.toAbsolutePath().normalize().resolve(".mvpseg.lock");
+		return lock(dir.toAbsolutePath().normalize().resolve(".mvpseg.lock"), true);
+	}
+
+	/**
+	 * The lock of one output file ({@code .NAME.mvpseg.lock} beside it), without waiting: null while another run (a
+	 * process, or a thread of this one) holds it. A training run holds it from before its checks to its last write.
+	 */
+	public static OutputLock tryAcquireFor(Path file) throws IOException {
+		Path abs = file.toAbsolutePath().normalize();
+		return lock(abs.resolveSibling("." + abs.getFileName() + ".mvpseg.lock"), false);
+	}
+
+	private static OutputLock lock(Path file, boolean wait) throws IOException {
+		refuseLink(file);
 		ReentrantLock local = IN_PROCESS.computeIfAbsent(file, f -> new ReentrantLock());
-		local.lock();
+		if (!wait && (local.isHeldByCurrentThread() || !local.tryLock())) return null;
+		if (wait) local.lock();
 		FileChannel ch = null;
 		try {
-			ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-			return new OutputLock(local, ch, ch.lock());
+			// NOFOLLOW_LINKS: a link planted between the check above and this open is refused too
+			ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+			FileLock l = wait ? ch.lock() : ch.tryLock();
+			if (l == null) {
+				ch.close();
+				local.unlock();
+				return null;
+			}
+			return new OutputLock(local, ch, l);
 		}
 		catch (IOException | RuntimeException e) {
 			if (ch != null) ch.close();
 			local.unlock();
+			if (e instanceof OverlappingFileLockException) return null;
+			if (Files.isSymbolicLink(file)) refuseLink(file);
 			throw e;
 		}
+	}
+
+	/** A lock file that is a link would make the lock write wherever it points (and lock that file instead). */
+	private static void refuseLink(Path file) throws IOException {
+		if (Files.isSymbolicLink(file)) throw new IOException("The lock file " + file + " is a symbolic link, not "
+			+ "MVP-SEG's lock; remove it (a lock file holds nothing) and run again.");
 	}
 
 	@Override

@@ -51,8 +51,14 @@ public final class DatasetFolder {
 		for (String line : Files.readAllLines(classesFile, StandardCharsets.UTF_8)) classes.add(line.strip());
 		while (!classes.isEmpty() && classes.get(classes.size() - 1).isEmpty()) classes.remove(classes.size() - 1);
 		if (classes.isEmpty()) throw new IOException(classesFile + " lists no classes.");
-		for (int i = 0; i < classes.size(); i++) if (classes.get(i).isEmpty()) throw new IOException(classesFile
-			+ ": line " + (i + 1) + " is empty; every label value needs a name.");
+		for (int i = 0; i < classes.size(); i++) {
+			if (classes.get(i).isEmpty()) throw new IOException(classesFile + ": line " + (i + 1) + " is empty; every "
+				+ "label value needs a name.");
+			int first = classes.indexOf(classes.get(i));
+			if (first < i) throw new IOException("classes.txt names \"" + classes.get(i) + "\" twice (lines " + (first
+				+ 1) + " and " + (i + 1) + " of " + classesFile + "); each class needs one label value: merge them in the "
+				+ "label images and remove one line.");
+		}
 		Map<String, Path> labelFiles = byBaseName(labels);
 		List<LabelledImage> out = new ArrayList<>();
 		for (Map.Entry<String, Path> e : byBaseName(images).entrySet()) {
@@ -65,13 +71,28 @@ public final class DatasetFolder {
 			if (lab.getWidth() != img.getWidth() || lab.getHeight() != img.getHeight()) throw new IOException(
 				"The label image " + lf + " is " + lab.getWidth() + "x" + lab.getHeight() + " but its image " + e
 					.getValue() + " is " + img.getWidth() + "x" + img.getHeight() + "; they must be the same size.");
-			int[] values = new int[lab.getWidth() * lab.getHeight()];
-			var ip = lab.getProcessor();
-			for (int i = 0; i < values.length; i++) values[i] = ip.get(i);
+			int[] values = labelValues(lf, lab, classes.size());
 			out.add(new LabelledImage(e.getKey(), new ImagePlusSource(img, 1, 1), values));
 		}
 		if (out.isEmpty()) throw new IOException("No images in " + images + ".");
 		return new Contents(List.copyOf(classes), out);
+	}
+
+	/**
+	 * The label image's values, each a class index or 255 (not annotated): any other value would be ignored silently
+	 * in training and evaluation, so it is refused with where it is.
+	 */
+	private static int[] labelValues(Path file, ImagePlus lab, int classes) throws IOException {
+		int[] values = new int[lab.getWidth() * lab.getHeight()];
+		var ip = lab.getProcessor();
+		for (int i = 0; i < values.length; i++) {
+			values[i] = ip.get(i);
+			if (values[i] >= classes && values[i] != LabelledImage.IGNORE_VALUE) throw new IOException("The label image "
+				+ file + " holds the value " + values[i] + " at x=" + i % lab.getWidth() + ", y=" + i / lab.getWidth()
+				+ ", but classes.txt names " + classes + " classes (values 0-" + (classes - 1) + ", 255 = not annotated); "
+				+ "add its class to classes.txt or correct the label image.");
+		}
+		return values;
 	}
 
 	private static Map<String, Path> byBaseName(Path dir) throws IOException {

@@ -52,10 +52,37 @@ public final class ImageFiles {
 	}
 
 	public static ImagePlus open(Path p) throws IOException {
+		if (isTiff(p) && Files.isRegularFile(p)) checkTiff(p);
 		ImagePlus imp = IJ.openImage(p.toString());
 		if (imp == null) throw new IOException("cannot read " + p.getFileName() + " as an image (supported: TIFF, PNG, "
 			+ "JPEG, BMP, GIF)");
 		return imp;
+	}
+
+	/**
+	 * ImageJ reads a TIFF whose strips are shorter than its pixels as zeros: each image's strips must lie within the
+	 * file, and uncompressed pixels must fit in it.
+	 */
+	static void checkTiff(Path p) throws IOException {
+		ij.io.FileInfo[] info;
+		try {
+			info = new ij.io.TiffDecoder(p.toAbsolutePath().getParent().toString() + java.io.File.separator, p
+				.getFileName().toString()).getTiffInfo();
+		}
+		catch (IOException | RuntimeException e) {
+			throw new IOException(p.getFileName() + " is not a readable TIFF (" + e.getMessage() + ").", e);
+		}
+		long size = Files.size(p);
+		for (ij.io.FileInfo fi : info == null ? new ij.io.FileInfo[0] : info) {
+			long end = fi.getOffset();
+			if (fi.stripOffsets != null && fi.stripLengths != null) for (int i = 0; i < Math.min(fi.stripOffsets.length,
+				fi.stripLengths.length); i++) end = Math.max(end, (fi.stripOffsets[i] & 0xFFFFFFFFL) + fi.stripLengths[i]);
+			if (fi.compression == ij.io.FileInfo.COMPRESSION_NONE) end = Math.max(end, fi.getOffset() + (long) fi.width
+				* fi.height * fi.getBytesPerPixel() * Math.max(1, fi.nImages) + Math.max(0, fi.nImages - 1)
+				* fi.gapBetweenImages);
+			if (end > size) throw new IOException(p.getFileName() + " is damaged: its pixels need " + end + " bytes but "
+				+ "the file has " + size + " (truncated?). Use a complete copy.");
+		}
 	}
 
 	/** The name without its last ending. */

@@ -11,7 +11,8 @@ import org.mvpseg.image.ImageSource;
 /**
  * One Z/T plane of an ImagePlus as an {@link ImageSource}, reading ImageJ's pixel arrays in place
  * (never modifying them). RGB gives three 8-bit channels; a composite gives its C channels;
- * indexed-colour 8-bit images are read as the colours they show.
+ * indexed-colour 8-bit images, and 8-bit images with a colour lookup table (palette PNGs), are read as the colours
+ * they show.
  */
 public final class ImagePlusSource extends AbstractImageSource {
 
@@ -44,7 +45,7 @@ public final class ImagePlusSource extends AbstractImageSource {
 			ij.measure.Calibration cal = imp.getCalibration();
 			ImageSource.Calibration c = cal != null && cal.scaled() ? new ImageSource.Calibration(cal.pixelWidth,
 				cal.pixelHeight, cal.getUnit()) : ImageSource.Calibration.NONE;
-			if (type == ImagePlus.COLOR_RGB || type == ImagePlus.COLOR_256) {
+			if (type == ImagePlus.COLOR_RGB || type == ImagePlus.COLOR_256 || shownInColour(imp)) {
 				ImageProcessor ip = stack.getProcessor(imp.getStackIndex(1, z, t));
 				// An indexed-colour image is read as the colours it shows (a copy; the original is untouched).
 				int[] px = (int[]) (ip instanceof ColorProcessor ? ip.getPixels() : ip.convertToRGB().getPixels());
@@ -61,6 +62,15 @@ public final class ImagePlusSource extends AbstractImageSource {
 			};
 			return new Plane(imp.getWidth(), imp.getHeight(), planes.length, kind, planes, false, c);
 		}
+	}
+
+	/**
+	 * An 8-bit single-channel image whose lookup table is not grey (a palette PNG or GIF, which ImageJ opens as 8-bit
+	 * with the palette as its LUT): its values are indices, and what it shows — the colours — is what it depicts.
+	 */
+	private static boolean shownInColour(ImagePlus imp) {
+		return imp.getType() == ImagePlus.GRAY8 && imp.getNChannels() == 1 && !imp.isComposite() && imp.getProcessor()
+			.isColorLut();
 	}
 
 	@Override

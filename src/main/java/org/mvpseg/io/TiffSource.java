@@ -49,7 +49,7 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		return calibrationAsImageJ;
 	}
 
-	private TiffSource(FileChannel file, ByteOrder order, Ifd d, Calibration cal) throws IOException {
+	private TiffSource(FileChannel file, ByteOrder order, Ifd d, Calibration cal, Path path) throws IOException {
 		super(d.intOf(256), d.intOf(257), d.intOf(277, 1) == 3 ? 3 : 1, d.intOf(258, 8) == 8 ? Kind.U8 : d.intOf(258,
 			8) == 16 ? Kind.U16 : Kind.F32, cal);
 		this.file = file;
@@ -65,6 +65,7 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		int rows = tiled ? d.intOf(323) : Math.min(height(), d.intOf(278, height()));
 		long[] off = d.longs(tiled ? 324 : 273), cnt = d.longs(tiled ? 325 : 279);
 		this.chunksAcross = (width() + chunkW - 1) / chunkW;
+		checkChunks(path, file.size(), off, cnt, rows, d.intOf(259, 1));
 		// an uncompressed strip is read in parts (ImageJ writes a whole image as one strip)
 		int parts = tiled || compression != 1 ? 1 : parts(rows, (long) width() * (planar ? 1 : samples) * (bits / 8));
 		this.chunkH = rows / parts;
@@ -77,6 +78,37 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 				// a compressed strip can be larger than its pixels (LZW of noise): only raw parts are cut to size
 				counts[s * parts + j] = compression != 1 ? cnt[s] : Math.max(0, Math.min(partBytes, cnt[s] - j * partBytes));
 			}
+	}
+
+	/** More than LZW's or Deflate's best ratio (about 2700 : 1 and 1032 : 1): fewer stored bytes mean damage. */
+	private static final long MAX_RATIO = 5000;
+
+	/**
+	 * Refuses, before any pixel is read, a file whose strips or tiles cannot hold the image it claims: too few of them,
+	 * one that runs past the end of the file, or (uncompressed) one shorter than its pixels — a truncated file would
+	 * otherwise be read as zeros and segmented, and a huge size claimed by a tiny file reported as lack of disk space.
+	 */
+	private void checkChunks(Path path, long fileSize, long[] off, long[] cnt, int rows, int compression)
+		throws IOException
+	{
+		int perPixel = planar ? 1 : samples, planes = planar ? samples : 1, bytes = bits / 8;
+		long down = ((long) height() + rows - 1) / rows, needed = (long) chunksAcross * down * planes;
+		String name = path.getFileName() + " is damaged: ";
+		if (off.length < needed || cnt.length < needed) throw new IOException(name + "it lists " + Math.min(off.length,
+			cnt.length) + " strips or tiles where its size (" + width() + "x" + height() + ") needs " + needed + ".");
+		long stored = 0;
+		for (int i = 0; i < needed; i++) {
+			if (off[i] < 0 || cnt[i] < 0 || off[i] + cnt[i] > fileSize) throw new IOException(name + "strip or tile " + i
+				+ " ends at byte " + (off[i] + cnt[i]) + " but the file has " + fileSize + " bytes (truncated?).");
+			long chunkRows = tiled ? rows : Math.min(rows, height() - (long) (i / chunksAcross % down) * rows);
+			long raw = chunkRows * chunkW * perPixel * bytes;
+			if (compression == 1 && cnt[i] < raw) throw new IOException(name + "strip or tile " + i + " holds " + cnt[i]
+				+ " bytes but its pixels need " + raw + " (truncated?).");
+			stored += cnt[i];
+		}
+		long pixels = (long) width() * height() * samples * bytes;
+		if (stored * MAX_RATIO < pixels) throw new IOException(name + "its " + stored + " bytes of pixel data cannot hold "
+			+ width() + "x" + height() + " pixels, even compressed.");
 	}
 
 	/** Into how many equal parts a strip of {@code rows} rows splits so that a part stays near 4 MB. */
@@ -128,7 +160,7 @@ public final class TiffSource extends AbstractImageSource implements AutoCloseab
 		boolean codingOk = (compression == 1 || compression == 5 || compression == 8 || compression == 32946)
 			&& (predictor == 1 || predictor == 2 && bits != 32);
 		if (!onePlane || !typeOk || !colourOk || !codingOk || photometric == 0) return null; // ImageJ reads the rest
-		TiffSource t = new TiffSource(ch, order, d, calibration(d, ch, order, description));
+		TiffSource t = new TiffSource(ch, order, d, calibration(d, ch, order, description), path);
 		t.calibrationAsImageJ = description.startsWith("ImageJ=") || !d.has(282) && !d.has(283);
 		return t;
 	}

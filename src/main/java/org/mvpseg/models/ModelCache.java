@@ -49,6 +49,16 @@ public final class ModelCache {
 		return !name.isEmpty() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".");
 	}
 
+	/**
+	 * A relative path of safe names ({@code libtorch/lib}): not absolute, no {@code ..}, {@code .} or hidden part,
+	 * no backslash — so a registry's path stays inside the folder it is resolved against.
+	 */
+	public static boolean isSafeRelativePath(String path) {
+		if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains(":")) return false;
+		for (String part : path.split("/", -1)) if (!isSafeName(part)) return false;
+		return true;
+	}
+
 	public Path pathOf(ModelRegistry.Entry e) {
 		return dir.resolve(e.file());
 	}

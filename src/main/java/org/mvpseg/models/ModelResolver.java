@@ -52,6 +52,7 @@ public final class ModelResolver {
 		Progress progress) throws IOException
 	{
 		if (weights != null) {
+			if (Files.isDirectory(weights)) throw new IOException(folderMessage(weights));
 			if (!Files.isRegularFile(weights)) throw new NoSuchFileException(weights.toString(), null,
 				"weight file not found");
 			return new Resolved(weights, null, cache);
@@ -61,6 +62,12 @@ public final class ModelResolver {
 		progress.update("downloading " + e.name() + " (first use; about " + sizeHint(e) + ") into " + cache.dir(), 0,
 			e.size());
 		return new Resolved(new ModelDownloader(cache).fetch(e, progress), e.sha256(), cache);
+	}
+
+	/** What to say when the weights given are a folder. */
+	public static String folderMessage(Path weights) {
+		return "The weights " + weights + " are a folder; give the weight file in it (.pt or .safetensors), or a model "
+			+ "name instead.";
 	}
 
 	/** As {@link #resolve}, with the built-in registry and the default cache; blank strings mean "not given". */

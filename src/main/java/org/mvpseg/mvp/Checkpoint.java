@@ -2,7 +2,7 @@ package org.mvpseg.mvp;
 
 import com.google.gson.Gson;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.TrainedFile;
 import org.mvpseg.clip.io.SafetensorsWriter;
 
 import java.io.IOException;
@@ -74,11 +74,18 @@ final class Checkpoint {
 		SafetensorsWriter.write(ckpt, t, meta);
 	}
 
-	/** Restores prompts and momentum; returns the iteration to continue from. */
+	/** What a damaged checkpoint's message tells the user to do. */
+	static final String REMEDY = "delete it and train again without --resume (or with --overwrite)";
+
+	/**
+	 * Restores prompts and momentum; returns the iteration to continue from. Every tensor must have this run's shape
+	 * and finite values, and the iteration must lie within the run: a damaged checkpoint is refused as damaged.
+	 */
 	static int load(Path ckpt, PromptSet p, Sgd sgd, PromptTrainer.Config cfg, List<String> seen,
 		String backboneSha256) throws IOException
 	{
-		Map<String, String> meta = SafetensorsReader.metadata(ckpt);
+		TrainedFile f = new TrainedFile(ckpt, "training checkpoint", REMEDY);
+		Map<String, String> meta = f.metadata();
 		if (!FORMAT.equals(meta.get("format"))) throw new IOException(ckpt + " is not a training checkpoint; remove it "
 			+ "or train without --resume.");
 		if (!cfg.toJson().toString().equals(meta.get("config")) || !new Gson().toJson(seen).equals(meta.get(
@@ -86,16 +93,16 @@ final class Checkpoint {
 				.label().equals(meta.getOrDefault("dense_mode", "maskclip")))
 			throw new IllegalArgumentException("The checkpoint " + ckpt.getFileName() + " was made with other settings, "
 				+ "classes, weights or dense mode; resume with the same ones, or delete it to start afresh.");
-		Map<String, RawTensor> t = SafetensorsReader.read(ckpt);
-		float[] ctx = t.get("context").toFloats();
+		int iteration = f.integer(meta, "iteration", 1, cfg.iterations());
+		Map<String, RawTensor> t = f.tensors();
+		float[] ctx = f.floats(t, "context", p.k + 1, p.m, p.width), v = f.floats(t, "momentum_context", p.k + 1, p.m,
+			p.width), s = f.floats(t, "scalars", 3), vs = f.floats(t, "momentum_scalars", 3);
 		System.arraycopy(ctx, 0, p.context, 0, ctx.length);
-		float[] v = t.get("momentum_context").toFloats();
 		System.arraycopy(v, 0, sgd.context, 0, v.length);
-		float[] s = t.get("scalars").toFloats(), vs = t.get("momentum_scalars").toFloats();
 		p.tau1Log = s[0];
 		p.tau2 = s[1];
 		p.gprBias = s[2];
 		for (int j = 0; j < 3; j++) sgd.scalars[j] = vs[j];
-		return Integer.parseInt(meta.get("iteration"));
+		return iteration;
 	}
 }

@@ -85,8 +85,8 @@ public final class Evaluation {
 			for (String s : text.split(",")) if (!s.isBlank()) unseen.add(s.strip());
 		}
 		else for (String c : datasetClasses) if (!seen.contains(c)) unseen.add(c);
-		for (String u : unseen) if (seen.contains(u)) throw new IllegalArgumentException("\"" + u
-			+ "\" is both seen and unseen.");
+		for (String u : unseen) if (seen.contains(u)) throw new org.mvpseg.runtime.RequestException("\"" + u
+			+ "\" is both seen and unseen; give each class in one of the lists.");
 		return unseen;
 	}
 

@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.TrainedFile;
 import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.clip.io.WeightFormatException;
 import org.mvpseg.models.ModelResolver;
@@ -171,55 +171,53 @@ public final class PromptSet {
 		SafetensorsWriter.write(file, t, meta);
 	}
 
+	/** What a damaged prompt set's message tells the user to do. */
+	private static final String REMEDY = "prompt sets are made by training: use the file training wrote, or train again";
+
+	/**
+	 * Reads a prompt set, refusing a damaged one: every tensor of the shape its K and M say, every value finite, τ₂
+	 * positive.
+	 */
 	public static PromptSet load(Path file) throws IOException {
 		if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null,
 			"prompt set not found");
-		Map<String, String> meta = readPromptFile(file, () -> SafetensorsReader.metadata(file));
+		TrainedFile f = new TrainedFile(file, "prompt set", REMEDY);
+		Map<String, String> meta = f.metadata();
 		if (!FORMAT.equals(meta.get("format"))) throw new WeightFormatException(file.getFileName()
 			+ " is not an MVP-SEG prompt set (no format=" + FORMAT + " in its metadata); prompt sets come from the "
 			+ "train command.");
 		int version = Integer.parseInt(meta.getOrDefault("version", "0"));
 		if (version > VERSION) throw new WeightFormatException(file.getFileName() + " has prompt-set version "
 			+ version + "; this MVP-SEG reads version " + VERSION + ": update the plugin.");
-		Map<String, RawTensor> t = readPromptFile(file, () -> SafetensorsReader.read(file));
+		Map<String, RawTensor> t = f.tensors();
+		int k = f.integer(meta, "k", 1, 100_000), m = f.integer(meta, "m", 1, 100_000);
+		RawTensor ctx = t.get("context");
+		long width = ctx != null && ctx.shape().length == 3 ? ctx.shape()[2] : -1;
+		PromptSet p = new PromptSet(k, m, (int) width, f.floats(t, "context", k + 1, m, width), f.floats(t, "tau1_log",
+			1)[0], f.floats(t, "tau2", 1)[0], f.floats(t, "gpr_bias", 1)[0], Boolean.parseBoolean(meta.get("learn_bias")),
+			f.decimal(meta, "gamma"));
+		if (!(p.tau2 > 0)) throw f.damaged("tau2 is " + p.tau2 + ", not positive");
 		try {
-			int k = Integer.parseInt(meta.get("k")), m = Integer.parseInt(meta.get("m"));
-			RawTensor ctx = t.get("context");
-			PromptSet p = new PromptSet(k, m, (int) ctx.shape()[2], ctx.toFloats(), t.get("tau1_log").toFloats()[0],
-				t.get("tau2").toFloats()[0], t.get("gpr_bias").toFloats()[0], Boolean.parseBoolean(meta.get(
-					"learn_bias")), Double.parseDouble(meta.get("gamma")));
-			p.backboneSha256 = meta.get("backbone_sha256");
-			p.backboneIdentity = meta.get("backbone_identity"); // absent before identities by tensors: a file's SHA-256
-			p.denseMode = org.mvpseg.clip.DenseMode.parse(meta.getOrDefault("dense_mode", "maskclip"));
-			p.backbone = meta.get("backbone");
-			List<String> seen = new ArrayList<>();
-			for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e
-				.getAsString());
-			p.seenClasses = List.copyOf(seen);
-			p.training = JsonParser.parseString(meta.getOrDefault("training", "{}")).getAsJsonObject();
-			p.losses = JsonParser.parseString(meta.getOrDefault("losses", "{}")).getAsJsonObject();
+			p.metadata(meta);
 			return p;
 		}
 		catch (RuntimeException e) {
-			throw new WeightFormatException(file.getFileName() + " is a damaged prompt set (" + e.getMessage()
-				+ "); train again.");
+			throw f.damaged(String.valueOf(e.getMessage()));
 		}
 	}
 
-	private interface Read<T> {
-		T get() throws IOException;
-	}
-
-	/** The reader's "download it again" does not fit a file that only training makes. */
-	private static <T> T readPromptFile(Path file, Read<T> read) throws IOException {
-		try {
-			return read.get();
-		}
-		catch (WeightFormatException e) {
-			throw new WeightFormatException(file.getFileName() + " is not a complete prompt set (" + e.getMessage()
-				.replaceAll("[;.]? *[Dd]ownload it again\\.?", "").strip() + "). Prompt sets are made by training: "
-				+ "use the file training wrote, or train again.");
-		}
+	/** The identity of the weights, the dense mode, the seen classes and the training record. */
+	private void metadata(Map<String, String> meta) {
+		backboneSha256 = meta.get("backbone_sha256");
+		backboneIdentity = meta.get("backbone_identity"); // absent before identities by tensors: a file's SHA-256
+		denseMode = org.mvpseg.clip.DenseMode.parse(meta.getOrDefault("dense_mode", "maskclip"));
+		backbone = meta.get("backbone");
+		List<String> seen = new ArrayList<>();
+		for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e
+			.getAsString());
+		seenClasses = List.copyOf(seen);
+		training = JsonParser.parseString(meta.getOrDefault("training", "{}")).getAsJsonObject();
+		losses = JsonParser.parseString(meta.getOrDefault("losses", "{}")).getAsJsonObject();
 	}
 
 	/** A summary line for logs. */

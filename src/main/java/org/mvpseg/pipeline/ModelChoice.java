@@ -7,6 +7,7 @@ import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.RequestException;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -32,6 +33,8 @@ public record ModelChoice(Path weights, String name, Path modelsDir, Path regist
 
 	/** Checks the name against the registry before anything loads (a weight file needs no name). */
 	public void validate() throws IOException {
+		if (weights != null && Files.isDirectory(weights)) throw new RequestException(ModelResolver.folderMessage(
+			weights));
 		if (weights != null) return;
 		try {
 			loadRegistry().get(name);

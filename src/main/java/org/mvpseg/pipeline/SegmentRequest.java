@@ -49,6 +49,8 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 				+ "them. Leave them out when giving a prompt set.");
 		if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new RequestException("The temperature must be "
 			+ "positive (0 means the model's own logit scale); got " + temperature + ".");
+		if (temperature > 1e4) throw new RequestException("The temperature must be at most 10000 (CLIP's own is 100; "
+			+ "larger ones overflow the scores); got " + temperature + ".");
 		if (temperature > 0 && prompts != null) throw new RequestException("A temperature belongs to zero-shot "
 			+ "segmentation; learned prompts use their learned τ. Leave it out when giving a prompt set.");
 		if (student != null && (prompts != null || templates != null || denoise > 0 || keySmoothing > 0 || temperature

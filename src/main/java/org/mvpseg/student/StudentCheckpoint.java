@@ -1,7 +1,7 @@
 package org.mvpseg.student;
 
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.TrainedFile;
 import org.mvpseg.clip.io.SafetensorsWriter;
 
 import java.io.IOException;
@@ -59,19 +59,26 @@ final class StudentCheckpoint {
 		SafetensorsWriter.write(ckpt, t, meta);
 	}
 
-	/** Restores parameters and momentum; returns the iteration to continue from. */
-	static int load(Path ckpt, float[][] params, Sgd sgd, String run) throws IOException {
-		Map<String, String> meta = SafetensorsReader.metadata(ckpt);
+	/**
+	 * Restores parameters and momentum; returns the iteration to continue from. Every tensor must have this run's size
+	 * and finite values, and the iteration must lie within the run's {@code iterations}: otherwise it is damaged.
+	 */
+	static int load(Path ckpt, float[][] params, Sgd sgd, String run, int iterations) throws IOException {
+		TrainedFile f = new TrainedFile(ckpt, "student checkpoint", "delete it and run transfer again without --resume "
+			+ "(or with --overwrite)");
+		Map<String, String> meta = f.metadata();
 		if (!FORMAT.equals(meta.get("format"))) throw new IOException(ckpt + " is not a student checkpoint; remove it "
 			+ "or train without --resume.");
 		if (!run.equals(meta.get("run"))) throw new IllegalArgumentException("The checkpoint " + ckpt.getFileName()
 			+ " was made with other settings, classes, weights or teacher; resume with the same ones, or delete it to "
 			+ "start afresh.");
-		Map<String, RawTensor> t = SafetensorsReader.read(ckpt);
+		int iteration = f.integer(meta, "iteration", 1, iterations);
+		Map<String, RawTensor> t = f.tensors();
 		for (int i = 0; i < params.length; i++) {
-			System.arraycopy(t.get("p" + i).toFloats(), 0, params[i], 0, params[i].length);
-			System.arraycopy(t.get("v" + i).toFloats(), 0, sgd.velocity[i], 0, sgd.velocity[i].length);
+			System.arraycopy(f.floats(t, "p" + i, params[i].length), 0, params[i], 0, params[i].length);
+			System.arraycopy(f.floats(t, "v" + i, params[i].length), 0, sgd.velocity[i], 0, params[i].length);
 		}
-		return Integer.parseInt(meta.get("iteration"));
+		if (t.containsKey("p" + params.length)) throw f.damaged("it holds more tensors than this run trains");
+		return iteration;
 	}
 }

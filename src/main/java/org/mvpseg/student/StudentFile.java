@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.mvpseg.clip.DenseMode;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.SafetensorsReader;
+import org.mvpseg.clip.io.TrainedFile;
 import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.clip.io.WeightFormatException;
 import org.mvpseg.models.ModelResolver;
@@ -106,40 +106,54 @@ public final class StudentFile {
 		SafetensorsWriter.write(file, t, meta); // atomic: a temporary renamed into place
 	}
 
+	/**
+	 * Reads a student, refusing a damaged one: the head's tensors of the width the embeddings give, one embedding per
+	 * listed class, every value finite.
+	 */
 	public static StudentFile load(Path file) throws IOException {
 		if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null,
 			"student file not found");
-		Map<String, String> meta = SafetensorsReader.metadata(file);
+		TrainedFile f = new TrainedFile(file, "student file", "train it again with transfer");
+		Map<String, String> meta = f.metadata();
 		if (!FORMAT.equals(meta.get("format"))) throw new WeightFormatException(file.getFileName() + " is not an "
 			+ "MVP-SEG+ student (no format=" + FORMAT + " in its metadata); students come from the transfer command.");
 		if (Integer.parseInt(meta.getOrDefault("version", "0")) > VERSION) throw new WeightFormatException(file
 			.getFileName() + " is a newer student file than this MVP-SEG reads (version " + VERSION + "): update it.");
+		Map<String, RawTensor> t = f.tensors();
+		if (meta.get("backbone_identity") == null) throw f.damaged("no backbone_identity in its metadata");
+		List<String> classes, unseen;
 		try {
-			Map<String, RawTensor> t = SafetensorsReader.read(file);
-			RawTensor emb = t.get("embeddings");
-			int e = (int) emb.shape()[2];
-			float[][] p = new float[4 * StudentHead.DILATIONS.length][];
-			for (int d = 0; d < StudentHead.DILATIONS.length; d++) {
-				String n = "aspp." + StudentHead.DILATIONS[d] + ".";
-				p[4 * d] = t.get(n + "conv.weight").toFloats();
-				p[4 * d + 1] = t.get(n + "conv.bias").toFloats();
-				p[4 * d + 2] = t.get(n + "norm.weight").toFloats();
-				p[4 * d + 3] = t.get(n + "norm.bias").toFloats();
-			}
-			float[][] block = null;
-			if (t.containsKey("last_block.proj")) {
-				block = new float[org.mvpseg.clip.LastBlock.NAMES.size()][];
-				for (int i = 0; i < block.length; i++) block[i] = t.get("last_block." + org.mvpseg.clip.LastBlock.NAMES.get(i))
-					.toFloats();
-			}
-			return new StudentFile(new StudentHead(e, p), block, emb.toFloats(), (int) emb.shape()[0], names(meta.get(
-				"classes")), names(meta.get("unseen_classes")), meta.get("backbone_identity"), DenseMode.parse(meta.get(
-					"dense_mode")), meta.get("teacher"), JsonParser.parseString(meta.get("training")).getAsJsonObject(),
-				JsonParser.parseString(meta.get("losses")).getAsJsonObject());
+			classes = names(meta.get("classes"));
+			unseen = names(meta.get("unseen_classes"));
 		}
 		catch (RuntimeException e) {
-			throw new WeightFormatException(file.getFileName() + " is a damaged student file (" + e.getMessage()
-				+ "); train it again with transfer.");
+			throw f.damaged("its class list is unreadable: " + e.getMessage());
+		}
+		RawTensor emb = t.get("embeddings");
+		long e = emb != null && emb.shape().length == 3 ? emb.shape()[2] : -1;
+		float[] embeddings = f.floats(t, "embeddings", -1, classes.size(), e);
+		float[][] p = new float[4 * StudentHead.DILATIONS.length][];
+		for (int d = 0; d < StudentHead.DILATIONS.length; d++) {
+			String n = "aspp." + StudentHead.DILATIONS[d] + ".";
+			p[4 * d] = f.floats(t, n + "conv.weight", e, e, 3, 3);
+			p[4 * d + 1] = f.floats(t, n + "conv.bias", e);
+			p[4 * d + 2] = f.floats(t, n + "norm.weight", e);
+			p[4 * d + 3] = f.floats(t, n + "norm.bias", e);
+		}
+		float[][] block = null;
+		if (t.containsKey("last_block.proj")) {
+			block = new float[org.mvpseg.clip.LastBlock.NAMES.size()][];
+			for (int i = 0; i < block.length; i++) block[i] = f.floats(t, "last_block." + org.mvpseg.clip.LastBlock.NAMES
+				.get(i), -1);
+		}
+		try {
+			return new StudentFile(new StudentHead((int) e, p), block, embeddings, (int) emb.shape()[0], classes, unseen,
+				meta.get("backbone_identity"), DenseMode.parse(meta.get("dense_mode")), meta.get("teacher"), JsonParser
+					.parseString(meta.get("training")).getAsJsonObject(), JsonParser.parseString(meta.get("losses"))
+						.getAsJsonObject());
+		}
+		catch (RuntimeException x) {
+			throw f.damaged(String.valueOf(x.getMessage()));
 		}
 	}
 

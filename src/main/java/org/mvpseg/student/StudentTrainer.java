@@ -143,8 +143,7 @@ public final class StudentTrainer {
 		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(params.all);
 		Path ckpt = StudentCheckpoint.pathFor(out);
 		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, params.all, sgd, meta(classes, unseen,
-			identity))
-			: 0;
+			identity), cfg.iterations()) : 0;
 		double last = Double.NaN;
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
 			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), block != null, progress))

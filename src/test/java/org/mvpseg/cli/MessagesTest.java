@@ -30,7 +30,7 @@ class MessagesTest {
 		MainTest.Result r = MainTest.run("segment", "examples/chelsea.png", "--classes", "a, b", "--weights",
 			SegmentCommandTest.WEIGHTS, "--prompts", p.toString(), "--out", tmp.resolve("o").toString());
 		assertEquals(1, r.code());
-		assertTrue(r.err().contains("not a complete prompt set") && r.err().contains("train again"), r.err());
+		assertTrue(r.err().contains("damaged prompt set") && r.err().contains("train again"), r.err());
 		assertFalse(r.err().toLowerCase().contains("download"), r.err());
 	}
 

@@ -192,7 +192,10 @@ class EnginesTest {
 		assertTrue(e.getMessage().contains("linux-x86_64 and win-x86_64"), e.getMessage());
 	}
 
-	/** A registry whose file or version would lead outside the engine cache is refused, as a model registry's is. */
+	/**
+	 * A registry whose file, version, lib or required files would lead outside the engine cache is refused, as a model
+	 * registry's is.
+	 */
 	@Test
 	void registryNamesThatLeaveTheCacheAreRefused() throws IOException {
 		String ok = "{\"engines\": {\"cuda-linux-x86_64\": {\"platform\": \"linux-x86_64\", \"version\": \"2.7.1\", "
@@ -201,7 +204,9 @@ class EnginesTest {
 		Path good = Files.writeString(tmp.resolve("good.json"), ok);
 		assertEquals("e.zip", EngineRegistry.read(good).forPlatform("cuda", "linux-x86_64").file());
 		for (String bad : List.of(ok.replace("\"e.zip\"", "\"../e.zip\""), ok.replace("\"2.7.1\"",
-			"\"../../x\""))) {
+			"\"../../x\""), ok.replace("\"libtorch/lib\"", "\"../../../home/x\""), ok.replace("\"libtorch/lib\"",
+				"\"/usr/lib\""), ok.replace("\"libtorch/lib\"", "\"libtorch/../..\""), ok.replace("[]",
+					"[\"../../libx.so\"]"))) {
 			IOException e = assertThrows(IOException.class, () -> EngineRegistry.read(Files.writeString(tmp.resolve(
 				"bad.json"), bad)));
 			assertTrue(e.getMessage().contains("unsafe name"), e.getMessage());

@@ -61,6 +61,9 @@ public final class TorchZipReader {
 			try (InputStream in = zip.getInputStream(pkl)) {
 				top = new Unpickler(in.readAllBytes()).load();
 			}
+			catch (WeightFormatException e) {
+				throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
+			}
 			Map<String, TensorRef> refs = new LinkedHashMap<>();
 			flatten(top, "", refs, Collections.newSetFromMap(new IdentityHashMap<>()), 0);
 			if (refs.isEmpty()) throw new WeightFormatException(file.getFileName() + " holds no tensors.");
@@ -228,19 +231,19 @@ public final class TorchZipReader {
 				case 'K' -> stack.add((long) in.readUnsignedByte());
 				case 'M' -> stack.add(le(2));
 				case 0x8a -> stack.add(longN(in.readUnsignedByte())); // LONG1
-				case 0x8b -> stack.add(longN((int) le(4))); // LONG4
+				case 0x8b -> stack.add(longN((int) le(4))); // LONG4 (a signed length; bytes() refuses a negative one)
 				case 'G' -> stack.add(in.readDouble()); // BINFLOAT (big-endian)
-				case 'X' -> stack.add(utf8((int) le(4))); // BINUNICODE
+				case 'X' -> stack.add(utf8(le(4))); // BINUNICODE
 				case 0x8c -> stack.add(utf8(in.readUnsignedByte())); // SHORT_BINUNICODE
-				case 0x8d -> stack.add(utf8(Math.toIntExact(le(8)))); // BINUNICODE8
-				case 'T' -> stack.add(bytes((int) le(4))); // BINSTRING
+				case 0x8d -> stack.add(utf8(le(8))); // BINUNICODE8
+				case 'T' -> stack.add(bytes((int) le(4))); // BINSTRING: a signed length
 				case 'U' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINSTRING
-				case 'B' -> stack.add(bytes((int) le(4))); // BINBYTES
+				case 'B' -> stack.add(bytes(le(4))); // BINBYTES
 				case 'C' -> stack.add(bytes(in.readUnsignedByte())); // SHORT_BINBYTES
-				case 'c' -> stack.add(new Global(line(), line())); // GLOBAL
+				case 'c' -> stack.add(allowed(new Global(line(), line()))); // GLOBAL
 				case 0x93 -> { // STACK_GLOBAL
 					String name = (String) pop();
-					stack.add(new Global((String) pop(), name));
+					stack.add(allowed(new Global((String) pop(), name)));
 				}
 				case 'q' -> memo.put(in.readUnsignedByte(), peek());
 				case 'r' -> memo.put((int) le(4), peek());
@@ -422,15 +425,36 @@ public final class TorchZipReader {
 			return v;
 		}
 
-		private String utf8(int n) throws IOException {
+		private String utf8(long n) throws IOException {
 			return new String(bytes(n), StandardCharsets.UTF_8);
 		}
 
-		private byte[] bytes(int n) throws IOException {
-			byte[] b = new byte[n];
+		/** {@code n} bytes; a length beyond what is left (or negative) is damage, never an allocation of it. */
+		private byte[] bytes(long n) throws IOException {
+			if (n < 0 || n > in.available()) throw new WeightFormatException("data.pkl claims a value of " + n + " bytes "
+				+ "where " + in.available() + " are left; the file is damaged.");
+			byte[] b = new byte[(int) n];
 			in.readFully(b);
 			return b;
 		}
+
+		/**
+		 * Weights need torch's classes and functions, OrderedDict and a few plain types, nothing else. A pickle naming
+		 * another global ({@code posix.system}, {@code builtins.eval}) is refused: this reader never calls one, but
+		 * PyTorch would if the file were loaded there, so such a file is not plain weights.
+		 */
+		private static Global allowed(Global g) throws WeightFormatException {
+			String m = g.module();
+			boolean ok = m.equals("torch") || m.startsWith("torch.") || m.startsWith("__torch__") || g.qualified().equals(
+				"collections.OrderedDict") || m.equals("builtins") && PLAIN_TYPES.contains(g.name());
+			if (!ok) throw new WeightFormatException("data.pkl refers to " + g.qualified() + ", which weight files never "
+				+ "need (loaded with PyTorch it could run code); the file is refused. Use weights from their publisher, or "
+				+ "convert trusted ones to safetensors.");
+			return g;
+		}
+
+		private static final Set<String> PLAIN_TYPES = Set.of("dict", "list", "tuple", "set", "frozenset", "int",
+			"float", "bool", "str", "bytes", "bytearray", "complex", "slice");
 
 		private String line() throws IOException {
 			StringBuilder sb = new StringBuilder();
