@@ -65,12 +65,27 @@ public final class ImagePlusSource extends AbstractImageSource {
 	}
 
 	/**
-	 * An 8-bit single-channel image whose lookup table is not grey (a palette PNG or GIF, which ImageJ opens as 8-bit
-	 * with the palette as its LUT): its values are indices, and what it shows — the colours — is what it depicts.
+	 * An 8-bit single-channel image whose lookup table is a palette (a palette PNG or GIF, which ImageJ opens as 8-bit
+	 * with the palette as its LUT): its values are indices, and what it shows — the colours — is what it depicts. A
+	 * smooth pseudo-colour LUT (Fire, Green, …: what microscopists put on one channel) leaves the values what they
+	 * are, intensities, read as grey.
 	 */
 	private static boolean shownInColour(ImagePlus imp) {
-		return imp.getType() == ImagePlus.GRAY8 && imp.getNChannels() == 1 && !imp.isComposite() && imp.getProcessor()
-			.isColorLut();
+		if (imp.getType() != ImagePlus.GRAY8 || imp.getNChannels() != 1 || imp.isComposite()) return false;
+		ImageProcessor ip = imp.getProcessor();
+		return ip.isColorLut() && !smooth(ip.getLut());
+	}
+
+	/**
+	 * Whether neighbouring entries of a LUT are close (at most 96 apart in r + g + b): a ramp such as Fire or Green,
+	 * not a palette, whose entries are unrelated colours. (ImageJ's isPseudoColorLut averages over all entries, so a
+	 * palette of two colours passes it.)
+	 */
+	static boolean smooth(ij.process.LUT lut) {
+		int n = lut.getMapSize();
+		for (int i = 1; i < n; i++) if (Math.abs(lut.getRed(i) - lut.getRed(i - 1)) + Math.abs(lut.getGreen(i) - lut
+			.getGreen(i - 1)) + Math.abs(lut.getBlue(i) - lut.getBlue(i - 1)) > 96) return false;
+		return true;
 	}
 
 	@Override

@@ -301,6 +301,28 @@ class FijiCommandsTest {
 		assertEquals(List.of(), models.features().describe());
 	}
 
+	/** A palette image is read as its colours; an intensity image with a pseudo-colour LUT (Fire) as its values. */
+	@Test
+	void paletteImagesAreColoursPseudoColourLutsStayIntensities() {
+		ij.process.ByteProcessor bp = new ij.process.ByteProcessor(4, 4);
+		bp.set(0, 0, 1);
+		byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+		r[1] = (byte) 255; // index 1 = red, the rest black: a palette
+		bp.setColorModel(new java.awt.image.IndexColorModel(8, 256, r, g, b));
+		org.mvpseg.image.ImageSource palette = new org.mvpseg.imagej.ImagePlusSource(new ImagePlus("p", bp), 1, 1);
+		assertEquals(3, palette.channels());
+		float[] px = new float[1];
+		palette.read(0, 0, 0, 1, 1, px);
+		assertEquals(255f, px[0], "red channel of the red palette entry");
+		ij.process.ByteProcessor fire = new ij.process.ByteProcessor(4, 4);
+		fire.set(0, 0, 77);
+		fire.setColorModel(ij.plugin.LutLoader.getLut("fire"));
+		org.mvpseg.image.ImageSource values = new org.mvpseg.imagej.ImagePlusSource(new ImagePlus("f", fire), 1, 1);
+		assertEquals(1, values.channels());
+		values.read(0, 0, 0, 1, 1, px);
+		assertEquals(77f, px[0], "the intensity, not Fire's colour");
+	}
+
 	@Test
 	void stacksAreSegmentedPlaneByPlane() throws Exception {
 		ImagePlus one = chelsea();
