@@ -85,6 +85,22 @@ class PrefixReuseTest {
 		}
 	}
 
+	/** Calls leave nothing behind, and the prefixes of template lists no longer kept are freed. */
+	@org.junit.jupiter.api.Test
+	void nativeArraysDoNotGrow() throws Exception {
+		try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(weights("clip-vit-tiny"), m)) {
+			java.util.function.IntConsumer lists = round -> {
+				for (int i = 0; i < 6; i++) try (NDManager s = m.newSubManager()) {
+					clip.encodeFilled(s, List.of("a photo " + "of ".repeat(i) + "a {}."), List.of("cat " + round, "dog"));
+				}
+			};
+			lists.accept(0);
+			int arrays = m.getManagedArrays().size();
+			for (int round = 1; round < 4; round++) lists.accept(round);
+			assertEquals(arrays, m.getManagedArrays().size(), "arrays left behind");
+		}
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "clip-vit-tiny", "clip-rn-tiny", "toyclip-world" })
 	void sentencesEqualTheFullComputation(String fixture) throws Exception {

@@ -122,6 +122,36 @@ class TextEmbeddingsTest {
 		}
 	}
 
+	/** Two threads sharing the model (and its prefixes being computed) get what one thread gets. */
+	@Test
+	void sharedBetweenThreads() throws Exception {
+		List<String> names = List.of("cat", "dog", "bird", "tv monitor", "fish", "dining table");
+		float[][] expected;
+		try (NDManager m = NDManager.newBaseManager()) {
+			try (ClipModel clip = ClipModel.load(VIT, m)) {
+				expected = clip.textEmbeddings().of(TEMPLATES, names, null, d -> {});
+			}
+			try (ClipModel clip = ClipModel.load(VIT, m)) {
+				var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+				try {
+					List<java.util.concurrent.Future<float[][]>> jobs = new java.util.ArrayList<>();
+					for (int i = 0; i < 6; i++) {
+						List<String> one = List.of(names.get(i), names.get((i + 3) % 6));
+						jobs.add(pool.submit(() -> clip.textEmbeddings().of(TEMPLATES, one, null, d -> {})));
+					}
+					for (int i = 0; i < 6; i++) {
+						float[][] got = jobs.get(i).get();
+						assertArrayEquals(expected[i], got[0], 1e-6f);
+						assertArrayEquals(expected[(i + 3) % 6], got[1], 1e-6f);
+					}
+				}
+				finally {
+					pool.shutdown();
+				}
+			}
+		}
+	}
+
 	@Test
 	void templateKeysAreExact() {
 		assertEquals(TextEmbeddings.sha256(List.of("a {}.")), TextEmbeddings.sha256(List.of("a {}.")));
