@@ -32,7 +32,7 @@ final class BenchCommand implements Main.Subcommand {
 			+ "[--batches 1,8,32] [--prompts N] [--repeat R] [--warmup W] "
 			+ "[--reference GRAPH.pt --reference-kind image|dense] [--e2e WIDTHxHEIGHT [--e2e-repeat R] [--e2e-batches 0,1] [--e2e-pamr]] "
 			+ "[--train-step [--train-classes 15] [--crop 448] [--train-batch 4] [--k 3] [--m 16]] "
-			+ "[--student-step [--student-images 4] [--student-size 448]]";
+			+ "[--student-step [--student-images 4] [--student-size 448]] [--text-names N (class names only)]";
 	}
 
 	/** What to measure, from the command line. */
@@ -43,7 +43,7 @@ final class BenchCommand implements Main.Subcommand {
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Args a = new Args(argv, 1, Set.of("weights", "size", "batch", "batches", "prompts", "repeat", "warmup",
 			"reference", "reference-kind", "e2e", "e2e-repeat", "e2e-batches", "train-classes", "crop", "train-batch", "k",
-			"m", "student-images", "student-size", "device", "precisions"), Set.of("train-step", "e2e-pamr",
+			"m", "student-images", "student-size", "device", "precisions", "text-names"), Set.of("train-step", "e2e-pamr",
 				"student-step"));
 		Path weights = a.path("weights");
 		int batch = a.integer("batch", 1, 1);
@@ -55,6 +55,7 @@ final class BenchCommand implements Main.Subcommand {
 		List<ai.djl.ndarray.types.DataType> precisions = precisions(a.get("precisions", "fp32"));
 		Torch.select(org.mvpseg.runtime.DeviceChoice.parse(a.get("device", null)));
 		out.println("engine: " + Torch.describe() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
+		if (a.has("text-names")) return textNames(out, weights, a.integer("text-names", 16, 1), s.repeat(), s.warmup());
 		try (NDManager root = Torch.newManager()) {
 			StringBuilder ratios = new StringBuilder();
 			for (ai.djl.ndarray.types.DataType dtype : precisions) {
@@ -137,6 +138,125 @@ final class BenchCommand implements Main.Subcommand {
 				model.encodeText(m, texts);
 			}
 		}));
+	}
+
+	/**
+	 * Class names (issue 26): ms per new name for the 85-template ensemble and for one template, computed in full
+	 * (each name's sentences through the whole text tower, as before prefix reuse) and with each template's prefix
+	 * reused, for one new name at a time and for {@code n} together; and for names seen before (the cache). Full and
+	 * reuse alternate run by run, in one process; each run takes names never seen before.
+	 */
+	private static int textNames(PrintStream out, Path weights, int n, int repeat, int warmup) throws Exception {
+		try (NDManager root = Torch.newManager(); ClipModel model = ClipModel.load(weights, root)) {
+			out.println("model: " + model.config().describe());
+			NameSource fresh = new NameSource();
+			for (List<String> templates : List.of(org.mvpseg.segment.Templates.ensemble(), org.mvpseg.segment.Templates
+				.single("a photo of a {}.")))
+			{
+				out.println(templates.size() + " template(s): " + prefixSummary(templates));
+				fullEmbeddings(model, templates, fresh.next(1), 1); // warm: the first text pass of a process is slow
+				long t0 = System.nanoTime();
+				model.textEmbeddings().of(templates, fresh.next(1), null, d -> {});
+				out.printf(java.util.Locale.ROOT, "  first new name, the templates' prefixes computed on the way (once per model): %.1f ms%n",
+					(System.nanoTime() - t0) / 1e6);
+				for (int batch : n == 1 ? new int[] { 1 } : new int[] { 1, n }) textNameRuns(out, model, templates, batch,
+					repeat, warmup, fresh);
+			}
+			out.println("sentences computed in full (their tokens do not begin with the template's prefix): " + model
+				.textSentencesInFull());
+		}
+		return 0;
+	}
+
+	/**
+	 * One template list, {@code batch} new names a run, ms per name: computed in full as before (one encode_text call
+	 * per name), in full with all names in one call, with prefix reuse, and seen before; the ratios of the same runs.
+	 */
+	private static void textNameRuns(PrintStream out, ClipModel model, List<String> templates, int batch, int repeat,
+		int warmup, NameSource fresh)
+	{
+		double[][] t = new double[4][repeat];
+		double diff = 0;
+		for (int r = -warmup; r < repeat; r++) {
+			List<String> names = fresh.next(batch);
+			long t0 = System.nanoTime();
+			float[][] full = fullEmbeddings(model, templates, names, 1);
+			long t1 = System.nanoTime();
+			if (batch > 1) fullEmbeddings(model, templates, names, batch);
+			long t2 = System.nanoTime();
+			float[][] reused = model.textEmbeddings().of(templates, names, null, d -> {});
+			long t3 = System.nanoTime();
+			model.textEmbeddings().of(templates, names, null, d -> {});
+			long t4 = System.nanoTime();
+			for (int c = 0; c < batch; c++) for (int i = 0; i < full[c].length; i++) diff = Math.max(diff, Math.abs(
+				full[c][i] - reused[c][i]));
+			if (r < 0) continue;
+			long[] at = { t0, t1, t2, t3, t4 };
+			for (int k = 0; k < 4; k++) t[k][r] = (at[k + 1] - at[k]) / 1e6 / batch;
+		}
+		String what = batch == 1 ? "1 name" : batch + " names";
+		report(out, "  full, " + what, t[0]);
+		if (batch > 1) report(out, "  full batched, " + what, t[1]);
+		report(out, "  prefix reuse, " + what, t[2]);
+		report(out, "  seen before, " + what, t[3]);
+		out.printf(java.util.Locale.ROOT, "  per new name, medians of the same runs: full / prefix reuse %.2fx%s; class "
+			+ "embeddings' max abs difference %.2e%n", median(t[0]) / median(t[2]), batch > 1 ? String.format(
+				java.util.Locale.ROOT, ", full batched / prefix reuse %.2fx", median(t[1]) / median(t[2])) : "", diff);
+	}
+
+	/** The class embeddings as computed before prefix reuse: the names' sentences through encode_text, {@code per} names a call. */
+	private static float[][] fullEmbeddings(ClipModel model, List<String> templates, List<String> names, int per) {
+		float[][] out = new float[names.size()][];
+		int tc = templates.size();
+		for (int from = 0; from < out.length; from += per) {
+			int count = Math.min(per, out.length - from);
+			String[] sentences = new String[count * tc];
+			for (int c = 0; c < count; c++) for (int i = 0; i < tc; i++) sentences[c * tc + i] = templates.get(i).replace(
+				"{}", names.get(from + c));
+			try (NDManager m = Torch.newManager()) {
+				NDArray f = model.encodeText(m, sentences);
+				f = f.div(f.norm(new int[] { 1 }, true)).reshape(count, tc, -1).mean(new int[] { 1 });
+				f = f.div(f.norm(new int[] { 1 }, true));
+				for (int c = 0; c < count; c++) out[from + c] = f.get(c).toFloatArray();
+			}
+		}
+		return out;
+	}
+
+	/** How much of each sentence the prefix covers: the tokens before "{}" (with SOT) and after it (with EOT). */
+	private static String prefixSummary(List<String> templates) {
+		var tok = org.mvpseg.clip.ClipTokenizer.get();
+		int[] before = new int[templates.size()];
+		double sumBefore = 0, sumAfter = 0;
+		for (int i = 0; i < before.length; i++) {
+			String t = templates.get(i);
+			int at = t.indexOf("{}");
+			before[i] = 1 + tok.encode(t.substring(0, at)).length;
+			sumBefore += before[i];
+			sumAfter += tok.encode(t.substring(at + 2)).length + 1;
+		}
+		long shortOnes = Arrays.stream(before).filter(b -> b <= 2).count();
+		return String.format(java.util.Locale.ROOT, "prefix %.1f tokens on average (%d to %d; %d of them only SOT and "
+			+ "one word), after the name %.1f", sumBefore / before.length, Arrays.stream(before).min().orElse(0), Arrays
+				.stream(before).max().orElse(0), shortOnes, sumAfter / before.length);
+	}
+
+	/** Class names never used before in this process, two words each, as microscopy classes often are. */
+	private static final class NameSource {
+		private static final String[] FIRST = { "red", "small", "dense", "bright", "dark", "round", "thin", "large",
+			"oval", "faint", "long", "flat" };
+		private static final String[] SECOND = { "cell", "nucleus", "membrane", "vesicle", "fibre", "granule", "axon",
+			"tissue", "droplet", "crystal", "vessel", "spot" };
+		private int next;
+
+		List<String> next(int count) {
+			List<String> out = new java.util.ArrayList<>();
+			for (int i = 0; i < count; i++, next++) {
+				int k = next % (FIRST.length * SECOND.length), round = next / (FIRST.length * SECOND.length);
+				out.add(FIRST[k / SECOND.length] + " " + SECOND[k % SECOND.length] + (round > 0 ? " " + round : ""));
+			}
+			return out;
+		}
 	}
 
 	/** encode_image and dense features at one size, and against the reference graph; returns the ratio line. */

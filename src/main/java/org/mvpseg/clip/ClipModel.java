@@ -12,6 +12,7 @@ import org.mvpseg.clip.io.WeightFormatException;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +29,7 @@ public final class ClipModel implements AutoCloseable {
 	private final TextTransformer text;
 	private final float logitScale;
 	private final DataType dtype;
+	private final TextEmbeddings textEmbeddings = new TextEmbeddings(this);
 
 	private ClipModel(Map<String, RawTensor> tensors, NDManager parent, DataType dtype) throws WeightFormatException {
 		this.config = ClipConfig.infer(tensors);
@@ -151,6 +153,35 @@ public final class ClipModel implements AutoCloseable {
 	}
 
 	/**
+	 * Features of every template filled with every name ({@code template.replace("{}", name)}), [names·templates,
+	 * E] name-major, in {@code into}: {@link #encodeText(NDManager, String...)} of those sentences, computed
+	 * once per template for the tokens before "{}" (docs/formulas.md §4, prefix reuse).
+	 */
+	public NDArray encodeFilled(NDManager into, List<String> templates, List<String> names) {
+		return out(text.encodeFilled(into, templates, names));
+	}
+
+	/** The class-name embeddings of this model, kept while it is loaded (cleared when it is closed). */
+	public TextEmbeddings textEmbeddings() {
+		return textEmbeddings;
+	}
+
+	/** A manager for temporaries on this model's device, closed by the caller. */
+	NDManager newScratchManager() {
+		return manager.newSubManager();
+	}
+
+	/** Passes through the text tower so far (a prefix pass and each group of equal length count one each). */
+	public long textPasses() {
+		return text.passes();
+	}
+
+	/** Sentences {@link #encodeFilled} computed in full so far: their tokens do not begin with the template's prefix. */
+	public long textSentencesInFull() {
+		return text.fullSentences();
+	}
+
+	/**
 	 * CoOp prompt features: for every prompt p and class c, the sentence
 	 * {@code [SOT] ctx_p(1..M) tokens(c) "." [EOT]} with learnable {@code ctx}, through the frozen text
 	 * tower, feature at EOT. Gradients reach {@code context} when it requires them.
@@ -196,6 +227,7 @@ public final class ClipModel implements AutoCloseable {
 
 	@Override
 	public void close() {
+		textEmbeddings.clear();
 		manager.close();
 	}
 }

@@ -99,6 +99,49 @@ final class ResidualAttentionBlock {
 		return out;
 	}
 
+	/** What {@link #forwardAfter} returns: the block's output and the keys and values of its input's positions. */
+	record Continued(NDArray out, NDArray keysValues) {}
+
+	/**
+	 * The block over positions that continue earlier ones whose keys and values are kept ({@code past}): each
+	 * query of {@code x} attends to the past keys and to x's own, as {@link #forward} over the whole sequence
+	 * would (under a causal mask a position's keys and values depend on nothing after it, so they are the same).
+	 *
+	 * @param x [B, S, W] the new positions' input; left intact
+	 * @param past keys and values of the earlier positions, [B, P, 2, H, dh] (in_proj's own layout), or null
+	 * @param mask additive, broadcastable to [B, H, S', P + S] (S' = 1 with {@code lastOnly}): −inf hides a key
+	 * @param lastOnly compute only the last position's output ([B, 1, W]), as when nothing later reads the others
+	 * @return the output and x's keys and values [B, S, 2, H, dh] (a view of in_proj's output; may be closed)
+	 */
+	Continued forwardAfter(NDArray x, NDArray past, NDArray mask, boolean lastOnly) {
+		long b = x.getShape().get(0), s = x.getShape().get(1);
+		int dh = width / heads;
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray lin = Nn.linear(n, inW, inB); // [B, S, 3W], q rows pre-scaled
+		n.close();
+		NDArray qkv = lin.reshape(b, s, 3, heads, dh);
+		NDArray own = qkv.get(":, :, 1:"); // [B, S, 2, H, dh]
+		NDArray kv = past == null ? own : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(past, own), 1);
+		NDArray q = qkv.get(lastOnly ? ":, -1:, 0" : ":, :, 0").transpose(0, 2, 1, 3); // [B, H, S', dh]
+		NDArray kt = kv.get(":, :, 0").transpose(0, 2, 3, 1); // [B, H, dh, P+S]
+		NDArray v = kv.get(":, :, 1").transpose(0, 2, 1, 3); // [B, H, P+S, dh]
+		NDArray scores = Nn.addInto(q.matMul(kt), mask);
+		Nn.free(q, kt);
+		NDArray p = scores.softmax(-1);
+		scores.close();
+		NDArray o = p.matMul(v); // [B, H, S', dh]
+		Nn.free(p, v);
+		if (kv != own) kv.close();
+		long rows = lastOnly ? 1 : s;
+		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, rows, width);
+		o.close();
+		NDArray residual = lastOnly ? x.get(":, -1:, :") : x;
+		NDArray h = Nn.addInto(Nn.linear(merged, outW, outB), residual);
+		merged.close();
+		if (residual != x) residual.close();
+		return new Continued(Nn.addInto(mlp(h), h), own);
+	}
+
 	/**
 	 * The block's output for token 0 only ([B, 1, W]): the query of the class token against all keys,
 	 * then its MLP. encode_image needs nothing else from the last block, so this skips most of it.

@@ -4,12 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.TextEmbeddings;
+import org.mvpseg.models.ModelCache;
 import org.mvpseg.runtime.Progress;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * MaskCLIP's zero-shot classifier (docs/formulas.md §4): for each class, every template filled with the
@@ -18,9 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * prompt denoising drops, per window, classes whose best softmax(100·score) stays below a threshold.
  */
 public final class ZeroShotClassifier implements PixelClassifier {
-
-	/** Text features per (model, templates, name): encoding 85 sentences per class is the slow part. */
-	private static final Map<String, float[]> CACHE = new ConcurrentHashMap<>();
 
 	private final List<String> names;
 	private final NDManager manager;
@@ -31,7 +27,7 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	private final int templateCount;
 
 	/**
-	 * @param modelKey identifies the weights (e.g. their SHA-256 or path) for the cache
+	 * @param modelKey not used (see the last constructor)
 	 * @param denoiseThreshold MaskCLIP prompt denoising threshold (0.5 in MaskCLIP), or 0 for none
 	 */
 	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
@@ -52,6 +48,8 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	}
 
 	/**
+	 * @param modelKey not used: class-name embeddings are kept by the model itself while it is loaded
+	 *          ({@link TextEmbeddings}); the constructor taking a {@link TextEmbeddings.Disk} also keeps them on disk
 	 * @param temperature the scale of the final softmax over classes (the peers use fixed ones: SCLIP and
 	 *          NACLIP 40, ClearCLIP 50), or 0 for the model's own logit scale (100 for OpenAI's). Only the
 	 *          probabilities change, never the labels; denoising and key smoothing keep MaskCLIP's 100.
@@ -60,36 +58,43 @@ public final class ZeroShotClassifier implements PixelClassifier {
 		double denoiseThreshold, double keySmoothingThreshold, double temperature, NDManager parent,
 		Progress progress)
 	{
+		this(model, (TextEmbeddings.Disk) null, classNames, templates, denoiseThreshold, keySmoothingThreshold,
+			temperature, parent, progress);
+	}
+
+	/**
+	 * As above, the class-name embeddings also kept on {@code disk} (null: in memory only), so a new process
+	 * does not encode names again; {@link #besideModelCache} gives the usual place.
+	 */
+	public ZeroShotClassifier(ClipModel model, TextEmbeddings.Disk disk, List<String> classNames,
+		List<String> templates, double denoiseThreshold, double keySmoothingThreshold, double temperature,
+		NDManager parent, Progress progress)
+	{
 		this.keySmoothing = keySmoothingThreshold;
 		this.ownScale = temperature <= 0;
 		this.names = List.copyOf(classNames);
-		this.manager = parent.newSubManager();
 		this.scale = temperature > 0 ? (float) temperature : model.logitScale();
 		this.denoise = denoiseThreshold;
 		this.templateCount = templates.size();
-		int e = model.config().embedDim();
-		float[] all = new float[e * names.size()];
-		String templatesKey = templates.size() + ":" + Integer.toHexString(String.join("\n", templates).hashCode());
-		for (int c = 0; c < names.size(); c++) {
+		int e = model.config().embedDim(), c = names.size();
+		progress.checkCancelled();
+		float[][] f = model.textEmbeddings().of(templates, names, disk, done -> {
 			progress.checkCancelled();
-			progress.update("encoding class names", c, names.size());
-			String name = names.get(c);
-			float[] f = CACHE.computeIfAbsent(modelKey + "|" + templatesKey + "|" + name, k -> encodeClass(model, name,
-				templates));
-			for (int i = 0; i < e; i++) all[i * names.size() + c] = f[i];
-		}
-		progress.update("encoding class names", names.size(), names.size());
-		text = manager.create(all, new Shape(e, names.size()));
+			progress.update("encoding class names", done, c);
+		});
+		float[] all = new float[e * c];
+		for (int k = 0; k < c; k++) for (int i = 0; i < e; i++) all[i * c + k] = f[k][i];
+		this.manager = parent.newSubManager(); // after the names: a cancelled encoding leaves nothing behind
+		text = manager.create(all, new Shape(e, c));
 	}
 
-	private float[] encodeClass(ClipModel model, String name, List<String> templates) {
-		List<String> sentences = new ArrayList<>(templates.size());
-		for (String t : templates) sentences.add(t.replace("{}", name));
-		try (NDManager m = manager.newSubManager()) {
-			NDArray f = model.encodeText(m, sentences.toArray(new String[0]));
-			f = f.div(f.norm(new int[] { 1 }, true)).mean(new int[] { 0 });
-			return f.div(f.norm()).toFloatArray();
-		}
+	/**
+	 * The on-disk cache of class-name embeddings in the model cache's folder ({@code text-embeddings/} under
+	 * {@link ModelCache#locate}), for weights of this identity — one that changes whenever the weights do (best
+	 * {@code WeightIdentity}'s tensor SHA-256).
+	 */
+	public static TextEmbeddings.Disk besideModelCache(String weightsIdentity) {
+		return new TextEmbeddings.Disk(ModelCache.locate(null).dir().resolve("text-embeddings"), weightsIdentity);
 	}
 
 	/** One view: the template ensemble's normalised mean per class, [1, C, E]. */
