@@ -82,8 +82,12 @@ public final class Pipeline {
 		ModelResolver.Resolved weights, ModelService models, Progress progress) throws IOException
 	{
 		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), models.manager());
-		return new ZeroShotClassifier(model, ModelService.identity(weights.weights()), r.classes(), templates(r), r
-			.denoise(), r.keySmoothing(), r.temperature(), models.manager(), progress);
+		// class-name embeddings also kept beside the model cache, keyed by the weights' tensors: a name typed before
+		// costs nothing, in this process or the next
+		var disk = new org.mvpseg.clip.TextEmbeddings.Disk(org.mvpseg.models.ModelCache.locate(r.model().modelsDir())
+			.dir().resolve("text-embeddings"), weights.identity());
+		return new ZeroShotClassifier(model, disk, r.classes(), templates(r), r.denoise(), r.keySmoothing(), r
+			.temperature(), models.manager(), progress);
 	}
 
 	private static List<String> templates(SegmentRequest r) {
