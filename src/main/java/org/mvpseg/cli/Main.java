@@ -82,12 +82,8 @@ public final class Main {
 			err.println("usage: " + cmd.usage());
 			return 2;
 		}
-		catch (java.nio.file.NoSuchFileException e) {
-			err.println("mvp-seg " + argv[0] + ": file not found: " + e.getFile());
-			return 1;
-		}
 		catch (IOException | Torch.EngineException | IllegalArgumentException | IllegalStateException e) {
-			err.println("mvp-seg " + argv[0] + ": " + e.getMessage());
+			err.println("mvp-seg " + argv[0] + ": " + message(e));
 			return 1;
 		}
 		catch (OutOfMemoryError e) {
@@ -100,5 +96,15 @@ public final class Main {
 				+ " (please report this with the command you ran)");
 			return 1;
 		}
+	}
+
+	/** An error in one line; file-system errors, whose own message is only a path, say what happened and what to do. */
+	static String message(Exception e) {
+		if (e instanceof java.nio.file.NoSuchFileException f) return "file not found: " + f.getFile();
+		if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile() + " cannot be "
+			+ "read or written by this user; check its permissions and its folder's, or choose another path";
+		if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f
+			.getReason();
+		return e.getMessage();
 	}
 }

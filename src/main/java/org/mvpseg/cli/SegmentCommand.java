@@ -163,7 +163,7 @@ final class SegmentCommand implements Main.Subcommand {
 			return true;
 		}
 		catch (IOException | IllegalArgumentException e) {
-			out.println("  failed: " + e.getMessage());
+			out.println("  failed: " + Main.message(e));
 			return false;
 		}
 		catch (java.io.UncheckedIOException e) { // a file that breaks while read by rectangles

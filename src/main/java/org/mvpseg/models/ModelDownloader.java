@@ -137,7 +137,12 @@ public final class ModelDownloader {
 	/** One HTTP request; true when the file is complete. Resumes from the part file when possible. */
 	private boolean transfer(ModelRegistry.Entry e, Path part, Progress progress) throws IOException {
 		long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-		HttpURLConnection c = (HttpURLConnection) URI.create(e.url()).toURL().openConnection();
+		URI uri = URI.create(e.url());
+		if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) throw new PermanentFailure(
+			e.name() + "'s address " + e.url() + " is not http or https, the only downloads there are. Copy the file to "
+				+ cache.pathOf(e) + " instead" + (e.sha256() == null ? "" : "; it is checked against the registry's SHA-256 "
+					+ "before first use") + ".");
+		HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
 		c.setConnectTimeout(timeoutMillis);
 		c.setReadTimeout(timeoutMillis);
 		c.setInstanceFollowRedirects(true);

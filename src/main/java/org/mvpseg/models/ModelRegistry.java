@@ -58,6 +58,9 @@ public final class ModelRegistry {
 			JsonObject models = JsonParser.parseReader(r).getAsJsonObject().getAsJsonObject("models");
 			for (Map.Entry<String, JsonElement> e : models.entrySet()) {
 				JsonObject o = e.getValue().getAsJsonObject();
+				for (String k : new String[] { "url", "sha256" }) if (!o.has(k) || !o.get(k).isJsonPrimitive())
+					throw new IOException("model " + e.getKey() + " in " + where + " has no \"" + k + "\" (each model needs "
+						+ "url and sha256; file and size are optional)");
 				String sha = o.get("sha256").getAsString().toLowerCase(Locale.ROOT);
 				if (!sha.matches("[0-9a-f]{64}")) throw new IOException("model " + e.getKey() + " in " + where
 					+ " has an invalid sha256");

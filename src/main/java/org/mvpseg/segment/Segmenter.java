@@ -140,6 +140,7 @@ public final class Segmenter {
 			// Segment a resized copy, then interpolate probabilities back to the image's own size.
 			int[] size = org.mvpseg.image.ScaledSource.sizeForShortSide(input.width(), input.height(), options
 				.shortSide(), options.whole() ? 4 * options.shortSide() : Integer.MAX_VALUE);
+			checkUpscale(input, size);
 			ResampleSink back = new ResampleSink(sink, classifier.classNames().size(), size[0], size[1], input.width(),
 				input.height());
 			Result r = new Segmenter(features, featuresAndKeys, manager, cell, nativeSize, bytesPerPixel, options
@@ -183,6 +184,18 @@ public final class Segmenter {
 		return new Result(classifier.classNames(), band.counts, core.width(), core.height(), window, stride, grid.size(),
 			batch, passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
 				.scalingDescription(), classifier.describe());
+	}
+
+	/** The most a resize may enlarge an image (the paper's short side of 512 on a 16-pixel image). */
+	static final int MAX_UPSCALE = 32;
+
+	/** Refuses a resize that would enlarge the image absurdly (a typo in the short side: millions of windows). */
+	private static void checkUpscale(ClipInput input, int[] size) {
+		double factor = Math.max(size[0] / (double) input.width(), size[1] / (double) input.height());
+		if (factor > MAX_UPSCALE) throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "A short side "
+			+ "of %d would enlarge this %d x %d image %.0f times (to %d x %d); at most %d times is allowed. Give a smaller "
+			+ "short side (or none: the image's own size).", Math.min(size[0], size[1]), input.width(), input.height(),
+			factor, size[0], size[1], MAX_UPSCALE));
 	}
 
 	/**

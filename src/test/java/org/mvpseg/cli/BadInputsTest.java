@@ -319,6 +319,16 @@ class BadInputsTest {
 			+ "embeddings is F32 [1, 2, 64], expected F32 [any, 3, 64])", d -> segment(d, image, "--student", DamagedFiles
 				.withMeta(student, d.resolve("s.student"), "classes", "[\"red\", \"green\", \"blue\"]").toString())));
 		r.add(row("--weights naming a folder", 2, "The weights", d -> segment(d, image, "--weights", d.toString())));
+		r.add(row("--short-side 100000 on a small image", 1, "A short side of 100000 would enlarge this", d -> segment(d,
+			image, "--short-side", "100000")));
+		String sha = "0".repeat(64);
+		r.add(row("a registry whose url is file:///", 1, "tiny's address file:///", d -> List.of("fetch-model", "tiny",
+			"--dir", d.resolve("cache").toString(), "--registry", Files.writeString(d.resolve("r.json"), "{\"models\": "
+				+ "{\"tiny\": {\"url\": \"file://" + W + "\", \"sha256\": \"" + sha + "\", \"file\": \"tiny.pt\"}}}")
+				.toString())));
+		r.add(row("a registry entry without sha256", 1, "model tiny in ", d -> List.of("fetch-model", "tiny", "--dir", d
+			.resolve("cache").toString(), "--registry", Files.writeString(d.resolve("r.json"), "{\"models\": {\"tiny\": "
+				+ "{\"url\": \"https://example.org/t.pt\"}}}").toString())));
 	}
 
 	@ParameterizedTest(name = "{0}")

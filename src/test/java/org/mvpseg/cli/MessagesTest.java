@@ -82,4 +82,14 @@ class MessagesTest {
 		assertTrue(r.out().contains("text_features") && r.out().contains("in the reference: not comparable"), r.out());
 		assertFalse(r.out().contains("Infinity"), r.out());
 	}
+
+	/** File-system errors whose own message is only a path say what happened (root in CI reads everything). */
+	@org.junit.jupiter.api.Test
+	void permissionDeniedSaysWhatAndWhatToDo() {
+		String m = Main.message(new java.nio.file.AccessDeniedException("/data/in/x.tif"));
+		org.junit.jupiter.api.Assertions.assertTrue(m.startsWith("permission denied: /data/in/x.tif cannot be read or "
+			+ "written by this user") && m.contains("check its permissions"), m);
+		org.junit.jupiter.api.Assertions.assertEquals("file not found: /nope", Main.message(new java.nio.file
+			.NoSuchFileException("/nope")));
+	}
 }

@@ -262,6 +262,11 @@ class RealImageJTest {
 		assertTrue(found.getProperty("escape.status").contains("Cancelled"), all);
 		assertTrue(!found.getProperty("features.after.close").contains("cell.png"), all);
 		assertEquals("true", found.getProperty("explorer.closed"), all);
+		assertTrue(found.getProperty("stack.first").contains("image encoded"), all);
+		assertTrue(found.getProperty("stack.second").contains("image encoded"), "the second plane encoded when visited: "
+			+ all);
+		assertTrue(found.getProperty("stack.held").contains("(z=1, t=1)") && found.getProperty("stack.held").contains(
+			"(z=2, t=1)"), "both planes' features kept: " + all);
 	}
 
 	@Test

@@ -86,6 +86,27 @@ public final class ExploreSession {
 		Thread.sleep(1000);
 		FOUND.put("features.after.close", features());
 		FOUND.put("explorer.closed", String.valueOf(!f.isShowing()));
+		stack(image, weights);
+	}
+
+	/** A stack: the current plane is segmented; moving to another plane segments that one, encoded when visited. */
+	private static void stack(String image, String weights) throws Exception {
+		ImagePlus one = IJ.openImage(image);
+		ij.ImageStack st = new ij.ImageStack(one.getWidth(), one.getHeight());
+		st.addSlice(one.getProcessor().duplicate());
+		st.addSlice(one.getProcessor().duplicate().resize(one.getWidth(), one.getHeight()));
+		ImagePlus stack = new ImagePlus("stack", st);
+		stack.show();
+		new Thread(() -> IJ.run(stack, "Explore Names...", "classes=[a, b] weights=[" + weights + "] template=[{}]"),
+			"Run$_explore2").start();
+		Frame f = waitForFrame("MVP-SEG: Explore Names — stack");
+		Label status = statusLabel(Sessions.components(f));
+		FOUND.put("stack.first", waitFor(status, "image encoded"));
+		status.setText("");
+		stack.setSlice(2); // the explorer watches the plane
+		FOUND.put("stack.second", waitFor(status, "image encoded"));
+		FOUND.put("stack.held", features());
+		f.dispose();
 	}
 
 	/** Key smoothing needs keys the kept features lack: an encoding starts, and Esc stops it. */
