@@ -261,7 +261,7 @@ final class ExploreNames extends Frame {
 	private void showOverlay() {
 		Overlay o = imp.getOverlay() == null ? new Overlay() : imp.getOverlay();
 		for (Roi r : o.toArray()) if (r.getName() != null && r.getName().startsWith(OVERLAY)) o.remove(r);
-		if (shown != null && labelsShown.getState()) {
+		if (shown != null && shown.labels() != null && labelsShown.getState()) {
 			ImageProcessor l = shown.labels();
 			int[] rgb = new int[l.getPixelCount()];
 			for (int i = 0; i < rgb.length; i++) rgb[i] = LabelColors.color(l.get(i));
@@ -301,7 +301,7 @@ final class ExploreNames extends Frame {
 
 	/** The chosen class's probability, 0 to 1 with the Fire LUT, in one preview image updated in place. */
 	private void showPreview() {
-		if (shown == null || probabilityOf.getSelectedItem() == null) return;
+		if (shown == null || shown.labels() == null || probabilityOf.getSelectedItem() == null) return;
 		int c = shown.classes().indexOf(probabilityOf.getSelectedItem());
 		if (c < 0) return;
 		ImageProcessor l = shown.labels();
@@ -327,8 +327,8 @@ final class ExploreNames extends Frame {
 			return;
 		}
 		if (shown != null && (imp.getZ() != shown.z() || imp.getT() != shown.t()) && !classes.getText().isBlank()) {
-			shown = new Shown(imp.getZ(), imp.getT(), shown.classes(), null, null); // once per plane change
-			showOverlay();
+			shown = new Shown(imp.getZ(), imp.getT(), shown.classes(), null, null); // once per plane change; nothing
+			showOverlay(); // drawn until the new plane's labels come
 			segment();
 		}
 	}
