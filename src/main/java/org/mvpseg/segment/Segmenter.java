@@ -401,6 +401,16 @@ public final class Segmenter {
 			top = end;
 		}
 
+		/**
+		 * Never written as label 0 with exit 0: the image fails. Damaged prompt sets and students are refused when
+		 * read, and the temperature is bounded, so this guards what those checks cannot foresee.
+		 */
+		private static String nonFinite(int x, int y) {
+			return "The class scores are not finite (NaN) at pixel (" + x + ", " + y + "); nothing was written for this "
+				+ "image. Prompt sets, students or a temperature whose numbers overflow do this: retrain, or lower the "
+				+ "temperature.";
+		}
+
 		/** Averages, probabilities and labels of the core's rows [from, to). */
 		private void emit(int from, int to) throws IOException {
 			int w = core.width(), n = to - from, len = n * w, x0 = core.x() - left;
@@ -418,6 +428,7 @@ public final class Segmenter {
 			for (int i = 0; i < len; i++) {
 				int best = 0;
 				for (int c = 1; c < classes; c++) if (p[c][i] > p[best][i]) best = c;
+				if (!(p[best][i] >= 0)) throw new IllegalStateException(nonFinite(core.x() + i % w, from + i / w)); // NaN
 				labels[i] = best;
 				counts[best]++;
 			}

@@ -70,7 +70,7 @@ class SegmenterTest {
 	}
 
 	/** Window k scores class 0 with k+1, class 1 with 2, class 2 with 0; no softmax. */
-	static final class WindowIndexClassifier implements PixelClassifier {
+	static class WindowIndexClassifier implements PixelClassifier {
 		final AtomicInteger next = new AtomicInteger();
 
 		@Override
@@ -112,6 +112,22 @@ class SegmenterTest {
 		Collect c = new Collect();
 		s.run(ClipInput.of(img), new WindowIndexClassifier(), c, Progress.NONE);
 		return c;
+	}
+
+	/** Non-finite scores fail the image with a reason; they are never written as label 0. */
+	@Test
+	void nonFiniteScoresFailTheImage() {
+		ImageSource img = ArrayImage.ofBytes(8, 4, ImageSource.Calibration.NONE, new byte[8 * 4]);
+		Segmenter s = new Segmenter(x -> x, manager, 1, 4, 1, new SegmentOptions(4, 4, 1, 0, 1 << 20));
+		WindowIndexClassifier nan = new WindowIndexClassifier() {
+			@Override
+			public void toProbabilities(float[][] scores, int offset, int n) {
+				for (float[] c : scores) java.util.Arrays.fill(c, offset, offset + n, Float.NaN);
+			}
+		};
+		IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.run(ClipInput.of(img), nan,
+			new Collect(), Progress.NONE));
+		assertTrue(e.getMessage().startsWith("The class scores are not finite (NaN) at pixel (0, 0)"), e.getMessage());
 	}
 
 	@Test
