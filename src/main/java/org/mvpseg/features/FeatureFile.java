@@ -77,8 +77,8 @@ public final class FeatureFile implements FeatureStore, AutoCloseable {
 	private Index oldIndex;
 	private final Map<Integer, Integer> oldSlots = new HashMap<>();
 	private String note;
-	private final TreeMap<Integer, Long> runDigests = new TreeMap<>(); // this run's windows in slot order
-	private final Map<Integer, Integer> slots = new HashMap<>();
+	private final Map<Integer, Long> runDigests = new HashMap<>(); // this run's windows → the digest of their pixels
+	private final Map<Integer, Integer> slots = new HashMap<>(); // this run's windows → their record in the new file
 	private final BitSet computedSlots = new BitSet();
 	private Path temp;
 	private FileChannel out;

@@ -82,14 +82,22 @@ public final class Prepared implements AutoCloseable {
 	 * tensors, the architecture, the dense mode, the precision and the tower's last block (CLIP's own, or a student's
 	 * fine-tuned one by its file's SHA-256). Two pipelines with equal identities compute equal features.
 	 */
-	public java.util.Map<String, String> featureIdentity() throws IOException {
+	public synchronized java.util.Map<String, String> featureIdentity() throws IOException {
+		if (featureIdentity == null) featureIdentity = computeFeatureIdentity();
+		return featureIdentity;
+	}
+
+	/** Computed once per pipeline: a student's file is hashed once, not for every image, plane or tile. */
+	private java.util.Map<String, String> featureIdentity;
+
+	private java.util.Map<String, String> computeFeatureIdentity() throws IOException {
 		java.util.Map<String, String> m = new java.util.TreeMap<>();
 		m.put("weights", weights.identity());
 		m.put("model", model.config().describe());
 		m.put("dense_mode", resolved.denseMode().label());
 		m.put("precision", model.dataType() == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : "fp32");
 		m.put("last_block", ownBlock != null ? "student " + org.mvpseg.models.ModelCache.sha256(ownBlock) : "CLIP");
-		return m;
+		return java.util.Collections.unmodifiableMap(m);
 	}
 
 	/** CLIP's input for a part of an image, scaled with the whole image's {@code scaling}. */
