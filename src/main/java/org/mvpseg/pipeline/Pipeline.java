@@ -84,8 +84,8 @@ public final class Pipeline {
 		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), models.manager());
 		// class-name embeddings also kept beside the model cache, keyed by the weights' tensors: a name typed before
 		// costs nothing, in this process or the next
-		var disk = new org.mvpseg.clip.TextEmbeddings.Disk(org.mvpseg.models.ModelCache.locate(r.model().modelsDir())
-			.dir().resolve("text-embeddings"), weights.identity());
+		var disk = ZeroShotClassifier.besideModelCache(org.mvpseg.models.ModelCache.locate(r.model().modelsDir()), weights
+			.identity());
 		return new ZeroShotClassifier(model, disk, r.classes(), templates(r), r.denoise(), r.keySmoothing(), r
 			.temperature(), models.manager(), progress);
 	}

@@ -27,44 +27,27 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	private final int templateCount;
 
 	/**
-	 * @param modelKey not used (see the last constructor)
+	 * With the class-name embeddings in memory only (see the next constructor), the model's logit scale and no
+	 * key smoothing.
+	 *
 	 * @param denoiseThreshold MaskCLIP prompt denoising threshold (0.5 in MaskCLIP), or 0 for none
 	 */
-	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
+	public ZeroShotClassifier(ClipModel model, List<String> classNames, List<String> templates,
 		double denoiseThreshold, NDManager parent, Progress progress)
 	{
-		this(model, modelKey, classNames, templates, denoiseThreshold, 0, parent, progress);
+		this(model, null, classNames, templates, denoiseThreshold, 0, 0, parent, progress);
 	}
 
 	/**
+	 * @param disk where class-name embeddings are also kept, so a new process does not encode names again ({@link
+	 *          #besideModelCache} gives the usual place), or null: only in the model's own cache ({@link TextEmbeddings})
+	 * @param denoiseThreshold MaskCLIP prompt denoising threshold (0.5 in MaskCLIP), or 0 for none
 	 * @param keySmoothingThreshold MaskCLIP key smoothing: positions whose best probability is below
 	 *          this are replaced by the key-affinity-weighted sum of all positions' probabilities
 	 *          (1.0 in MaskCLIP's configurations), or 0 for none
-	 */
-	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
-		double denoiseThreshold, double keySmoothingThreshold, NDManager parent, Progress progress)
-	{
-		this(model, modelKey, classNames, templates, denoiseThreshold, keySmoothingThreshold, 0, parent, progress);
-	}
-
-	/**
-	 * @param modelKey not used: class-name embeddings are kept by the model itself while it is loaded
-	 *          ({@link TextEmbeddings}); the constructor taking a {@link TextEmbeddings.Disk} also keeps them on disk
 	 * @param temperature the scale of the final softmax over classes (the peers use fixed ones: SCLIP and
 	 *          NACLIP 40, ClearCLIP 50), or 0 for the model's own logit scale (100 for OpenAI's). Only the
 	 *          probabilities change, never the labels; denoising and key smoothing keep MaskCLIP's 100.
-	 */
-	public ZeroShotClassifier(ClipModel model, String modelKey, List<String> classNames, List<String> templates,
-		double denoiseThreshold, double keySmoothingThreshold, double temperature, NDManager parent,
-		Progress progress)
-	{
-		this(model, (TextEmbeddings.Disk) null, classNames, templates, denoiseThreshold, keySmoothingThreshold,
-			temperature, parent, progress);
-	}
-
-	/**
-	 * As above, the class-name embeddings also kept on {@code disk} (null: in memory only), so a new process
-	 * does not encode names again; {@link #besideModelCache} gives the usual place.
 	 */
 	public ZeroShotClassifier(ClipModel model, TextEmbeddings.Disk disk, List<String> classNames,
 		List<String> templates, double denoiseThreshold, double keySmoothingThreshold, double temperature,
@@ -89,12 +72,11 @@ public final class ZeroShotClassifier implements PixelClassifier {
 	}
 
 	/**
-	 * The on-disk cache of class-name embeddings in the model cache's folder ({@code text-embeddings/} under
-	 * {@link ModelCache#locate}), for weights of this identity — one that changes whenever the weights do (best
-	 * {@code WeightIdentity}'s tensor SHA-256).
+	 * The on-disk cache of class-name embeddings in {@code cache}'s folder ({@code text-embeddings/}), for weights of
+	 * this identity — one that changes whenever the weights do (best {@code WeightIdentity}'s tensor SHA-256).
 	 */
-	public static TextEmbeddings.Disk besideModelCache(String weightsIdentity) {
-		return new TextEmbeddings.Disk(ModelCache.locate(null).dir().resolve("text-embeddings"), weightsIdentity);
+	public static TextEmbeddings.Disk besideModelCache(ModelCache cache, String weightsIdentity) {
+		return new TextEmbeddings.Disk(cache.dir().resolve("text-embeddings"), weightsIdentity);
 	}
 
 	/** One view: the template ensemble's normalised mean per class, [1, C, E]. */

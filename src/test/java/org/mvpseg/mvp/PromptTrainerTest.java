@@ -67,7 +67,7 @@ class PromptTrainerTest {
 		assertEquals(100, steps.size());
 		Segmenter seg = Segmenter.of(clip, manager, SegmentOptions.defaults());
 		Evaluation zs, mvp;
-		try (ZeroShotClassifier z = new ZeroShotClassifier(clip, "tiny", ALL, Templates.ensemble(), 0, manager,
+		try (ZeroShotClassifier z = new ZeroShotClassifier(clip, ALL, Templates.ensemble(), 0, manager,
 			Progress.NONE))
 		{
 			zs = Evaluation.run(TEST, ALL, SEEN, UNSEEN, seg, z, Progress.NONE);

@@ -127,7 +127,7 @@ class PeerFixturesTest {
 	}
 
 	private float[] refined(NDList fk, double pd, double ks) {
-		try (ZeroShotClassifier z = new ZeroShotClassifier(clip, "peer-fixture", names(), List.of(fx.get("template")
+		try (ZeroShotClassifier z = new ZeroShotClassifier(clip, null, names(), List.of(fx.get("template")
 			.getAsString()), pd, ks, 0, m, Progress.NONE))
 		{
 			return (ks > 0 ? z.scores(fk.get(0), fk.get(1)) : z.scores(fk.get(0))).toFloatArray();

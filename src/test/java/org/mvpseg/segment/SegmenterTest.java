@@ -205,7 +205,7 @@ class SegmenterTest {
 	}
 
 	private static Collect runReal(ImageSource img, SegmentOptions o) throws Exception {
-		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "grass", "sky"),
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, List.of("cat", "grass", "sky"),
 			Templates.single("a photo of a {}."), 0, manager, Progress.NONE);
 		try (cls) {
 			Collect c = new Collect();
@@ -248,7 +248,7 @@ class SegmenterTest {
 		ImageSource img = noise(230, 170, 4);
 		SegmentOptions o = SegmentOptions.defaults();
 		Collect whole = runReal(img, o);
-		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "grass", "sky"),
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, List.of("cat", "grass", "sky"),
 			Templates.single("a photo of a {}."), 0, manager, Progress.NONE);
 		float[][] p = new float[3][230 * 170];
 		int[] labels = new int[230 * 170];
@@ -353,7 +353,7 @@ class SegmenterTest {
 				return polls.incrementAndGet() > 2;
 			}
 		};
-		ZeroShotClassifier cls = new ZeroShotClassifier(vit, "vit-tiny", List.of("cat", "sky"), Templates.single(
+		ZeroShotClassifier cls = new ZeroShotClassifier(vit, List.of("cat", "sky"), Templates.single(
 			"a photo of a {}."), 0, manager, Progress.NONE);
 		assertThrows(CancellationException.class, () -> Segmenter.of(vit, manager, SegmentOptions.defaults()
 			.withBatch(1)).run(ClipInput.of(noise(300, 300, 7)), cls, new Collect(), cancelAfterTwo));
