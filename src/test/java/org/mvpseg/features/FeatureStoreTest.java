@@ -71,6 +71,14 @@ class FeatureStoreTest {
 		return new Out(c.labels, c.p);
 	}
 
+	/** A run that writes {@code file}'s features (and commits them). */
+	static void write(Prepared p, ImageSource img, Path file, FeatureFile.Precision precision) throws Exception {
+		try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), precision)) {
+			run(p, img, f);
+			f.commit();
+		}
+	}
+
 	static void assertSame(Out fresh, Out stored, String what) {
 		assertArrayEquals(fresh.labels(), stored.labels(), what + ": labels");
 		for (int c = 0; c < fresh.probabilities().length; c++) {
@@ -177,10 +185,7 @@ class FeatureStoreTest {
 		ImageSource img = image(100, 80, 5);
 		Path file = tmp.resolve("x.features");
 		try (Prepared p = Pipeline.prepare(base().classes("red, green").template("{}").build(), Progress.NONE)) {
-			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP32)) {
-				run(p, img, f);
-				f.commit();
-			}
+			write(p, img, file, FeatureFile.Precision.FP32);
 			Map<String, String> other = new java.util.TreeMap<>(p.featureIdentity());
 			other.put("dense_mode", "clearclip");
 			try (FeatureFile f = FeatureFile.open(file, other, FeatureFile.Precision.FP32)) {
@@ -206,10 +211,7 @@ class FeatureStoreTest {
 		Path file = tmp.resolve("d.features");
 		try (Prepared p = Pipeline.prepare(base().classes("red, green").template("{}").build(), Progress.NONE)) {
 			Out fresh = run(p, img, null);
-			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP32)) {
-				run(p, img, f);
-				f.commit();
-			}
+			write(p, img, file, FeatureFile.Precision.FP32);
 			byte[] whole = Files.readAllBytes(file);
 			Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 100)); // cut short
 			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP32)) {
@@ -231,10 +233,7 @@ class FeatureStoreTest {
 		ImageSource img = image(100, 80, 5);
 		Path file = tmp.resolve("k.features");
 		try (Prepared p = Pipeline.prepare(base().classes("red, green").template("{}").build(), Progress.NONE)) {
-			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP32)) {
-				run(p, img, f);
-				f.commit();
-			}
+			write(p, img, file, FeatureFile.Precision.FP32);
 			byte[] before = Files.readAllBytes(file);
 			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP32)) {
 				run(p, image(100, 80, 9), f); // computes every window, then "fails": no commit
@@ -268,10 +267,7 @@ class FeatureStoreTest {
 		Path file = tmp.resolve("h.features");
 		try (Prepared p = Pipeline.prepare(base().classes("red, green, blue").template("{}").build(), Progress.NONE)) {
 			Out fresh = run(p, img, null);
-			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP16)) {
-				run(p, img, f);
-				f.commit();
-			}
+			write(p, img, file, FeatureFile.Precision.FP16);
 			try (FeatureFile f = FeatureFile.open(file, p.featureIdentity(), FeatureFile.Precision.FP16)) {
 				Out half = run(p, img, f);
 				assertEquals(0, f.stats().computed());
