@@ -135,7 +135,7 @@ final class SegmentCommand implements Main.Subcommand {
 				precision = FeatureFile.Precision.parse(a.get("features-precision", "fp32"));
 			}
 			catch (IllegalArgumentException e) {
-				throw new Args.UsageException("--" + e.getMessage());
+				throw new Args.UsageException("--features-precision: " + e.getMessage());
 			}
 			return new Target(dir, outputs, a.has("overwrite"), features, precision);
 		}

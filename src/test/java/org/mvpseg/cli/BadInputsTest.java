@@ -321,6 +321,15 @@ class BadInputsTest {
 		r.add(row("--weights naming a folder", 2, "The weights", d -> segment(d, image, "--weights", d.toString())));
 		r.add(row("--short-side 100000 on a small image", 1, "A short side of 100000 would enlarge this", d -> segment(d,
 			image, "--short-side", "100000")));
+		r.add(row("--features naming a file", 2, "--features names a folder where image features are kept", d -> segment(
+			d, image, "--features", image.toString())));
+		r.add(row("--features-precision fp8", 2, "--features-precision: feature precision must be fp32 or fp16, not "
+			+ "\"fp8\"", d -> segment(d, image, "--features", d.resolve("f").toString(), "--features-precision", "fp8")));
+		r.add(row("--features-precision without --features", 2, "--features-precision needs --features DIR", d -> segment(
+			d, image, "--features-precision", "fp16")));
+		r.add(row("two inputs whose outputs would share names", 2, "these images would write outputs of the same names",
+			d -> segment(d, image, Files.copy(image, Files.createDirectories(d.resolve("copy")).resolve(image.getFileName()))
+				.toString())));
 		String sha = "0".repeat(64);
 		r.add(row("a registry whose url is file:///", 1, "tiny's address file:///", d -> List.of("fetch-model", "tiny",
 			"--dir", d.resolve("cache").toString(), "--registry", Files.writeString(d.resolve("r.json"), "{\"models\": "
