@@ -306,7 +306,7 @@ final class BenchCommand implements Main.Subcommand {
 		var input = benchImage(w, h);
 		var classes = java.util.List.of("cell", "nucleus", "membrane", "background", "debris");
 		int win = model.config().imageResolution();
-		try (var cls = new org.mvpseg.segment.ZeroShotClassifier(model, "bench", classes,
+		try (var cls = new org.mvpseg.segment.ZeroShotClassifier(model, classes,
 			org.mvpseg.segment.Templates.single("a photo of a {}."), 0, root, org.mvpseg.runtime.Progress.NONE))
 		{
 			double mp = w * (double) h / 1e6;
