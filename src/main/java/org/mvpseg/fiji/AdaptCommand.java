@@ -73,6 +73,9 @@ public class AdaptCommand extends ModelCommand {
 	@Parameter(label = "Continue from the last checkpoint", persist = false)
 	public boolean resume = false;
 
+	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
+	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
+
 	@Parameter(required = false)
 	private StatusService status;
 

@@ -40,6 +40,9 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	@Parameter(label = "Save the metrics as JSON (optional)", style = "save", required = false, persist = false)
 	public String json_out = "";
 
+	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
+	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
+
 	@org.scijava.plugin.Parameter(required = false)
 	private org.scijava.app.StatusService status;
 

@@ -30,6 +30,9 @@ public class ExploreNamesCommand extends WindowedCommand {
 	@Parameter(label = "Channels for R,G,B (optional; e.g. 1 or 2,1,3)", required = false, persist = false)
 	public String channels = "";
 
+	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
+	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
+
 	@Override
 	public void run() {
 		try {

@@ -1,9 +1,11 @@
 package org.mvpseg.fiji;
 
 import ij.ImagePlus;
+import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.io.SaveDialog;
+import ij.plugin.frame.Recorder;
 import org.scijava.plugin.Parameter;
 
 import java.awt.TextField;
@@ -25,20 +27,129 @@ final class Ij1Dialog {
 
 	private Ij1Dialog() {}
 
-	/** Shows the dialog over the command's fields, set to their current values; false when cancelled. */
+	/**
+	 * Shows the dialog over the command's main fields, set to their current values, with an Advanced... button for
+	 * the {@link Advanced} ones (a dialog of their own); false when cancelled. Every key is recorded, the advanced
+	 * ones too, so a recorded line replays the whole run.
+	 */
 	static boolean show(Object cmd, String title) {
 		GenericDialog gd = new GenericDialog("MVP-SEG: " + title);
-		List<Field> fields = Ij1Bridge.inputs(cmd.getClass());
+		List<Field> fields = Ij1Bridge.inputs(cmd.getClass()), main = main(fields), advanced = advanced(fields);
 		try {
-			for (Field f : fields) add(gd, cmd, f);
+			addAll(gd, cmd, main);
+			if (!advanced.isEmpty()) gd.addButton(ADVANCED, e -> showAdvanced(cmd, title));
 			gd.addHelp(help(cmd.getClass(), title));
 			gd.showDialog();
 			if (gd.wasCanceled()) return false;
-			for (Field f : fields) read(gd, cmd, f);
+			for (Field f : main) read(gd, cmd, f);
+			if (Recorder.record && Macro.getOptions() == null) record(cmd, advanced);
 			return true;
 		}
 		catch (IllegalAccessException e) {
 			throw new IllegalStateException(e);
+		}
+	}
+
+	static final String ADVANCED = "Advanced...";
+
+	/**
+	 * The advanced fields in a dialog of their own (from the main dialog's button, and from Fiji's); OK sets them, Cancel
+	 * leaves them. Its values are read from its components, not recorded here: the main dialog records them once.
+	 */
+	static void showAdvanced(Object cmd, String title) {
+		List<Field> advanced = advanced(Ij1Bridge.inputs(cmd.getClass()));
+		GenericDialog gd = new GenericDialog("MVP-SEG: " + title + " (advanced)");
+		try {
+			for (Field f : advanced) add(gd, cmd, f);
+			gd.addHelp(help(cmd.getClass(), title));
+			gd.showDialog();
+			if (!gd.wasCanceled()) new Components(gd).read(cmd, advanced);
+		}
+		catch (IllegalAccessException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	static List<Field> main(List<Field> fields) {
+		return fields.stream().filter(f -> !f.isAnnotationPresent(Advanced.class)).toList();
+	}
+
+	static List<Field> advanced(List<Field> fields) {
+		return fields.stream().filter(f -> f.isAnnotationPresent(Advanced.class)).toList();
+	}
+
+	/** The fields in order, consecutive check boxes as one group of two columns (the outputs, in one block). */
+	private static void addAll(GenericDialog gd, Object cmd, List<Field> fields) throws IllegalAccessException {
+		for (int i = 0; i < fields.size();) {
+			int j = i;
+			while (j < fields.size() && fields.get(j).getType() == boolean.class) j++;
+			if (j - i < 2) add(gd, cmd, fields.get(i++));
+			else {
+				String[] labels = new String[j - i];
+				boolean[] on = new boolean[j - i];
+				for (int k = i; k < j; k++) {
+					labels[k - i] = label(fields.get(k));
+					on[k - i] = fields.get(k).getBoolean(cmd);
+				}
+				gd.addCheckboxGroup((j - i + 1) / 2, 2, labels, on);
+				i = j;
+			}
+		}
+	}
+
+	/** Writes the advanced fields into the Recorder's line as the dialog writes its own (check boxes only when on). */
+	static void record(Object cmd, List<Field> fields) throws IllegalAccessException {
+		for (Field f : fields) {
+			if (f.getType() == boolean.class) {
+				if (f.getBoolean(cmd)) Recorder.recordOption(f.getName());
+			}
+			else Recorder.recordOption(f.getName(), text(f.get(cmd)));
+		}
+	}
+
+	/** A value as a macro writes it: whole numbers without a decimal point. */
+	static String text(Object v) {
+		if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) return String.valueOf(d.longValue());
+		return v == null ? "" : v.toString();
+	}
+
+	/** Reads a GenericDialog's fields from its components in order, without recording them. */
+	private static final class Components {
+
+		private final java.util.Iterator<?> numbers, strings, boxes, choices;
+
+		Components(GenericDialog gd) {
+			numbers = iterator(gd.getNumericFields());
+			strings = iterator(gd.getStringFields());
+			boxes = iterator(gd.getCheckboxes());
+			choices = iterator(gd.getChoices());
+		}
+
+		private static java.util.Iterator<?> iterator(java.util.Vector<?> v) {
+			return v == null ? java.util.Collections.emptyIterator() : v.iterator();
+		}
+
+		/** Sets the fields; a number that does not read as one is said, and that field keeps its value. */
+		void read(Object cmd, List<Field> fields) throws IllegalAccessException {
+			for (Field f : fields) {
+				Class<?> t = f.getType();
+				if (t == boolean.class) f.setBoolean(cmd, ((java.awt.Checkbox) boxes.next()).getState());
+				else if (t == int.class || t == double.class) number(cmd, f, ((TextField) numbers.next()).getText());
+				else if (choices(f).length > 0) f.set(cmd, ((java.awt.Choice) choices.next()).getSelectedItem());
+				else f.set(cmd, ((TextField) strings.next()).getText());
+			}
+		}
+
+		private static void number(Object cmd, Field f, String text) throws IllegalAccessException {
+			double v = ij.util.Tools.parseDouble(text.strip(), Double.NaN);
+			boolean whole = v == Math.rint(v);
+			if (Double.isNaN(v) || (f.getType() == int.class && !whole)) {
+				ij.IJ.error("MVP-SEG", f.getName() + ": \"" + text + "\" is not " + (f.getType() == int.class
+					? "a whole number" : "a number") + "; it stays " + text(f.get(cmd)) + ".");
+				return;
+			}
+			if (f.getType() == int.class) f.setInt(cmd, (int) v);
+			else f.setDouble(cmd, v);
 		}
 	}
 

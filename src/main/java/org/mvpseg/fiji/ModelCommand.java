@@ -2,6 +2,7 @@ package org.mvpseg.fiji;
 
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
 
 /** The weights every model-using command takes: a registry model, or a weights file that wins over it. */
 public abstract class ModelCommand implements Command {
@@ -12,11 +13,30 @@ public abstract class ModelCommand implements Command {
 	@ModelName
 	public String model = "ViT-B/16";
 
+	@Advanced
 	@Parameter(label = "Weights file (optional; used instead of the model when given)", style = "open", required = false, persist = false)
 	public String weights = "";
 
+	@Advanced
 	@Parameter(label = "Device (auto: the GPU when the CUDA engine sees one; cpu, gpu or gpu:N)", persist = false,
 		description = "auto uses the first GPU when the CUDA engine is installed (Models & Engine) and sees one, "
 			+ "else the CPU; gpu refuses to run without one. The device used and why are in the Log and the Info.")
 	public String device = "auto";
+
+	/**
+	 * The callback of the Advanced... button each command declares last (SciJava shows a superclass's fields
+	 * first): Fiji's dialog shows the main fields, this opens the {@link Advanced} ones in a dialog of their own
+	 * ({@link RememberedInputs} keeps them out of the main one). The button is no macro key: it holds no value.
+	 */
+	@SuppressWarnings("unused") // SciJava calls it when the button is pressed
+	private void showAdvanced() {
+		Ij1Dialog.showAdvanced(this, title(getClass()));
+	}
+
+	/** A command's dialog title: its menu entry without the dots. */
+	static String title(Class<?> command) {
+		Plugin p = command.getAnnotation(Plugin.class);
+		String path = p == null ? command.getSimpleName() : p.menuPath();
+		return path.substring(path.lastIndexOf('>') + 1).replace("...", "");
+	}
 }

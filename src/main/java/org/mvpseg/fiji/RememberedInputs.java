@@ -45,10 +45,16 @@ public final class RememberedInputs {
 		return o != null && o.getClass().getPackageName().equals(RememberedInputs.class.getPackageName());
 	}
 
-	/** Loads the remembered values into the inputs not yet given, and marks the module for saving. */
+	/**
+	 * Loads the remembered values into the inputs not yet given, and marks the module for saving. The {@link Advanced}
+	 * inputs are then marked resolved, so Fiji's dialog leaves them to its Advanced... button; imagej-legacy still
+	 * records them (it leaves out only the inputs resolved before its own preprocessor, which runs first).
+	 */
 	static void load(Module module) {
 		LastValues.load(module.getDelegateObject(), name -> !module.isInputResolved(name));
 		FROM_DIALOG.add(module);
+		for (java.lang.reflect.Field f : Ij1Dialog.advanced(Ij1Bridge.inputs(module.getDelegateObject().getClass())))
+			module.resolveInput(f.getName());
 	}
 
 	/** Saves the values of a module whose inputs came from a dialog. */

@@ -26,12 +26,15 @@ public class SegmentByNameCommand extends WindowedCommand {
 	@Parameter(label = "Prompt set from training (optional; empty = zero-shot)", style = "open", required = false, persist = false)
 	public String prompts = "";
 
+	@Advanced
 	@Parameter(label = "Template (optional; e.g. a microscopy image of {}.; empty = the 85 built-in ones)", required = false, persist = false)
 	public String template = "";
 
+	@Advanced
 	@Parameter(label = "Channels for R,G,B (optional; e.g. 1 or 2,1,3)", required = false, persist = false)
 	public String channels = "";
 
+	@Advanced
 	@Parameter(label = "Planes of a stack (Z and T)", choices = { "Current plane", "All planes" }, persist = false)
 	public String planes = "Current plane";
 
@@ -44,11 +47,15 @@ public class SegmentByNameCommand extends WindowedCommand {
 	@Parameter(label = "Add ROIs to the ROI Manager", persist = false)
 	public boolean add_rois = true;
 
+	@Advanced
 	@Parameter(label = "Replace this image's ROIs from earlier runs (else they are kept)", persist = false)
 	public boolean replace_rois = false;
 
 	@Parameter(label = "Results table", persist = false)
 	public boolean show_table = true;
+
+	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
+	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
 
 	@Parameter(type = ItemIO.OUTPUT)
 	public ImagePlus segmentation;

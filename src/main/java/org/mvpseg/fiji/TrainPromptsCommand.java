@@ -79,6 +79,9 @@ public class TrainPromptsCommand extends ModelCommand {
 	@Parameter(label = "Learn a GPR bias b (g = sigmoid((s - b) / tau2); off = the paper's GPR)", persist = false)
 	public boolean gpr_bias = false;
 
+	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
+	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
+
 	@Parameter(required = false)
 	private StatusService status;
 

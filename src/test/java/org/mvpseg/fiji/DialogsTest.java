@@ -57,6 +57,70 @@ class DialogsTest {
 			}
 	}
 
+	/**
+	 * Segment by Name's main dialog holds what a biologist sets every time; the rest is one click away (Advanced...),
+	 * and the Recorder's line still names every key, so that line replays the whole run.
+	 */
+	@Test
+	void theMainDialogIsShortAndTheRecordedLineStillHasEveryKey() throws Exception {
+		List<String> main = Ij1Dialog.main(Ij1Bridge.inputs(SegmentByNameCommand.class)).stream().map(Field::getName)
+			.toList();
+		assertEquals(List.of("input", "classes", "prompts", "model", "show_labels", "show_probabilities", "add_rois",
+			"show_table"), main);
+		SegmentByNameCommand cmd = new SegmentByNameCommand();
+		cmd.window = 160;
+		cmd.pamr = true;
+		cmd.template = "a micrograph of {}.";
+		cmd.temperature = 40;
+		cmd.denoise = 0.5;
+		ij.plugin.frame.Recorder.resetCommandOptions();
+		Ij1Dialog.record(cmd, Ij1Dialog.advanced(Ij1Bridge.inputs(SegmentByNameCommand.class)));
+		String line = ij.plugin.frame.Recorder.getCommandOptions();
+		ij.plugin.frame.Recorder.resetCommandOptions();
+		for (String key : new String[] { "window=160", "pamr", "template=[a micrograph of {}.]", "temperature=40",
+			"denoise=0.5", "dense_mode=automatic", "device=auto", "planes=[Current plane]" })
+			assertTrue(line.contains(key), key + " in " + line);
+		assertFalse(line.contains("no_gpr"), "check boxes that are off are not written (ImageJ's rule): " + line);
+		SegmentByNameCommand replayed = new SegmentByNameCommand();
+		Ij1Bridge.fill(replayed, line + " classes=[a, b]");
+		for (Field f : Ij1Dialog.advanced(Ij1Bridge.inputs(SegmentByNameCommand.class)))
+			assertEquals(f.get(cmd), f.get(replayed), "the recorded line gives back " + f.getName());
+	}
+
+	/**
+	 * Fiji: the advanced inputs are resolved before SciJava's dialog (which shows unresolved inputs only) and after
+	 * imagej-legacy's recorder preprocessor (which leaves out only the inputs resolved before it): shown are the main
+	 * inputs and the Advanced... button; every input keeps a value the recorder writes.
+	 */
+	@Test
+	void fijiShowsTheMainInputsAndTheAdvancedButton() throws Exception {
+		try (Context ctx = new Context(CommandService.class, ModuleService.class)) {
+			Module module = ctx.service(ModuleService.class).createModule(ctx.service(CommandService.class).getCommand(
+				SegmentByNameCommand.class));
+			RememberedInputs.load(module);
+			List<String> shown = new java.util.ArrayList<>();
+			for (var item : module.getInfo().inputs())
+				if (!module.isInputResolved(item.getName()) && !org.scijava.service.Service.class.isAssignableFrom(item
+					.getType())) shown.add(item.getName()); // services: resolved by SciJava before any dialog
+			assertEquals(List.of("model", "input", "classes", "prompts", "show_labels", "show_probabilities", "add_rois",
+				"show_table", "advanced"), shown, "SciJava shows a superclass's fields first");
+			for (Class<?> c : COMMANDS)
+				if (ModelCommand.class.isAssignableFrom(c)) {
+					var inputs = ctx.service(CommandService.class).getCommand(c.asSubclass(org.scijava.command.Command.class))
+						.inputs();
+					String last = null;
+					for (var item : inputs) if (!org.scijava.service.Service.class.isAssignableFrom(item.getType())) last = item.getName();
+					assertEquals("advanced", last, c.getSimpleName() + ": the Advanced... button comes last");
+				}
+			for (Field f : Ij1Bridge.inputs(SegmentByNameCommand.class))
+				if (f.getType() != ij.ImagePlus.class) assertTrue(module.getInput(f.getName()) != null, f.getName());
+			var button = module.getInfo().getInput("advanced");
+			assertEquals("showAdvanced", button.getCallback());
+			assertTrue(new org.scijava.module.MethodRef(SegmentByNameCommand.class, "showAdvanced").isValid(),
+				"the button's callback is found (in ModelCommand)");
+		}
+	}
+
 	@Test
 	void helpListsEveryKeyWithItsDescription() {
 		String help = Ij1Dialog.help(SegmentByNameCommand.class, "Segment by Name");

@@ -202,12 +202,15 @@ class RealImageJTest {
 		assertEquals(null, found.getProperty("error"), all);
 		assertEquals("true", found.getProperty("hint.classes"), all);
 		assertEquals("true", found.getProperty("help.button"), all);
-		assertTrue(Integer.parseInt(found.getProperty("browse.buttons")) >= 3, "weights, prompts, student: " + all);
+		assertTrue(Integer.parseInt(found.getProperty("browse.buttons")) >= 1, "prompts: " + all);
+		assertTrue(Integer.parseInt(found.getProperty("main.inputs")) <= 7, "the main dialog: classes, model, prompts "
+			+ "and the outputs: " + all);
+		assertTrue(Integer.parseInt(found.getProperty("advanced.inputs")) >= 15, "the rest one click away: " + all);
 		assertEquals("cell.png", found.getProperty("table.image"), all);
 		assertEquals("160", found.getProperty("table.window.dialog"), all);
 		String rec = found.getProperty("recorded");
 		for (String key : new String[] { "classes=[cell, background]", "window=160", "weights=", "dense_mode=",
-			"show_labels", "add_rois" })
+			"show_labels", "add_rois", "model=", "prompts=", "device=", "protocol=", "temperature=", "planes=" })
 			assertTrue(rec.contains(key), "recorded with the macro keys: " + key + " in " + rec);
 		assertTrue(found.getProperty("roi.name").matches("(cell|background) \\(cell\\.png\\)"), "ROIs named by class "
 			+ "and image: " + all);

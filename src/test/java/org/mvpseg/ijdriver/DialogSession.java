@@ -54,12 +54,16 @@ public final class DialogSession {
 			.startsWith("Browse")).count()));
 		FOUND.put("help.button", String.valueOf(all.stream().anyMatch(c -> c instanceof Button b && b.getLabel()
 			.equals("Help"))));
+		FOUND.put("main.inputs", String.valueOf(all.stream().filter(c -> c instanceof TextField
+			|| c instanceof java.awt.Choice || c instanceof java.awt.Checkbox).count()));
 		field(all, "classes").setText("cell, background");
-		field(all, "weights").setText(weights);
-		field(all, "window").setText("160");
 		Thread.sleep(500);
 		Rectangle r = gd.getBounds();
 		javax.imageio.ImageIO.write(new Robot().createScreenCapture(r), "png", screenshot.toFile());
+		advanced(all, screenshot, a -> {
+			field(a, "weights").setText(weights);
+			field(a, "window").setText("160");
+		});
 		press(all, "OK");
 		String recorded = "";
 		for (long t0 = System.currentTimeMillis(); System.currentTimeMillis() - t0 < 60_000 && !recorded.contains(
@@ -79,8 +83,9 @@ public final class DialogSession {
 		gd = waitForDialog("MVP-SEG: Segment by Name");
 		all = Sessions.components(gd);
 		FOUND.put("remembered.classes", field(all, "classes").getText());
-		FOUND.put("remembered.window", field(all, "window").getText());
-		press(all, "Cancel");
+		List<Component> main = all;
+		advanced(main, null, a -> FOUND.put("remembered.window", field(a, "window").getText()));
+		press(main, "Cancel");
 		run.join(10_000);
 		RoiManager rm = RoiManager.getInstance();
 		int rois = rm == null ? 0 : rm.getCount();
@@ -106,7 +111,7 @@ public final class DialogSession {
 		IJ.doCommand("Segment by Name...");
 		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name");
 		List<Component> all = Sessions.components(gd);
-		field(all, "weights").setText("/nonexistent/clip.pt");
+		advanced(all, null, a -> field(a, "weights").setText("/nonexistent/clip.pt"));
 		press(all, "OK");
 		for (int i = 0; i < 3000 && !FOUND.containsKey("error.dialog"); i++) {
 			for (Window w : Window.getWindows())
@@ -178,6 +183,28 @@ public final class DialogSession {
 		FOUND.put("escape.stopped", String.valueOf(!run.isAlive()));
 		FOUND.put("escape.new.images", String.valueOf(ij.WindowManager.getImageCount() - before));
 		FOUND.put("log.cancelled", String.valueOf(IJ.getLog() != null && IJ.getLog().contains("cancelled")));
+	}
+
+	/**
+	 * Presses the main dialog's Advanced... button (its dialog is modal: pressed from another thread), lets {@code
+	 * edit} fill the advanced dialog, optionally saves a screenshot of it beside {@code screenshot}, and presses OK.
+	 */
+	private static void advanced(List<Component> main, Path screenshot, java.util.function.Consumer<List<Component>> edit)
+		throws Exception
+	{
+		Thread pressing = start(() -> press(main, "Advanced..."));
+		GenericDialog gd = waitForDialog("MVP-SEG: Segment by Name (advanced)");
+		List<Component> all = Sessions.components(gd);
+		FOUND.put("advanced.inputs", String.valueOf(all.stream().filter(c -> c instanceof TextField
+			|| c instanceof java.awt.Choice || c instanceof java.awt.Checkbox).count()));
+		edit.accept(all);
+		if (screenshot != null) {
+			Thread.sleep(500);
+			javax.imageio.ImageIO.write(new Robot().createScreenCapture(gd.getBounds()), "png", Path.of(screenshot
+				.toString().replace(".png", "-advanced.png")).toFile());
+		}
+		press(all, "OK");
+		pressing.join(10_000);
 	}
 
 	private static Thread start(Runnable r) {
