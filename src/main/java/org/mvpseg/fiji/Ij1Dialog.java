@@ -107,10 +107,10 @@ final class Ij1Dialog {
 		}
 	}
 
-	/** A value as a macro writes it: whole numbers without a decimal point. */
+	/** A value as ImageJ's dialogs record it: whole numbers without a decimal point, an empty text as []. */
 	static String text(Object v) {
 		if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) return String.valueOf(d.longValue());
-		return v == null ? "" : v.toString();
+		return v == null || v.toString().isEmpty() ? "[]" : v.toString();
 	}
 
 	/** Reads a GenericDialog's fields from its components in order, without recording them. */

@@ -78,7 +78,7 @@ class DialogsTest {
 		String line = ij.plugin.frame.Recorder.getCommandOptions();
 		ij.plugin.frame.Recorder.resetCommandOptions();
 		for (String key : new String[] { "window=160", "pamr", "template=[a micrograph of {}.]", "temperature=40",
-			"denoise=0.5", "dense_mode=automatic", "device=auto", "planes=[Current plane]" })
+			"denoise=0.5", "dense_mode=automatic", "device=auto", "planes=[Current plane]", "weights=[]", "channels=[]" })
 			assertTrue(line.contains(key), key + " in " + line);
 		assertFalse(line.contains("no_gpr"), "check boxes that are off are not written (ImageJ's rule): " + line);
 		SegmentByNameCommand replayed = new SegmentByNameCommand();
