@@ -8,6 +8,7 @@ import net.imglib2.type.numeric.real.FloatType;
 import net.imglib2.view.Views;
 import org.mvpseg.features.FeatureMemory;
 import org.mvpseg.features.FeatureStore;
+import org.mvpseg.features.MemoryFeatures;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.ImageSource;
 import org.mvpseg.imagej.ImgLib2Source;
@@ -26,6 +27,7 @@ import org.scijava.task.TaskService;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -77,6 +79,77 @@ public class MvpSegService extends AbstractService {
 	public Result segment(RandomAccessibleInterval<? extends RealType<?>> image, SegmentRequest request,
 		Progress progress) throws IOException
 	{
+		return segment(image, request, progress, p -> features(image, p));
+	}
+
+	/**
+	 * Encodes {@code image} once — CLIP's image side for the request's model, dense features, windows and channels —
+	 * and returns those features, held for as long as the script holds them (the service's own memory keeps only the
+	 * last images): {@link Encoded#segment} then answers any names, templates or prompt set from them. The request's
+	 * class names serve this first pass only (any two do).
+	 */
+	public Encoded features(RandomAccessibleInterval<? extends RealType<?>> image, SegmentRequest request)
+		throws IOException
+	{
+		MemoryFeatures kept = new MemoryFeatures();
+		List<Map<String, String>> identity = new ArrayList<>(1);
+		try (FijiProgress progress = new FijiProgress(tasks, status, "encode")) {
+			segment(image, request, progress, p -> {
+				identity.add(p.featureIdentity());
+				return kept.run();
+			});
+		}
+		return new Encoded(image, identity.get(0), kept);
+	}
+
+	/** An image's features from {@link #features}: segment it with other names without CLIP's image tower. */
+	public final class Encoded {
+
+		private final RandomAccessibleInterval<? extends RealType<?>> image;
+		private final Map<String, String> identity;
+		private final MemoryFeatures kept;
+
+		private Encoded(RandomAccessibleInterval<? extends RealType<?>> image, Map<String, String> identity,
+			MemoryFeatures kept)
+		{
+			this.image = image;
+			this.identity = Map.copyOf(identity);
+			this.kept = kept;
+		}
+
+		/**
+		 * Segments the encoded image for {@code request} (other names, templates, prompts, refinements) from the kept
+		 * features; a request whose image side differs (other weights, dense mode, student, precision) is refused.
+		 */
+		public Result segment(SegmentRequest request) throws IOException {
+			try (FijiProgress progress = new FijiProgress(tasks, status, "segment")) {
+				return MvpSegService.this.segment(image, request, progress, p -> {
+					if (!p.featureIdentity().equals(identity)) throw new org.mvpseg.runtime.RequestException("These "
+						+ "features were encoded with " + identity + "; this request needs " + p.featureIdentity() + ". "
+						+ "Call features(image, request) with this request's model and options first.");
+					return kept.run();
+				});
+			}
+		}
+
+		/** Bytes the features take. */
+		public long bytes() {
+			return kept.bytes();
+		}
+
+		/** Windows encoded. */
+		public int windows() {
+			return kept.windows();
+		}
+	}
+
+	private interface StoreFor {
+		FeatureStore open(Prepared p) throws IOException;
+	}
+
+	private Result segment(RandomAccessibleInterval<? extends RealType<?>> image, SegmentRequest request,
+		Progress progress, StoreFor storeFor) throws IOException
+	{
 		ImageSource source = source(image);
 		long w = source.width(), h = source.height();
 		if (w * h * request.classes().size() > Integer.MAX_VALUE) throw new org.mvpseg.runtime.RequestException(
@@ -89,7 +162,7 @@ public class MvpSegService extends AbstractService {
 			byte[] lb = wide ? null : new byte[n];
 			short[] ls = wide ? new short[n] : null;
 			float[] pa = new float[n * classes]; // XYC: channel c at c · w · h
-			FeatureStore store = features(image, p);
+			FeatureStore store = storeFor.open(p);
 			Prepared.ImageResult r = p.segment(input, (y0, rows, width, pr, l) -> {
 				int at = y0 * width;
 				for (int i = 0; i < rows * width; i++) if (wide) ls[at + i] = (short) l[i]; else lb[at + i] = (byte) l[i];

@@ -85,6 +85,13 @@ class ExampleScriptsTest {
 			long sum = 0;
 			for (String row : table.lines().skip(1).toList()) sum += Long.parseLong(row.split(",")[1]);
 			assertEquals(labels.dimension(0) * labels.dimension(1), sum, table);
+			Binding compare = run("compare_vocabularies.groovy", Map.of("image", image, "mvpseg", mvpseg, "vocabularies",
+				"cat, grass, sky\n\nsky, wall", "weights", new File(W)));
+			List<String> rows = ((String) compare.getVariable("table")).lines().skip(1).toList();
+			assertEquals(5, rows.size(), "3 + 2 classes: " + rows);
+			for (String row : rows) assertTrue(!row.endsWith(",0"), "every vocabulary from the kept windows: " + row);
+			assertEquals(1.0, rows.subList(0, 3).stream().mapToDouble(r -> Double.parseDouble(r.split(",")[2])).sum(),
+				1e-3, "fractions of one vocabulary add up: " + rows);
 		}
 	}
 }

@@ -88,4 +88,27 @@ class MvpSegServiceTest {
 		}
 		assertEquals(null, org.mvpseg.pipeline.ModelService.shared().current(), "disposing the context frees the model");
 	}
+
+	/** features(image, request): encoded once, held by the script, every vocabulary answered from it. */
+	@Test
+	void encodedFeaturesAnswerManyVocabulariesAndRefuseAnotherImageSide() throws Exception {
+		try (Context ctx = new Context(MvpSegService.class)) {
+			MvpSegService mvpseg = ctx.service(MvpSegService.class);
+			Img<UnsignedByteType> img = chelseaXyc();
+			MvpSegService.Encoded encoded = mvpseg.features(img, SegmentRequest.builder().model(W, null).classes("cat, sky")
+				.build());
+			assertTrue(encoded.windows() > 0 && encoded.bytes() > 0);
+			for (String names : new String[] { "cat, grass, sky", "sky, wall", "a, b, c, d" }) {
+				SegmentRequest r = SegmentRequest.builder().model(W, null).classes(names).build();
+				MvpSegService.Result kept = encoded.segment(r);
+				assertEquals(0, kept.features().computed(), names + ": " + kept.features());
+				mvpseg.models().features().clear(); // the service's own memory: not what the handle holds
+				MvpSegService.Result fresh = mvpseg.segment(img.copy(), r);
+				assertArrayEquals(bytes(fresh.labels()), bytes(kept.labels()), names);
+			}
+			var other = assertThrows(org.mvpseg.runtime.RequestException.class, () -> encoded.segment(SegmentRequest
+				.builder().model(W, null).classes("cat, sky").denseMode("value").build()));
+			assertTrue(other.getMessage().contains("Call features(image, request)"), other.getMessage());
+		}
+	}
 }
