@@ -69,12 +69,6 @@ public final class ClipModel implements AutoCloseable {
 		}
 	}
 
-	public static ClipModel fromTensors(Map<String, RawTensor> tensors, NDManager parent, DataType dtype)
-		throws WeightFormatException
-	{
-		return new ClipModel(tensors, parent, dtype);
-	}
-
 	public ClipConfig config() {
 		return config;
 	}

@@ -181,11 +181,6 @@ public final class StudentData implements AutoCloseable {
 		return f;
 	}
 
-	/** Tiles held on disk (0 when all fit in memory). */
-	int spilled() {
-		return tiles.size() - inMemory.size();
-	}
-
 	@Override
 	public void close() throws IOException {
 		if (file != null) {

@@ -23,10 +23,6 @@ public final class SafetensorsReader {
 
 	private SafetensorsReader() {}
 
-	public static boolean looksLikeSafetensors(ByteBuffer head) {
-		return head.limit() >= 9 && head.get(8) == '{';
-	}
-
 	/** The {@code __metadata__} strings of a safetensors file (empty when it has none). */
 	public static Map<String, String> metadata(Path file) throws IOException {
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
