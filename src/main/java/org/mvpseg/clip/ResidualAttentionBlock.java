@@ -59,10 +59,31 @@ final class ResidualAttentionBlock {
 
 	/** @param mask additive [L, L] mask (causal for text) or null. {@code x} is left intact. */
 	NDArray forward(NDArray x, NDArray mask) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
-		NDArray h = Nn.addInto(attention(n, mask), x);
-		n.close();
+		NDArray h = Nn.addInto(attention(x, mask), x);
 		return Nn.addInto(mlp(h), h);
+	}
+
+	/**
+	 * ln_1 then in_proj, split per head: [B, L, 3, H, dh], q rows pre-scaled by 1/√dh. Per-head q, k, v are strided
+	 * views of it, as in PyTorch's own attention: the matrix products read them in place (no head-major copy).
+	 */
+	NDArray qkvHeads(NDArray x) {
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray lin = Nn.linear(n, inW, inB); // [B, L, 3W]
+		n.close();
+		NDArray heads = lin.reshape(x.getShape().get(0), x.getShape().get(1), 3, this.heads, width / this.heads);
+		lin.close(); // the view keeps the data
+		return heads;
+	}
+
+	/** Heads [B, H, S, dh] back to [B, S, W], then out_proj; {@code o} is closed. */
+	private NDArray mergeHeads(NDArray o) {
+		long b = o.getShape().get(0), s = o.getShape().get(2);
+		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, s, width);
+		o.close();
+		NDArray out = Nn.linear(merged, outW, outB);
+		merged.close();
+		return out;
 	}
 
 	/** c_proj(QuickGELU(c_fc(ln_2(x)))) with the 1.702 folded into the weights; {@code x} is left intact. */
@@ -76,14 +97,9 @@ final class ResidualAttentionBlock {
 		return out;
 	}
 
-	/** Multi-head self-attention of {@code x} [B, L, W] (already normalised); {@code x} is left intact. */
+	/** Multi-head self-attention over ln_1(x), {@code x} [B, L, W]; {@code x} is left intact. */
 	NDArray attention(NDArray x, NDArray mask) {
-		long b = x.getShape().get(0), l = x.getShape().get(1);
-		int dh = width / heads;
-		NDArray lin = Nn.linear(x, inW, inB); // [B, L, 3W], q rows pre-scaled
-		// Per-head q, k, v are strided views of the projection, as in PyTorch's own attention: the
-		// matrix products read them in place (no copy into a head-major layout).
-		NDArray qkv = lin.reshape(b, l, 3, heads, dh);
+		NDArray qkv = qkvHeads(x);
 		NDArray q = qkv.get(":, :, 0").transpose(0, 2, 1, 3); // [B, H, L, dh]
 		NDArray kt = qkv.get(":, :, 1").transpose(0, 2, 3, 1); // [B, H, dh, L]
 		NDArray v = qkv.get(":, :, 2").transpose(0, 2, 1, 3);
@@ -93,12 +109,8 @@ final class ResidualAttentionBlock {
 		NDArray p = scores.softmax(-1);
 		scores.close();
 		NDArray o = p.matMul(v); // [B, H, L, dh]
-		Nn.free(p, v, qkv, lin);
-		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, l, width);
-		o.close();
-		NDArray out = Nn.linear(merged, outW, outB);
-		merged.close();
-		return out;
+		Nn.free(p, v, qkv);
+		return mergeHeads(o);
 	}
 
 	/** What {@link #forwardAfter} returns: the block's output and the keys and values of its input's positions. */
@@ -116,12 +128,7 @@ final class ResidualAttentionBlock {
 	 * @return the output and x's keys and values [B, S, 2, H, dh] (a view of in_proj's output; may be closed)
 	 */
 	Continued forwardAfter(NDArray x, NDArray past, NDArray mask, boolean lastOnly) {
-		long b = x.getShape().get(0), s = x.getShape().get(1);
-		int dh = width / heads;
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
-		NDArray lin = Nn.linear(n, inW, inB); // [B, S, 3W], q rows pre-scaled
-		n.close();
-		NDArray qkv = lin.reshape(b, s, 3, heads, dh);
+		NDArray qkv = qkvHeads(x);
 		NDArray own = qkv.get(":, :, 1:"); // [B, S, 2, H, dh]
 		NDArray kv = past == null ? own : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(past, own), 1);
 		NDArray q = qkv.get(lastOnly ? ":, -1:, 0" : ":, :, 0").transpose(0, 2, 1, 3); // [B, H, S', dh]
@@ -134,12 +141,8 @@ final class ResidualAttentionBlock {
 		NDArray o = p.matMul(v); // [B, H, S', dh]
 		Nn.free(p, v);
 		if (kv != own) kv.close();
-		long rows = lastOnly ? 1 : s;
-		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, rows, width);
-		o.close();
 		NDArray residual = lastOnly ? x.get(":, -1:, :") : x;
-		NDArray h = Nn.addInto(Nn.linear(merged, outW, outB), residual);
-		merged.close();
+		NDArray h = Nn.addInto(mergeHeads(o), residual);
 		if (residual != x) residual.close();
 		return new Continued(Nn.addInto(mlp(h), h), own);
 	}
@@ -149,24 +152,18 @@ final class ResidualAttentionBlock {
 	 * then its MLP. encode_image needs nothing else from the last block, so this skips most of it.
 	 */
 	NDArray forwardFirstToken(NDArray x) {
-		long b = x.getShape().get(0), l = x.getShape().get(1);
-		int dh = width / heads;
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
-		NDArray lin = Nn.linear(n, inW, inB); // q rows pre-scaled
-		n.close();
-		NDArray qkv = lin.reshape(b, l, 3, heads, dh).transpose(2, 0, 3, 1, 4);
+		NDArray heads = qkvHeads(x), qkv = heads.transpose(2, 0, 3, 1, 4); // [3, B, H, L, dh]
+		heads.close();
 		NDArray q = qkv.get("0, :, :, :1, :"), kt = qkv.get(1).transpose(0, 1, 3, 2), v = qkv.get(2);
 		NDArray scores = q.matMul(kt);
 		Nn.free(q, kt);
 		NDArray p = scores.softmax(-1);
 		scores.close();
 		NDArray o = p.matMul(v); // [B, H, 1, dh]
-		Nn.free(p, v, qkv, lin);
-		NDArray merged = o.transpose(0, 2, 1, 3).reshape(b, 1, width);
-		o.close();
+		Nn.free(p, v, qkv);
 		NDArray first = x.get(":, :1, :");
-		NDArray h = Nn.addInto(Nn.linear(merged, outW, outB), first);
-		Nn.free(merged, first);
+		NDArray h = Nn.addInto(mergeHeads(o), first);
+		first.close();
 		return Nn.addInto(mlp(h), h);
 	}
 
@@ -178,12 +175,8 @@ final class ResidualAttentionBlock {
 	 * @param bias added to the k·kᵀ logits (NACLIP's neighbourhood), or null
 	 */
 	NDArray surrogateAttention(NDArray x, boolean qq, boolean kk, NDArray bias) {
-		long b = x.getShape().get(0), l = x.getShape().get(1);
 		int dh = width / heads;
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
-		NDArray lin = Nn.linear(n, inW, inB); // q rows carry 1/sqrt(dh)
-		n.close();
-		NDArray qkv = lin.reshape(b, l, 3, heads, dh);
+		NDArray qkv = qkvHeads(x); // q rows carry 1/sqrt(dh)
 		NDArray weights = null;
 		if (qq) { // (q/√d)(q/√d)ᵀ·√d = q·qᵀ/√d
 			NDArray q = qkv.get(":, :, 0").transpose(0, 2, 1, 3);
@@ -197,8 +190,7 @@ final class ResidualAttentionBlock {
 			weights = weights == null ? w : weights.add(w);
 		}
 		NDArray v = qkv.get(":, :, 2").transpose(0, 2, 1, 3);
-		NDArray o = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, width);
-		NDArray out = Nn.linear(o, outW, outB);
+		NDArray out = mergeHeads(weights.matMul(v));
 		if (!(qq && kk)) return out; // ClearCLIP, NACLIP: no residual, no FFN
 		NDArray h = Nn.addInto(out, x);
 		return Nn.addInto(mlp(h), h);
