@@ -1,0 +1,153 @@
+package org.mvpseg.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.WeightFiles;
+import org.mvpseg.clip.io.WeightFormatException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * BERT as a CLIP text tower, as open_clip's HFTextEncoder runs it for BiomedCLIP (docs/formulas.md, "BERT text
+ * tower"). Shapes: ids [B, L] (0 = [PAD]), hidden states [B, L, D], text features [B, E].
+ * <pre>
+ * h = LN(word[ids] + position[0..L) + token_type[0])                         eps 1e-12
+ * per layer (post-LN):  a = LN(out(attn(h; mask = ids != 0)) + h)
+ *                       h = LN(dense₂(GELU(dense₁(a))) + a)                  exact GELU
+ * f = W₂ · GELU(W₁ · h[:, 0])                                                [CLS] row; open_clip's 'mlp' projection
+ * </pre>
+ * Tensor names are open_clip's ({@code text.transformer.embeddings.…}, {@code text.transformer.encoder.layer.N.…},
+ * {@code text.proj.0/2.weight}). The head count is not in the tensors' shapes: the caller gives it (BERT-base: 12).
+ */
+public final class BertTextTower implements AutoCloseable {
+
+	static final String PREFIX = "text.transformer.";
+	static final float EPS = 1e-12f;
+
+	/** Sizes, all but {@code heads} read from the tensors' shapes. */
+	public record Config(int width, int heads, int layers, int intermediate, int vocab, int positions, int embed) {
+
+		static Config of(Map<String, RawTensor> t, int heads) throws WeightFormatException {
+			RawTensor word = require(t, PREFIX + "embeddings.word_embeddings.weight");
+			int layers = 0;
+			while (t.containsKey(PREFIX + "encoder.layer." + layers + ".attention.self.query.weight")) layers++;
+			int width = (int) word.shape()[1];
+			if (layers == 0 || heads <= 0 || width % heads != 0) throw new WeightFormatException("Not a BERT text "
+				+ "tower with " + heads + " heads: " + layers + " layers of width " + width + ".");
+			return new Config(width, heads, layers, (int) require(t, PREFIX + "encoder.layer.0.intermediate.dense.weight")
+				.shape()[0], (int) word.shape()[0], (int) require(t, PREFIX + "embeddings.position_embeddings.weight")
+					.shape()[0], (int) require(t, "text.proj.2.weight").shape()[0]);
+		}
+
+		private static RawTensor require(Map<String, RawTensor> t, String name) throws WeightFormatException {
+			RawTensor r = t.get(name);
+			if (r == null) throw new WeightFormatException("The weights lack tensor '" + name + "': not a BERT text "
+				+ "tower in open_clip's layout.");
+			return r;
+		}
+	}
+
+	/** One post-LN encoder layer's weights. */
+	private record Layer(NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB, NDArray oW, NDArray oB,
+		NDArray ln1W, NDArray ln1B, NDArray iW, NDArray iB, NDArray dW, NDArray dB, NDArray ln2W, NDArray ln2B) {}
+
+	private final Config config;
+	private final NDManager manager;
+	private final NDArray word, position, tokenType, lnW, lnB, proj1, proj2;
+	private final Layer[] layers;
+
+	private BertTextTower(Map<String, RawTensor> t, int heads, NDManager parent) throws WeightFormatException {
+		config = Config.of(t, heads);
+		manager = parent.newSubManager();
+		Weights w = new Weights(t, manager, DataType.FLOAT32);
+		int d = config.width, e = config.embed, hidden = (d + e) / 2; // open_clip: (d_model + output_dim) // 2
+		word = w.get(PREFIX + "embeddings.word_embeddings.weight", config.vocab, d);
+		position = w.get(PREFIX + "embeddings.position_embeddings.weight", config.positions, d);
+		tokenType = w.get(PREFIX + "embeddings.token_type_embeddings.weight", 2, d);
+		lnW = w.get(PREFIX + "embeddings.LayerNorm.weight", d);
+		lnB = w.get(PREFIX + "embeddings.LayerNorm.bias", d);
+		layers = new Layer[config.layers];
+		for (int i = 0; i < layers.length; i++) layers[i] = layer(w, PREFIX + "encoder.layer." + i + ".", d,
+			config.intermediate);
+		proj1 = w.get("text.proj.0.weight", hidden, d);
+		proj2 = w.get("text.proj.2.weight", e, hidden);
+	}
+
+	private static Layer layer(Weights w, String p, int d, int inter) throws WeightFormatException {
+		String a = p + "attention.";
+		return new Layer(w.get(a + "self.query.weight", d, d), w.get(a + "self.query.bias", d), w.get(a
+			+ "self.key.weight", d, d), w.get(a + "self.key.bias", d), w.get(a + "self.value.weight", d, d), w.get(a
+				+ "self.value.bias", d), w.get(a + "output.dense.weight", d, d), w.get(a + "output.dense.bias", d), w.get(a
+					+ "output.LayerNorm.weight", d), w.get(a + "output.LayerNorm.bias", d), w.get(p
+						+ "intermediate.dense.weight", inter, d), w.get(p + "intermediate.dense.bias", inter), w.get(p
+							+ "output.dense.weight", d, inter), w.get(p + "output.dense.bias", d), w.get(p
+								+ "output.LayerNorm.weight", d), w.get(p + "output.LayerNorm.bias", d));
+	}
+
+	/** The tower in {@code file} (safetensors or a PyTorch checkpoint under open_clip's names). */
+	public static BertTextTower load(Path file, int heads, NDManager parent) throws IOException {
+		try {
+			return new BertTextTower(WeightFiles.read(file), heads, parent);
+		}
+		catch (WeightFormatException e) {
+			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
+		}
+	}
+
+	public Config config() {
+		return config;
+	}
+
+	/** Text features [B, E] (not normalised) of token ids [B, L], 0 = [PAD], L ≤ the position table. */
+	public NDArray encode(NDArray ids) {
+		long b = ids.getShape().get(0), l = ids.getShape().get(1);
+		if (l > config.positions) throw new IllegalArgumentException(l + " tokens; this tower has " + config.positions
+			+ " positions.");
+		NDArray i64 = ids.toType(DataType.INT64, false);
+		NDArray h = Embedding.embedding(i64, word, SparseFormat.DENSE).singletonOrThrow().add(position.get("0:{}", l))
+			.add(tokenType.get(0));
+		h = layerNorm(h, lnW, lnB);
+		// additive mask over keys, as Hugging Face builds it: (1 - mask) · finfo(float32).min, i.e. 0 at a token
+		NDArray mask = i64.eq(0).toType(DataType.FLOAT32, false).mul(-Float.MAX_VALUE).reshape(b, 1, 1, l);
+		for (Layer layer : layers) h = forward(layer, h, mask);
+		NDArray cls = h.get(":, 0, :");
+		return Nn.linear(gelu(Nn.linear(cls, proj1, null)), proj2, null);
+	}
+
+	/** One post-LN layer: attention, residual, LN; feed-forward with exact GELU, residual, LN. */
+	private NDArray forward(Layer w, NDArray h, NDArray mask) {
+		long b = h.getShape().get(0), l = h.getShape().get(1);
+		int heads = config.heads, dh = config.width / heads;
+		NDArray q = Nn.linear(h, w.qW, w.qB).reshape(b, l, heads, dh).transpose(0, 2, 1, 3);
+		NDArray k = Nn.linear(h, w.kW, w.kB).reshape(b, l, heads, dh).transpose(0, 2, 3, 1);
+		NDArray v = Nn.linear(h, w.vW, w.vB).reshape(b, l, heads, dh).transpose(0, 2, 1, 3);
+		NDArray p = q.matMul(k).div(Math.sqrt(dh)).add(mask).softmax(-1);
+		NDArray ctx = p.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, config.width);
+		NDArray a = layerNorm(Nn.linear(ctx, w.oW, w.oB).add(h), w.ln1W, w.ln1B);
+		NDArray f = Nn.linear(gelu(Nn.linear(a, w.iW, w.iB)), w.dW, w.dB);
+		return layerNorm(f.add(a), w.ln2W, w.ln2B);
+	}
+
+	/** The exact GELU, x·Φ(x) (BERT's "gelu" and torch.nn.GELU()). */
+	static NDArray gelu(NDArray x) {
+		return Activation.gelu(x);
+	}
+
+	private static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, EPS).singletonOrThrow();
+	}
+
+	@Override
+	public void close() {
+		manager.close();
+	}
+}
