@@ -26,17 +26,25 @@ D, HEADS, LAYERS, INTER, VOCAB, POS, EMBED, CONTEXT = 32, 4, 2, 64, 200, 64, 24,
 PREFIX = "text.transformer."
 
 
+def random_linear(t, name, out_f, in_f, bias=True):  # weights ~ 1/sqrt(fan-in), small non-zero biases
+    t[name + ".weight"] = torch.randn(out_f, in_f) / math.sqrt(in_f)
+    if bias:
+        t[name + ".bias"] = torch.randn(out_f) * 0.1
+
+
+def random_layer_norm(t, name, width):  # no identity norm: a perturbed scale and shift
+    t[name + ".weight"] = 1 + 0.1 * torch.randn(width)
+    t[name + ".bias"] = 0.1 * torch.randn(width)
+
+
 def tensors():
     t = {}
 
     def lin(name, out_f, in_f, bias=True):
-        t[name + ".weight"] = torch.randn(out_f, in_f) / math.sqrt(in_f)
-        if bias:
-            t[name + ".bias"] = torch.randn(out_f) * 0.1
+        random_linear(t, name, out_f, in_f, bias)
 
     def ln(name):
-        t[name + ".weight"] = 1 + 0.1 * torch.randn(D)
-        t[name + ".bias"] = 0.1 * torch.randn(D)
+        random_layer_norm(t, name, D)
 
     t[PREFIX + "embeddings.word_embeddings.weight"] = torch.randn(VOCAB, D)
     t[PREFIX + "embeddings.position_embeddings.weight"] = torch.randn(POS, D) * 0.5

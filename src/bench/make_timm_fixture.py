@@ -21,7 +21,7 @@ import json, math, os, sys
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from make_bert_fixture import save_safetensors  # noqa: E402  (the same safetensors writer)
+from make_bert_fixture import random_layer_norm, random_linear, save_safetensors  # noqa: E402
 
 torch.manual_seed(20261208)
 D, HEADS, LAYERS, PATCH, SIZE, EMBED = 48, 4, 2, 8, 32, 24
@@ -32,13 +32,10 @@ def tensors():
     t = {}
 
     def lin(name, out_f, in_f, bias=True):
-        t[name + ".weight"] = torch.randn(out_f, in_f) / math.sqrt(in_f)
-        if bias:
-            t[name + ".bias"] = torch.randn(out_f) * 0.1
+        random_linear(t, name, out_f, in_f, bias)
 
     def ln(name):
-        t[name + ".weight"] = 1 + 0.1 * torch.randn(D)
-        t[name + ".bias"] = 0.1 * torch.randn(D)
+        random_layer_norm(t, name, D)
 
     n = (SIZE // PATCH) ** 2
     t[T + "cls_token"] = torch.randn(1, 1, D) * 0.5

@@ -9,7 +9,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.WeightFiles;
 import org.mvpseg.clip.io.WeightFormatException;
 
 import java.io.IOException;
@@ -23,13 +22,14 @@ import java.util.Map;
  * h = LN(word[ids] + position[0..L) + token_type[0])                         eps 1e-12
  * per layer (post-LN):  a = LN(out(attn(h; mask = ids != 0)) + h)
  *                       h = LN(dense₂(GELU(dense₁(a))) + a)                  exact GELU
- * f = W₂ · GELU(W₁ · h[:, 0])                                                [CLS] row; open_clip's 'mlp' projection
+ * f = W₂ · GELU(W₁ · h[:, 0])                           the [CLS] row; open_clip's 'mlp' projection
  * </pre>
  * Tensor names are open_clip's ({@code text.transformer.embeddings.…}, {@code text.transformer.encoder.layer.N.…},
  * {@code text.proj.0/2.weight}). The head count is not in the tensors' shapes: the caller gives it (BERT-base: 12).
  */
 public final class BertTextTower implements AutoCloseable {
 
+	private static final String WHAT = "a BERT text tower in open_clip's layout";
 	static final String PREFIX = "text.transformer.";
 	static final float EPS = 1e-12f;
 
@@ -37,23 +37,18 @@ public final class BertTextTower implements AutoCloseable {
 	public record Config(int width, int heads, int layers, int intermediate, int vocab, int positions, int embed) {
 
 		static Config of(Map<String, RawTensor> t, int heads) throws WeightFormatException {
-			RawTensor word = require(t, PREFIX + "embeddings.word_embeddings.weight");
+			RawTensor word = Weights.require(t, PREFIX + "embeddings.word_embeddings.weight", WHAT);
 			int layers = 0;
 			while (t.containsKey(PREFIX + "encoder.layer." + layers + ".attention.self.query.weight")) layers++;
 			int width = (int) word.shape()[1];
 			if (layers == 0 || heads <= 0 || width % heads != 0) throw new WeightFormatException("Not a BERT text "
 				+ "tower with " + heads + " heads: " + layers + " layers of width " + width + ".");
-			return new Config(width, heads, layers, (int) require(t, PREFIX + "encoder.layer.0.intermediate.dense.weight")
-				.shape()[0], (int) word.shape()[0], (int) require(t, PREFIX + "embeddings.position_embeddings.weight")
-					.shape()[0], (int) require(t, "text.proj.2.weight").shape()[0]);
+			long inter = Weights.require(t, PREFIX + "encoder.layer.0.intermediate.dense.weight", WHAT).shape()[0];
+			long positions = Weights.require(t, PREFIX + "embeddings.position_embeddings.weight", WHAT).shape()[0];
+			long embed = Weights.require(t, "text.proj.2.weight", WHAT).shape()[0];
+			return new Config(width, heads, layers, (int) inter, (int) word.shape()[0], (int) positions, (int) embed);
 		}
 
-		private static RawTensor require(Map<String, RawTensor> t, String name) throws WeightFormatException {
-			RawTensor r = t.get(name);
-			if (r == null) throw new WeightFormatException("The weights lack tensor '" + name + "': not a BERT text "
-				+ "tower in open_clip's layout.");
-			return r;
-		}
 	}
 
 	/** One post-LN encoder layer's weights. */
@@ -95,12 +90,7 @@ public final class BertTextTower implements AutoCloseable {
 
 	/** The tower in {@code file} (safetensors or a PyTorch checkpoint under open_clip's names). */
 	public static BertTextTower load(Path file, int heads, NDManager parent) throws IOException {
-		try {
-			return new BertTextTower(WeightFiles.read(file), heads, parent);
-		}
-		catch (WeightFormatException e) {
-			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
-		}
+		return Weights.build(file, t -> new BertTextTower(t, heads, parent));
 	}
 
 	public Config config() {

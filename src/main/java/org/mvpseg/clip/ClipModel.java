@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.WeightFiles;
 import org.mvpseg.clip.io.WeightFormatException;
 
 import java.io.IOException;
@@ -60,13 +59,7 @@ public final class ClipModel implements AutoCloseable {
 	 * option; outputs are handed on in FLOAT32) or FLOAT64 (gradient checks).
 	 */
 	public static ClipModel load(Path file, NDManager parent, DataType dtype) throws IOException {
-		Map<String, RawTensor> tensors = WeightFiles.read(file);
-		try {
-			return new ClipModel(tensors, parent, dtype);
-		}
-		catch (WeightFormatException e) {
-			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
-		}
+		return Weights.build(file, t -> new ClipModel(t, parent, dtype));
 	}
 
 	public ClipConfig config() {

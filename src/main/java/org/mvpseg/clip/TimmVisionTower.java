@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 import org.mvpseg.clip.io.RawTensor;
-import org.mvpseg.clip.io.WeightFiles;
 import org.mvpseg.clip.io.WeightFormatException;
 
 import java.io.IOException;
@@ -30,6 +29,7 @@ import java.util.Map;
  */
 public final class TimmVisionTower implements AutoCloseable {
 
+	private static final String WHAT = "a timm ViT in open_clip's layout";
 	static final String T = "visual.trunk.";
 	static final float EPS = 1e-6f;
 
@@ -37,23 +37,18 @@ public final class TimmVisionTower implements AutoCloseable {
 	public record Config(int width, int heads, int layers, int patch, int grid, int embed) {
 
 		static Config of(Map<String, RawTensor> t, int heads) throws WeightFormatException {
-			RawTensor conv = require(t, T + "patch_embed.proj.weight"), pos = require(t, T + "pos_embed");
+			RawTensor conv = Weights.require(t, T + "patch_embed.proj.weight", WHAT);
+			RawTensor pos = Weights.require(t, T + "pos_embed", WHAT);
 			int layers = 0;
 			while (t.containsKey(T + "blocks." + layers + ".attn.qkv.weight")) layers++;
 			int width = (int) conv.shape()[0], grid = (int) Math.round(Math.sqrt(pos.shape()[1] - 1));
 			if (layers == 0 || heads <= 0 || width % heads != 0 || grid * grid != pos.shape()[1] - 1)
 				throw new WeightFormatException("Not a timm ViT with " + heads + " heads: " + layers + " blocks of width "
 					+ width + ", " + (pos.shape()[1] - 1) + " positions.");
-			return new Config(width, heads, layers, (int) conv.shape()[2], grid, (int) require(t, "visual.head.proj.weight")
-				.shape()[0]);
+			long embed = Weights.require(t, "visual.head.proj.weight", WHAT).shape()[0];
+			return new Config(width, heads, layers, (int) conv.shape()[2], grid, (int) embed);
 		}
 
-		private static RawTensor require(Map<String, RawTensor> t, String name) throws WeightFormatException {
-			RawTensor r = t.get(name);
-			if (r == null) throw new WeightFormatException("The weights lack tensor '" + name + "': not a timm ViT in "
-				+ "open_clip's layout.");
-			return r;
-		}
 
 		public int imageSize() {
 			return patch * grid;
@@ -93,12 +88,7 @@ public final class TimmVisionTower implements AutoCloseable {
 
 	/** The tower in {@code file} (safetensors or a PyTorch checkpoint under open_clip's names). */
 	public static TimmVisionTower load(Path file, int heads, NDManager parent) throws IOException {
-		try {
-			return new TimmVisionTower(WeightFiles.read(file), heads, parent);
-		}
-		catch (WeightFormatException e) {
-			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
-		}
+		return Weights.build(file, t -> new TimmVisionTower(t, heads, parent));
 	}
 
 	public Config config() {

@@ -44,6 +44,28 @@ final class Weights {
 		return Nn.owned(manager.create(data, new Shape(shape)).toType(dtype, false));
 	}
 
+	/** What a model or tower builds from a file's tensors. */
+	interface Builder<T> {
+		T build(Map<String, RawTensor> tensors) throws WeightFormatException;
+	}
+
+	/** Reads {@code file} and builds from its tensors; a problem with their names or shapes names the file. */
+	static <T> T build(java.nio.file.Path file, Builder<T> builder) throws java.io.IOException {
+		try {
+			return builder.build(org.mvpseg.clip.io.WeightFiles.read(file));
+		}
+		catch (WeightFormatException e) {
+			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** Tensor {@code name} of {@code t}, to read sizes off its shape; without it the file is not {@code what}. */
+	static RawTensor require(Map<String, RawTensor> t, String name, String what) throws WeightFormatException {
+		RawTensor r = t.get(name);
+		if (r == null) throw new WeightFormatException("The weights lack tensor '" + name + "': not " + what + ".");
+		return r;
+	}
+
 	private RawTensor raw(String name, long... shape) throws WeightFormatException {
 		RawTensor t = raw.get(name);
 		if (t == null) throw new WeightFormatException("The weights lack tensor '" + name

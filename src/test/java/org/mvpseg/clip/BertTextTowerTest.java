@@ -43,10 +43,7 @@ class BertTextTowerTest {
 			NDArray got = tower.encode(m.create(rows));
 			float[] g = got.toFloatArray();
 			int e = (int) got.getShape().get(1);
-			double worst = 0;
-			for (int r = 0; r < rows.length; r++)
-				for (int j = 0; j < e; j++)
-					worst = Math.max(worst, Math.abs(g[r * e + j] - features.get(r).getAsJsonArray().get(j).getAsDouble()));
+			double worst = largestDifference(got, features);
 			assertTrue(worst < 1e-4, "largest difference " + worst);
 			// a padded sequence gives what its unpadded part gives alone (the mask hides [PAD] from every query)
 			NDArray shorter = tower.encode(m.create(new long[][] { java.util.Arrays.copyOf(rows[0], 6) }));
@@ -65,5 +62,16 @@ class BertTextTowerTest {
 				"clip-vit-tiny").resolve("clip.safetensors"), 4, m));
 			assertTrue(notBert.getMessage().contains("not a BERT text tower"), notBert.getMessage());
 		}
+	}
+
+	/** The largest |got − expected| over rows [N, E] of features, expected as a JSON array of rows. */
+	static double largestDifference(NDArray got, JsonArray expected) {
+		float[] g = got.toFloatArray();
+		int e = (int) got.getShape().get(1);
+		double worst = 0;
+		for (int r = 0; r < expected.size(); r++)
+			for (int j = 0; j < e; j++)
+				worst = Math.max(worst, Math.abs(g[r * e + j] - expected.get(r).getAsJsonArray().get(j).getAsDouble()));
+		return worst;
 	}
 }

@@ -37,12 +37,7 @@ class TimmVisionTowerTest {
 			float[] images = new float[px.size()];
 			for (int i = 0; i < images.length; i++) images[i] = px.get(i).getAsFloat();
 			NDArray got = tower.encodeImage(m.create(images, new Shape(2, 3, 32, 32)));
-			float[] g = got.toFloatArray();
-			int e = (int) got.getShape().get(1);
-			double worst = 0;
-			for (int r = 0; r < 2; r++)
-				for (int j = 0; j < e; j++)
-					worst = Math.max(worst, Math.abs(g[r * e + j] - features.get(r).getAsJsonArray().get(j).getAsDouble()));
+			double worst = BertTextTowerTest.largestDifference(got, features);
 			assertTrue(worst < 1e-4, "largest difference " + worst);
 			var size = assertThrows(IllegalArgumentException.class, () -> tower.encodeImage(m.zeros(new Shape(1, 3, 64,
 				64))));
