@@ -11,7 +11,6 @@ import org.mvpseg.image.ImageSource.Calibration;
 import org.mvpseg.runtime.RequestException;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Random;
 
@@ -20,32 +19,6 @@ class ObjectLabellerTest {
 
 	@TempDir
 	Path tmp;
-
-	/**
-	 * The reference: a breadth-first flood fill from each unvisited pixel of a chosen class, in raster order, so ids
-	 * follow the raster order of each object's first pixel.
-	 */
-	static int[] floodFill(int[] labels, int w, int h, boolean[] split, boolean eight) {
-		int[] ids = new int[w * h];
-		int next = 0;
-		for (int start = 0; start < w * h; start++) {
-			if (ids[start] != 0 || !split[labels[start]]) continue;
-			ids[start] = ++next;
-			ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(start));
-			while (!todo.isEmpty()) {
-				int p = todo.poll(), px = p % w, py = p / w;
-				for (int dy = -1; dy <= 1; dy++)
-					for (int dx = -1; dx <= 1; dx++) {
-						if (dx == 0 && dy == 0 || !eight && dx != 0 && dy != 0) continue;
-						int qx = px + dx, qy = py + dy, q = qy * w + qx;
-						if (qx < 0 || qy < 0 || qx >= w || qy >= h || ids[q] != 0 || labels[q] != labels[p]) continue;
-						ids[q] = next;
-						todo.add(q);
-					}
-			}
-		}
-		return ids;
-	}
 
 	/** Streams {@code labels} through the labeller in bands of {@code band} rows; the ids it writes. */
 	int[] stream(int[] labels, int w, int h, boolean[] split, Connectivity c, int band, int minSize,
@@ -79,7 +52,7 @@ class ObjectLabellerTest {
 
 	private void sameAsFloodFill(int[] labels, int w, int h, boolean[] split) throws Exception {
 		for (Connectivity c : Connectivity.values()) {
-			int[] expected = floodFill(labels, w, h, split, c == Connectivity.EIGHT);
+			int[] expected = ReferenceLabelling.floodFill(labels, w, h, split, c == Connectivity.EIGHT);
 			for (int band : new int[] { 1, 2, 5, h }) {
 				ObjectTable[] t = new ObjectTable[1];
 				assertArrayEquals(expected, stream(labels, w, h, split, c, band, 0, t), c + ", bands of " + band);
@@ -129,8 +102,8 @@ class ObjectLabellerTest {
 			"0303000001",
 			"1111100001");
 		sameAsFloodFill(l, 10, 6, new boolean[] { false, true, true, true });
-		int[] eight = floodFill(l, 10, 6, new boolean[] { false, true, true, true }, true);
-		int[] four = floodFill(l, 10, 6, new boolean[] { false, true, true, true }, false);
+		int[] eight = ReferenceLabelling.floodFill(l, 10, 6, new boolean[] { false, true, true, true }, true);
+		int[] four = ReferenceLabelling.floodFill(l, 10, 6, new boolean[] { false, true, true, true }, false);
 		assertEquals(6, java.util.Arrays.stream(eight).max().orElse(0), "the reference itself: 1s, 2s, the diagonal "
 			+ "chain of 3s from the corner, the zig-zag of 3s, the right border's 1s, the bottom row of 1s");
 		assertEquals(12, java.util.Arrays.stream(four).max().orElse(0), "4-connectivity: each diagonal 3 alone");

@@ -1,0 +1,119 @@
+package org.mvpseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.io.FileSaver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.objects.ReferenceLabelling;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code segment --objects}: the object image and table are exactly the connected components of the label image. */
+class ObjectsCommandTest {
+
+	@TempDir
+	Path tmp;
+
+	static final String W = SegmentCommandTest.WEIGHTS;
+
+	/** The label image's pixels, as ImageJ opens them. */
+	static int[] pixels(Path tif) {
+		ImagePlus imp = IJ.openImage(tif.toString());
+		assertTrue(imp != null, tif + " opens in ImageJ");
+		int[] v = new int[imp.getWidth() * imp.getHeight()];
+		for (int i = 0; i < v.length; i++) v[i] = (int) imp.getProcessor().getf(i);
+		return v;
+	}
+
+	/** The objects CSV, as rows of strings (header first). */
+	static List<String[]> csv(Path file) throws Exception {
+		return Files.readAllLines(file).stream().map(l -> l.split(",")).toList();
+	}
+
+	/** Checks the files of one image against a flood fill of its labels; returns the summary. */
+	static JsonObject checkObjects(Path out, String name, boolean eight, boolean[] split) throws Exception {
+		ImagePlus labels = IJ.openImage(out.resolve(name + ".labels.tif").toString());
+		int w = labels.getWidth(), h = labels.getHeight();
+		int[] l = pixels(out.resolve(name + ".labels.tif"));
+		int[] expected = ReferenceLabelling.floodFill(l, w, h, split, eight);
+		assertArrayEquals(expected, pixels(out.resolve(name + ".objects.tif")), "object ids = the reference's");
+		List<String[]> rows = csv(out.resolve(name + ".objects.csv"));
+		assertEquals(List.of("object", "class", "label", "pixels", "area", "centroid_x", "centroid_y", "bbox_x", "bbox_y",
+			"bbox_width", "bbox_height", "mean_probability"), List.of(rows.get(0)));
+		int n = java.util.Arrays.stream(expected).max().orElse(0);
+		assertEquals(n + 1, rows.size(), "one row per object");
+		long[] count = new long[n + 1];
+		int[] cls = new int[n + 1];
+		for (int i = 0; i < expected.length; i++) {
+			count[expected[i]]++;
+			cls[expected[i]] = l[i];
+		}
+		for (int o = 1; o <= n; o++) {
+			String[] r = rows.get(o);
+			assertEquals(o, Integer.parseInt(r[0]));
+			assertEquals(cls[o], Integer.parseInt(r[2]), "class of object " + o);
+			assertEquals(count[o], Long.parseLong(r[3]), "pixels of object " + o);
+			double p = Double.parseDouble(r[11]);
+			assertTrue(p > 0 && p <= 1, "mean probability " + p);
+		}
+		return JsonParser.parseString(Files.readString(out.resolve(name + ".summary.json"))).getAsJsonObject();
+	}
+
+	@Test
+	void objectsAreTheEightConnectedComponentsOfTheLabelsPerClass() throws Exception {
+		Path out = tmp.resolve("out");
+		MainTest.Result r = MainTest.run("segment", "examples/coffee.png", "examples/cell.png", "--classes",
+			"cat, grass, sky", "--weights", W, "--objects", "all", "--out", out.toString());
+		assertEquals(0, r.code(), r.out() + r.err());
+		assertTrue(r.out().contains("objects: all classes (8-connected)") && r.out().contains("  objects: cat "), r.out());
+		for (String name : List.of("coffee", "cell")) {
+			JsonObject s = checkObjects(out, name, true, new boolean[] { true, true, true });
+			JsonObject o = s.getAsJsonObject("objects");
+			assertEquals(8, o.get("connectivity").getAsInt());
+			long total = 0;
+			for (String c : List.of("cat", "grass", "sky")) total += o.getAsJsonObject("classes").getAsJsonObject(c).get(
+				"objects").getAsLong();
+			assertEquals(o.get("total").getAsLong(), total);
+			assertEquals(name + ".objects.csv", s.getAsJsonObject("outputs").get("objects_table").getAsString());
+		}
+	}
+
+	@Test
+	void fourConnectivityOneClassMinimumSizeAndCalibration() throws Exception {
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		cell.getCalibration().pixelWidth = 0.5;
+		cell.getCalibration().pixelHeight = 0.25;
+		cell.getCalibration().setUnit("micron");
+		Path tif = tmp.resolve("cell.tif");
+		assertTrue(new FileSaver(cell).saveAsTiff(tif.toString()));
+		Path out = tmp.resolve("o4");
+		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "cat, grass, sky", "--weights", W,
+			"--objects", "grass", "--connectivity", "4", "--out", out.toString());
+		assertEquals(0, r.code(), r.out() + r.err());
+		checkObjects(out, "cell", false, new boolean[] { false, true, false });
+		for (String[] row : csv(out.resolve("cell.objects.csv")).subList(1, csv(out.resolve("cell.objects.csv")).size())) {
+			assertEquals("grass", row[1]);
+			assertEquals(Long.parseLong(row[3]) * 0.5 * 0.25, Double.parseDouble(row[4]), 1e-9, "calibrated area");
+			double cx = Double.parseDouble(row[5]) / 0.5, x0 = Double.parseDouble(row[7]);
+			assertTrue(cx >= x0 && cx <= x0 + Double.parseDouble(row[9]), "centroid x in pixels inside the box");
+		}
+		Path big = tmp.resolve("min");
+		MainTest.Result m = MainTest.run("segment", tif.toString(), "--classes", "cat, grass, sky", "--weights", W,
+			"--objects", "grass", "--connectivity", "4", "--min-size", "1000000000", "--out", big.toString());
+		assertEquals(0, m.code(), m.out() + m.err());
+		JsonObject g = JsonParser.parseString(Files.readString(big.resolve("cell.summary.json"))).getAsJsonObject()
+			.getAsJsonObject("objects").getAsJsonObject("classes").getAsJsonObject("grass");
+		assertEquals(0, g.get("objects").getAsLong());
+		assertEquals(csv(out.resolve("cell.objects.csv")).size() - 1, g.get("dropped").getAsLong(), "all dropped, counted");
+		assertEquals(1, csv(big.resolve("cell.objects.csv")).size());
+	}
+}
