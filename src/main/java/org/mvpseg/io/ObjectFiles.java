@@ -99,6 +99,7 @@ final class ObjectFiles implements AutoCloseable {
 	/** The summary's {@code objects} block: the settings, and per class the objects kept and dropped. */
 	Map<String, Object> summary() {
 		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("split", options.describe());
 		m.put("connectivity", options.connectivity().number());
 		m.put("min_size", options.minSize());
 		m.put("total", table.size());

@@ -116,4 +116,45 @@ class ObjectsCommandTest {
 		assertEquals(csv(out.resolve("cell.objects.csv")).size() - 1, g.get("dropped").getAsLong(), "all dropped, counted");
 		assertEquals(1, csv(big.resolve("cell.objects.csv")).size());
 	}
+
+	/**
+	 * Spark with tiles of 100 pixels (objects crossing tile borders) gives the object image and table of the command
+	 * line's untiled run, and its results table carries each split class's object count; a PNG in the same job is
+	 * segmented whole.
+	 */
+	@Test
+	void tiledObjectsOnSparkEqualTheUntiledRunAndRowsCarryCounts() throws Exception {
+		Path in = Files.createDirectories(tmp.resolve("in"));
+		IJ.saveAsTiff(IJ.openImage(Path.of("examples", "chelsea.png").toString()), in.resolve("chelsea.tif").toString());
+		Files.copy(Path.of("examples", "coffee.png"), in.resolve("coffee.png"));
+		Path sparkOut = tmp.resolve("spark"), cliOut = tmp.resolve("cli");
+		MainTest.Result r = MainTest.run("spark", "--master", "local[2]", "--input", in.toString(), "--out", sparkOut
+			.toString(), "--classes", "cat, grass, sky", "--weights", W, "--tile", "100", "--objects", "cat, sky");
+		assertEquals(0, r.code(), r.out() + r.err());
+		MainTest.Result c = MainTest.run("segment", in.resolve("chelsea.tif").toString(), in.resolve("coffee.png")
+			.toString(), "--classes", "cat, grass, sky", "--weights", W, "--out", cliOut.toString(), "--objects",
+			"cat, sky", "--outputs", "labels,summary");
+		assertEquals(0, c.code(), c.out() + c.err());
+		for (String name : List.of("chelsea", "coffee")) {
+			assertArrayEquals(pixels(cliOut.resolve(name + ".objects.tif")), pixels(sparkOut.resolve(name
+				+ ".objects.tif")), name);
+			List<String[]> a = csv(cliOut.resolve(name + ".objects.csv")), b = csv(sparkOut.resolve(name + ".objects.csv"));
+			assertEquals(a.size(), b.size());
+			for (int i = 0; i < a.size(); i++) {
+				assertEquals(List.of(a.get(i)).subList(0, 11), List.of(b.get(i)).subList(0, 11), name + " row " + i);
+				if (i > 0) assertEquals(Double.parseDouble(a.get(i)[11]), Double.parseDouble(b.get(i)[11]), 1e-6);
+			}
+			checkObjects(sparkOut, name, true, new boolean[] { true, false, true });
+		}
+		assertTrue(csv(cliOut.resolve("chelsea.objects.csv")).size() > 2, "objects cross the 100-pixel tiles' borders");
+		List<String> table = SparkCommandTest.csv(sparkOut);
+		assertTrue(table.get(0).endsWith(",objects"), table.get(0));
+		JsonObject s = JsonParser.parseString(Files.readString(cliOut.resolve("chelsea.summary.json"))).getAsJsonObject();
+		long cats = s.getAsJsonObject("objects").getAsJsonObject("classes").getAsJsonObject("cat").get("objects")
+			.getAsLong();
+		assertTrue(table.stream().anyMatch(l -> l.contains("chelsea.tif,done,cat,") && l.endsWith("," + cats)), table
+			.toString());
+		assertTrue(table.stream().anyMatch(l -> l.contains("chelsea.tif,done,grass,") && l.endsWith(",")), "not split: "
+			+ "no count");
+	}
 }
