@@ -32,6 +32,7 @@ final class ObjectFiles implements AutoCloseable {
 	private final ObjectOptions options;
 	private final ObjectLabeller labeller;
 	private ObjectTable table;
+	private int provisional;
 
 	ObjectFiles(Path dir, String name, List<String> classes, int width, int height, Calibration calibration,
 		ObjectOptions options) throws IOException
@@ -61,6 +62,7 @@ final class ObjectFiles implements AutoCloseable {
 	 * final); returns the objects.
 	 */
 	ObjectTable finish(Map<Path, Path> finished, String runId, String provenance) throws IOException {
+		provisional = labeller.provisional();
 		table = labeller.finish(options.minSize());
 		ImageJTiff.Type type = table.size() <= 65535 ? ImageJTiff.Type.U16 : ImageJTiff.Type.U32;
 		try (ImageJTiff ids = new ImageJTiff(tif, width, height, 1, type)) {
@@ -103,6 +105,7 @@ final class ObjectFiles implements AutoCloseable {
 		m.put("connectivity", options.connectivity().number());
 		m.put("min_size", options.minSize());
 		m.put("total", table.size());
+		m.put("provisional_labels", provisional); // the union-find's size: what the objects' memory grows with
 		Map<String, Object> per = new LinkedHashMap<>();
 		long[] counts = table.counts(), dropped = table.dropped();
 		boolean[] split = options.chosen(classes);

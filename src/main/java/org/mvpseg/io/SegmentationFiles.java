@@ -137,7 +137,8 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 
 	@Override
 	public void rows(int y0, int rows, int width, float[][] p, int[] l) throws IOException {
-		labelRows(y0, rows, l, objects == null ? null : ownProbability(p, l, rows * width));
+		if (objects != null && (own == null || own.length < rows * width)) own = new float[rows * width];
+		labelRows(y0, rows, l, objects == null ? null : ownProbability(p, l, rows * width, own));
 		if (probabilities != null) for (int c = 0; c < p.length; c++) probabilities.writeFloats(c, y0, rows, p[c], 0);
 	}
 
@@ -150,9 +151,15 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		if (objects != null) objects.rows(rows, l, own);
 	}
 
+	private float[] own; // reused from band to band: a 16 000-pixel-wide band is megabytes
+
 	/** Each pixel's probability of the class it is labelled with. */
 	public static float[] ownProbability(float[][] p, int[] l, int n) {
-		float[] own = new float[n];
+		return ownProbability(p, l, n, new float[n]);
+	}
+
+	/** The same into {@code own} (at least {@code n} long). */
+	static float[] ownProbability(float[][] p, int[] l, int n, float[] own) {
 		for (int i = 0; i < n; i++) own[i] = p[l[i]][i];
 		return own;
 	}

@@ -50,15 +50,15 @@ final class Components {
 		return i;
 	}
 
-	/** Counts pixel (x, y), whose probability of its class is {@code p}, into label {@code id}'s object. */
-	void pixel(int id, int x, int y, float p) {
+	/** Counts the run of {@code n} pixels from (x, y), whose probabilities of their class sum to {@code p}, into label {@code id}'s object. */
+	void run(int id, int x, int n, int y, double p) {
 		int r = find(id);
-		pixels[r]++;
-		sumX[r] += x;
-		sumY[r] += y;
+		pixels[r] += n;
+		sumX[r] += (long) n * x + (long) n * (n - 1) / 2;
+		sumY[r] += (long) n * y;
 		sumP[r] += p;
 		if (x < minX[r]) minX[r] = x;
-		if (x > maxX[r]) maxX[r] = x;
+		if (x + n - 1 > maxX[r]) maxX[r] = x + n - 1;
 		maxY[r] = y; // rows arrive top to bottom
 	}
 

@@ -60,20 +60,31 @@ public final class ObjectLabeller implements AutoCloseable {
 		for (int r = 0; r < rows; r++) row(labels, r * width, own);
 	}
 
+	/**
+	 * One row, run by run: a run of one chosen class takes the label of the first pixel of its class above it (over
+	 * the run, and one pixel either side with 8-connectivity), joins the others there, or starts a new label: so a
+	 * convex object gets one provisional label, however its rows widen.
+	 */
 	private void row(int[] labels, int off, float[] own) throws IOException {
-		for (int x = 0; x < width; x++) {
-			int c = labels[off + x];
-			curL[x] = c;
+		for (int x = 0; x < width;) {
+			int c = labels[off + x], s = x;
+			while (x < width && labels[off + x] == c) curL[x++] = c;
 			if (c < 0 || c >= split.length || !split[c]) {
-				cur[x] = 0;
+				java.util.Arrays.fill(cur, s, x, 0);
 				continue;
 			}
-			int id = x > 0 && curL[x - 1] == c ? cur[x - 1] : 0;
-			id = join(id, c, x);
-			if (eight) id = join(join(id, c, x - 1), c, x + 1);
-			if (id == 0) id = comps.add(c, x, y);
-			cur[x] = id;
-			comps.pixel(id, x, y, own == null ? 0 : own[off + x]);
+			int id = 0;
+			int from = eight ? Math.max(0, s - 1) : s, to = eight ? Math.min(width, x + 1) : x;
+			for (int px = from; px < to; px++) {
+				if (prevL[px] != c || px > from && prevL[px - 1] == c && prev[px - 1] == prev[px]) continue; // seen
+				if (id == 0) id = prev[px];
+				else comps.union(id, prev[px]);
+			}
+			if (id == 0) id = comps.add(c, s, y);
+			java.util.Arrays.fill(cur, s, x, id);
+			double p = 0;
+			if (own != null) for (int i = s; i < x; i++) p += own[off + i];
+			comps.run(id, s, x - s, y, p);
 		}
 		writeRuns();
 		int[] t = prev;
@@ -83,14 +94,6 @@ public final class ObjectLabeller implements AutoCloseable {
 		prevL = curL;
 		curL = t;
 		y++;
-	}
-
-	/** Joins {@code id} (0: none yet) with the pixel above at {@code px} when it is of class {@code c}. */
-	private int join(int id, int c, int px) {
-		if (px < 0 || px >= width || prevL[px] != c) return id;
-		if (id == 0) return prev[px];
-		comps.union(id, prev[px]);
-		return id;
 	}
 
 	/** The row as runs (start, length, label) of equal non-zero provisional labels. */
@@ -106,6 +109,11 @@ public final class ObjectLabeller implements AutoCloseable {
 		}
 		runs.writeInt(n / 3);
 		for (int i = 0; i < n; i++) runs.writeInt(rowRuns[i]);
+	}
+
+	/** Provisional labels handed out so far: the union-find's size (one per object, more for U- or comb-shaped ones). */
+	public int provisional() {
+		return comps.size();
 	}
 
 	/** Rows received so far. */

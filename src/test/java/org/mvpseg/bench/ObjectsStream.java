@@ -28,7 +28,7 @@ public final class ObjectsStream {
 	private ObjectsStream() {}
 
 	/** The class of pixel (x, y): 1 inside the cell's disc, 2 on a diagonal line outside discs, else 0. */
-	static int label(int x, int y, int pitch) {
+	public static int label(int x, int y, int pitch) {
 		int cx = x % pitch - pitch / 2, cy = y % pitch - pitch / 2;
 		double r = pitch * 0.35;
 		if (cx * cx + cy * cy <= r * r) return 1;
