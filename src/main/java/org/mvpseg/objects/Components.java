@@ -21,7 +21,7 @@ final class Components {
 
 	/** A new label of class {@code c} whose first pixel is (x, y). */
 	int add(int c, int x, int y) {
-		if (++n == parent.length) grow(parent.length * 2);
+		if (++n == parent.length) grow(parent.length + (parent.length >> 1)); // 1.5×: the arrays are most of the memory
 		parent[n] = n;
 		cls[n] = c;
 		minX[n] = maxX[n] = x;
@@ -92,7 +92,7 @@ final class Components {
 		}
 		ObjectTable t = new ObjectTable(count, dropped);
 		for (int i = 1; i <= n; i++) if (parent[i] == i && numberOut[i] > 0) t.set(numberOut[i] - 1, cls[i], pixels[i],
-			sumX[i], sumY[i], sumP[i], new int[] { minX[i], minY[i], maxX[i] - minX[i] + 1, maxY[i] - minY[i] + 1 });
+			sumX[i], sumY[i], sumP[i], minX[i], minY[i], maxX[i] - minX[i] + 1, maxY[i] - minY[i] + 1);
 		return t;
 	}
 }
