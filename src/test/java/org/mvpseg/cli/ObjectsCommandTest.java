@@ -8,7 +8,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import ij.IJ;
 import ij.ImagePlus;
-import ij.io.FileSaver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvpseg.objects.ReferenceLabelling;
@@ -89,12 +88,7 @@ class ObjectsCommandTest {
 
 	@Test
 	void fourConnectivityOneClassMinimumSizeAndCalibration() throws Exception {
-		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
-		cell.getCalibration().pixelWidth = 0.5;
-		cell.getCalibration().pixelHeight = 0.25;
-		cell.getCalibration().setUnit("micron");
-		Path tif = tmp.resolve("cell.tif");
-		assertTrue(new FileSaver(cell).saveAsTiff(tif.toString()));
+		Path tif = SegmentCommandTest.calibratedCell(tmp, 0.5, 0.25);
 		Path out = tmp.resolve("o4");
 		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "cat, grass, sky", "--weights", W,
 			"--objects", "grass", "--connectivity", "4", "--out", out.toString());
