@@ -50,7 +50,10 @@ final class Components {
 		return i;
 	}
 
-	/** Counts the run of {@code n} pixels from (x, y), whose probabilities of their class sum to {@code p}, into label {@code id}'s object. */
+	/**
+	 * Counts the run of {@code n} pixels from (x, y), whose probabilities of their class sum to {@code p}, into label
+	 * {@code id}'s object.
+	 */
 	void run(int id, int x, int n, int y, double p) {
 		int r = find(id);
 		pixels[r] += n;

@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Objects at scale without a model (README › Performance): a synthetic label stream of WIDTH × HEIGHT pixels — a disc
- * in every PITCH × PITCH cell (class "disc") and diagonal lines between them (class "line", 8-connected chains) — goes
- * row band by row band through the same {@link SegmentationFiles} as {@code segment --objects all}: label image,
- * object image, object table, summary. Prints the time, the objects and the heap's peak; run it under a small heap:
+ * Objects at scale without a model (README › Performance): a synthetic label stream of WIDTH × HEIGHT pixels — a
+ * disc in every PITCH × PITCH cell (class "disc") and diagonal lines between them (class "line", 8-connected
+ * chains) — goes row band by row band through the same {@link SegmentationFiles} as {@code segment --objects all}:
+ * label image, object image, object table, summary. Prints the time, the objects and the heap's peak; run it under a
+ * small heap:
  * <p>
- * {@code java -Xmx128m -cp target/test-classes:target/classes:$(cat cp.txt) org.mvpseg.bench.ObjectsStream 16000
+ * {@code java -Xmx160m -cp target/test-classes:target/classes:$(cat cp.txt) org.mvpseg.bench.ObjectsStream 16000
  * 16000 20 OUTDIR} (cp.txt from {@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt}).
  */
 public final class ObjectsStream {
@@ -63,9 +64,9 @@ public final class ObjectsStream {
 				new java.util.HashMap<>());
 		}
 		long discs = (long) (w / pitch) * (h / pitch);
-		System.out.printf(Locale.ROOT, "%dx%d: %d objects (%d discs, expected %d; %d line pieces) in %.1f s; heap pools' peaks summed "
-			+ "%.0f MB, -Xmx %.0f MB%n", w, h, objects.size(), objects.counts()[1], discs, objects.counts()[2],
-			(System.nanoTime() - t0) / 1e9, heapPeak() / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
+		System.out.printf(Locale.ROOT, "%dx%d: %d objects (%d discs, expected %d; %d line pieces) in %.1f s; heap "
+			+ "pools' peaks summed %.0f MB, -Xmx %.0f MB%n", w, h, objects.size(), objects.counts()[1], discs, objects
+				.counts()[2], (System.nanoTime() - t0) / 1e9, heapPeak() / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
 		if (objects.counts()[1] != discs) throw new AssertionError("disc count " + objects.counts()[1] + " != " + discs);
 	}
 
