@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Connected components of the chosen classes, streamed: label rows come in top to bottom, each pixel is joined to
- * its already seen neighbours of the same class (union-find), and the row's provisional labels go to a scratch file
- * as runs. {@link #finish} numbers the objects in raster order of their first pixel; {@link #relabel} reads the
+ * Connected components of the chosen classes, streamed: label rows come in top to bottom, each run of a class is
+ * joined to the runs of the same class it touches in the row above (union-find), and the row's provisional labels go
+ * to a scratch file as runs. {@link #finish} numbers the objects in raster order of their first pixel; {@link #relabel} reads the
  * scratch file back and hands out the final ids band by band. Memory: two rows of labels, one band of ids, and the
  * union-find's ~60 bytes per provisional label — never the image's area (docs/architecture.md › Objects).
  */
