@@ -1,4 +1,5 @@
-// MVP-SEG: segment every image of a folder; saves labels, probabilities and the results table per image.
+// MVP-SEG: segment every image of a folder; saves labels, probabilities and the results table per image
+// (with objects=[nucleus, cell] or objects=all also the object ids and the per-object table).
 // Batch use:  ImageJ -batch batch_segment_folder.ijm "input=/path/images output=/path/out classes=[cat, grass, sky] weights=/path/ViT-B-16.pt"
 // The model is loaded once for the whole folder.
 // Errors end the macro with their message, never with a dialog that waits when the macro runs headless.
@@ -29,7 +30,7 @@ setBatchMode(true);
 // Every key of Segment by Name, forwarded when given (see macros/README.md).
 function segmentOptions() {
 	o = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] student=[" + value("student", "") + "]";
-	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes", "device");
+	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes", "device", "objects", "min_size", "connectivity");
 	for (k = 0; k < keys.length; k++) {
 		v = value(keys[k], "");
 		if (v != "") o = o + " " + keys[k] + "=[" + v + "]";
@@ -79,6 +80,13 @@ for (i = 0; i < list.length; i++) {
 		close();
 		selectWindow("MVP-SEG Results");
 		saveAs("Results", output + File.separator + base + ".results.csv");
+		if (isOpen(base + "-objects")) { // objects=[a, b] or objects=all: the object ids and one table row per object
+			selectImage(base + "-objects");
+			saveAs("Tiff", output + File.separator + base + ".objects.tif");
+			close();
+			selectWindow("MVP-SEG Objects");
+			saveAs("Results", output + File.separator + base + ".objects.csv");
+		}
 		done++;
 	}
 	selectImage(title);

@@ -1,7 +1,8 @@
 // MVP-SEG: segment the current image by class names.
 // Batch use:  ImageJ -batch segment_current_image.ijm "input=/path/image.tif output=/path/out classes=[nucleus, background] weights=/path/ViT-B-16.pt"
 // Keys: input (optional when an image is open), output (folder; optional), classes, weights or model, student (optional),
-//       prompts (a trained prompt set; optional). Values with spaces go in [brackets].
+//       prompts (a trained prompt set; optional), objects (classes to split into objects, or all; optional), min_size,
+//       connectivity. Values with spaces go in [brackets].
 // Errors end the macro with their message, never with a dialog that waits when the macro runs headless.
 function fail(message) {
 	print(message);
@@ -29,7 +30,7 @@ title = getTitle();
 // Every key of Segment by Name, forwarded when given (see macros/README.md).
 function segmentOptions() {
 	o = "classes=[" + value("classes", "nucleus, background") + "] model=[" + value("model", "ViT-B/16") + "] weights=[" + value("weights", "") + "] prompts=[" + value("prompts", "") + "] student=[" + value("student", "") + "]";
-	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes", "device");
+	keys = newArray("template", "channels", "dense_mode", "window", "stride", "protocol", "temperature", "denoise", "key_smoothing", "planes", "device", "objects", "min_size", "connectivity");
 	for (k = 0; k < keys.length; k++) {
 		v = value(keys[k], "");
 		if (v != "") o = o + " " + keys[k] + "=[" + v + "]";
@@ -54,4 +55,10 @@ if (output != "") {
 	saveAs("Tiff", output + File.separator + base + ".probabilities.tif");
 	selectWindow("MVP-SEG Results");
 	saveAs("Results", output + File.separator + base + ".results.csv");
+	if (isOpen(base + "-objects")) {
+		selectImage(base + "-objects");
+		saveAs("Tiff", output + File.separator + base + ".objects.tif");
+		selectWindow("MVP-SEG Objects");
+		saveAs("Results", output + File.separator + base + ".objects.csv");
+	}
 }

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 class ArchitectureTest {
 
 	static final Set<String> CORE = Set.of("clip", "clip.io", "image", "segment", "features", "mvp", "pipeline", "models", "io",
-		"runtime", "files", "engine", "student");
+		"runtime", "files", "engine", "student", "objects");
 	static final Pattern REF = Pattern.compile("\\b(org\\.mvpseg\\.[a-z.]+?)\\.[A-Z]|^import (ij|org\\.scijava)\\.",
 		Pattern.MULTILINE);
 

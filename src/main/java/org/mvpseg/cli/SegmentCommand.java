@@ -7,7 +7,9 @@ import org.mvpseg.imagej.ImageFiles;
 import org.mvpseg.imagej.ImagePlusSource;
 import org.mvpseg.io.TiffSource;
 import org.mvpseg.io.SegmentationFiles;
+import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.segment.Templates;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.runtime.Progress;
@@ -30,12 +32,17 @@ final class SegmentCommand implements Main.Subcommand {
 	/** Where image features are kept and how (docs/features.md); shared with {@code spark}. */
 	static final Set<String> FEATURE_OPTIONS = Set.of("features", "features-precision");
 
+	/** Which classes are split into objects and how (docs/file-formats.md › Objects); shared with {@code spark}. */
+	static final Set<String> OBJECT_OPTIONS = Set.of("objects", "connectivity", "min-size");
+	static final String OBJECT_USAGE = "[--objects \"a, b\"|all [--connectivity 8|4] [--min-size PIXELS]]";
+
 	@Override
 	public String usage() {
 		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr] | --student FILE] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
-			+ "[--outputs labels,probabilities,summary] [--overwrite] [--features DIR [--features-precision fp32|fp16]]";
+			+ "[--outputs labels,probabilities,summary] [--overwrite] [--features DIR [--features-precision fp32|fp16]] "
+			+ OBJECT_USAGE;
 	}
 
 	@Override
@@ -44,6 +51,7 @@ final class SegmentCommand implements Main.Subcommand {
 		valued.addAll(REQUEST_OPTIONS);
 		valued.addAll(Set.of("out", "outputs"));
 		valued.addAll(FEATURE_OPTIONS);
+		valued.addAll(OBJECT_OPTIONS);
 		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
@@ -58,6 +66,7 @@ final class SegmentCommand implements Main.Subcommand {
 			out.println("classes: " + String.join(", ", p.classNames()) + " (" + p.resolved().classifier()
 				+ "; dense features: " + p.resolved().denseMode().label() + ")");
 			for (String note : p.resolved().notes()) out.println("  " + note);
+			if (target.objects() != null) out.println("objects: " + target.objects().describe());
 			int failed = 0;
 			for (int i = 0; i < images.size(); i++) {
 				out.printf("[%d/%d] %s%n", i + 1, images.size(), images.get(i));
@@ -116,10 +125,10 @@ final class SegmentCommand implements Main.Subcommand {
 	 * ({@code --features}), or null.
 	 */
 	record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite, Path features,
-		FeatureFile.Precision precision)
+		FeatureFile.Precision precision, ObjectOptions objects)
 	{
 		Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {
-			this(dir, outputs, overwrite, null, FeatureFile.Precision.FP32);
+			this(dir, outputs, overwrite, null, FeatureFile.Precision.FP32, null);
 		}
 
 		/** From the command's options: the outputs into {@code dir}, features where {@code --features} says. */
@@ -137,7 +146,24 @@ final class SegmentCommand implements Main.Subcommand {
 			catch (IllegalArgumentException e) {
 				throw new Args.UsageException("--features-precision: " + e.getMessage());
 			}
-			return new Target(dir, outputs, a.has("overwrite"), features, precision);
+			return new Target(dir, outputs, a.has("overwrite"), features, precision, objects(a));
+		}
+
+		/**
+		 * {@code --objects} and its settings, checked against {@code --classes} before any model loads; null without
+		 * it. Connectivity or a minimum size without {@code --objects} would do nothing, so they are refused.
+		 */
+		static ObjectOptions objects(Args a) {
+			if (!a.has("objects")) {
+				for (String o : List.of("connectivity", "min-size")) if (a.has(o)) throw new Args.UsageException("--" + o
+					+ " shapes the objects of --objects: add --objects \"CLASS, …\" or --objects all, or leave --" + o
+					+ " out");
+				return null;
+			}
+			ObjectOptions o = ObjectOptions.parse(a.get("objects", ""), a.get("connectivity", null), a.get("min-size",
+				null));
+			o.chosen(Templates.parseClassNames(a.require("classes")));
+			return o;
 		}
 
 		/** The feature file of an image (or of one tile: {@code name} says which), or null without --features. */
@@ -152,13 +178,15 @@ final class SegmentCommand implements Main.Subcommand {
 	 * to tell beside (features reused or written, partial files of a killed run removed), or null.
 	 */
 	record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
-		double[] meanProbability, String note) {}
+		double[] meanProbability, String note, org.mvpseg.objects.ObjectTable objects) {}
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
 	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
 		try {
 			Outcome o = segmentFile(img, p, target, progress);
 			report(o.result().result(), o.input(), out);
+			if (o.objects() != null) out.println("  objects: " + objectCounts(o.objects(), p.classNames(), target
+				.objects()));
 			if (o.note() != null) out.println("  " + o.note());
 			return true;
 		}
@@ -179,7 +207,7 @@ final class SegmentCommand implements Main.Subcommand {
 			org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
 			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
 				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
-					.provenance(img.getFileName().toString(), input)))
+					.provenance(img.getFileName().toString(), input)).objects(target.objects()))
 			{
 				Prepared.ImageResult r = p.segment(input, new org.mvpseg.segment.SegmentationSink() {
 					@Override
@@ -204,7 +232,7 @@ final class SegmentCommand implements Main.Subcommand {
 				String note = (store == null ? "" : store.describe()) + (files.staleRemoved() == 0 ? "" : (store == null ? ""
 					: "\n  ") + "removed " + files.staleRemoved() + " partial file(s) a killed earlier run left");
 				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), note.isEmpty()
-					? null : note);
+					? null : note, files.objectTable());
 			}
 		}
 	}
@@ -233,6 +261,20 @@ final class SegmentCommand implements Main.Subcommand {
 			+ imp.getNSlices() + " slices and " + imp.getNFrames() + " frames; the command line segments 2-D images "
 			+ "(use Fiji's Segment by Name, which segments every plane).");
 		return new ImagePlusSource(imp, 1, 1);
+	}
+
+	/** "nucleus 12, cell 3 (2 smaller than 20 pixels dropped)": the objects of each split class. */
+	static String objectCounts(org.mvpseg.objects.ObjectTable t, List<String> classes, ObjectOptions o) {
+		boolean[] split = o.chosen(classes);
+		long[] n = t.counts(), dropped = t.dropped();
+		StringBuilder sb = new StringBuilder();
+		long gone = 0;
+		for (int c = 0; c < classes.size(); c++) {
+			if (!split[c]) continue;
+			sb.append(sb.length() == 0 ? "" : ", ").append(classes.get(c)).append(' ').append(n[c]);
+			gone += dropped[c];
+		}
+		return sb + (gone > 0 ? " (" + gone + " smaller than " + o.minSize() + " pixels dropped)" : "");
 	}
 
 	private static void report(org.mvpseg.segment.Segmenter.Result r, ClipInput input, PrintStream out) {

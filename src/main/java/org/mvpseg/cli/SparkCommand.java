@@ -87,6 +87,7 @@ final class SparkCommand implements Main.Subcommand {
 		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
 		valued.addAll(JOB_OPTIONS);
 		valued.addAll(SegmentCommand.FEATURE_OPTIONS);
+		valued.addAll(SegmentCommand.OBJECT_OPTIONS);
 		Args a = new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.has("tile")) {
 			a.integer("tile", 0, 64);

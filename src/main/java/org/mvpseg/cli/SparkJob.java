@@ -38,7 +38,7 @@ public final class SparkJob {
 			"pixels", DataTypes.LongType, true).add("fraction", DataTypes.DoubleType, true).add("area",
 				DataTypes.DoubleType, true).add("unit", DataTypes.StringType, true).add("mean_probability",
 					DataTypes.DoubleType, true).add("gpr_presence", DataTypes.DoubleType, true).add("error",
-						DataTypes.StringType, true);
+						DataTypes.StringType, true).add("objects", DataTypes.LongType, true);
 
 	private SparkJob() {}
 
@@ -63,6 +63,7 @@ public final class SparkJob {
 			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
 				+ "image are then replaced), or choose another --out");
 		SegmentCommand.request(a, "classes"); // a mistake in the options stops here, before Spark starts
+		target(a); // and in the objects' options
 		if (a.has("weights") && !Files.isRegularFile(a.path("weights"))) throw new java.nio.file.NoSuchFileException(a
 			.get("weights", "") + " (the weights must be where the driver and every executor can read them)");
 		List<TiledImage.Plan> tiled = plans(a, argv, images, out);
@@ -137,23 +138,38 @@ public final class SparkJob {
 		return out;
 	}
 
-	/** An image's rows: one per class ({@code presence}: GPR's highest g_c, or null without GPR). */
+	/**
+	 * An image's rows: one per class ({@code presence}: GPR's highest g_c, or null without GPR; {@code objects}: the
+	 * objects of each class, null for a class not split or without {@code --objects}).
+	 */
 	static List<Row> classRows(String image, org.mvpseg.segment.Segmenter.Result r, double pixelArea, String unit,
-		double[] meanProbability, double[] presence)
+		double[] meanProbability, double[] presence, Long[] objects)
 	{
 		List<Row> out = new ArrayList<>();
 		long total = (long) r.width() * r.height();
 		for (int c = 0; c < r.classes().size(); c++) {
 			long n = r.pixelCounts()[c];
 			out.add(RowFactory.create(image, "done", r.classes().get(c), c, n, n / (double) total, n * pixelArea, unit,
-				meanProbability[c], presence == null ? null : presence[c], null));
+				meanProbability[c], presence == null ? null : presence[c], null, objects == null ? null : objects[c]));
 		}
+		return out;
+	}
+
+	/** Each class's object count for the results table: null for the classes {@code o} does not split. */
+	static Long[] objectCounts(org.mvpseg.objects.ObjectTable t, List<String> classes,
+		org.mvpseg.objects.ObjectOptions o)
+	{
+		if (t == null) return null;
+		boolean[] split = o.chosen(classes);
+		long[] n = t.counts();
+		Long[] out = new Long[n.length];
+		for (int c = 0; c < n.length; c++) out[c] = split[c] ? n[c] : null;
 		return out;
 	}
 
 	/** A failed image's one row. */
 	static Row failed(String image, String why) {
-		return RowFactory.create(image, "failed", null, null, null, null, null, null, null, null, why);
+		return RowFactory.create(image, "failed", null, null, null, null, null, null, null, null, why, null);
 	}
 
 	static String message(Throwable e) {
@@ -276,6 +292,8 @@ public final class SparkJob {
 		String unit = s.getAsJsonObject("pixel_size").get("unit").getAsString();
 		com.google.gson.JsonObject mean = s.has("mean_probability") ? s.getAsJsonObject("mean_probability") : null;
 		com.google.gson.JsonObject gpr = s.has("gpr_presence") ? s.getAsJsonObject("gpr_presence") : null;
+		com.google.gson.JsonObject objects = s.has("objects") ? s.getAsJsonObject("objects").getAsJsonObject("classes")
+			: null;
 		List<Row> out = new ArrayList<>();
 		for (var e : s.getAsJsonArray("classes")) {
 			com.google.gson.JsonObject c = e.getAsJsonObject();
@@ -283,9 +301,25 @@ public final class SparkJob {
 			out.add(RowFactory.create(img.toString(), "skipped: complete", name, c.get("label").getAsInt(), c.get("pixels")
 				.getAsLong(), c.get("fraction").getAsDouble(), c.get("area").getAsDouble(), unit, mean == null ? null
 					: mean.get(name).getAsDouble(), gpr == null ? null : gpr.getAsJsonObject(name).get("max").getAsDouble(),
-				null));
+				null, objects == null || !objects.has(name) ? null : objects.getAsJsonObject(name).get("objects")
+					.getAsLong()));
 		}
 		return out;
+	}
+
+	/**
+	 * An earlier run's objects count as this run's only when split the same way ({@code now} null: no objects asked
+	 * for, which any earlier run satisfies).
+	 */
+	static void sameObjects(Path summary, org.mvpseg.objects.ObjectOptions now) throws java.io.IOException {
+		if (now == null) return;
+		com.google.gson.JsonObject s = com.google.gson.JsonParser.parseString(Files.readString(summary))
+			.getAsJsonObject();
+		String stored = s.has("objects") && s.getAsJsonObject("objects").has("split") ? s.getAsJsonObject("objects").get(
+			"split").getAsString() : "none";
+		if (!stored.equals(now.describe())) throw new java.io.IOException(summary.getFileName() + " holds an earlier "
+			+ "run's outputs with other objects (" + stored + "; this run: " + now.describe() + "): choose another --out, "
+			+ "or pass --overwrite to replace them");
 	}
 
 	/** What decides an image's result (not the device, the batch or the notes): compared before a resume skips it. */
@@ -354,10 +388,14 @@ public final class SparkJob {
 			try {
 				Path summary = target.dir().resolve(ImageFiles.baseName(img) + ".summary.json");
 				if (!target.overwrite() && target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(
-					summary)) return fromSummary(img, summary, p.resolved().toMap()); // complete earlier: resume
+					summary)) { // complete earlier: resume
+					sameObjects(summary, target.objects());
+					return fromSummary(img, summary, p.resolved().toMap());
+				}
 				SegmentCommand.Outcome o = SegmentCommand.segmentFile(img, p, target, Progress.NONE);
 				return classRows(img.toString(), o.result().result(), o.pixelArea(), o.unit(), o.meanProbability(), o
-					.result().presence().map(x -> x.max()).orElse(null));
+					.result().presence().map(x -> x.max()).orElse(null), objectCounts(o.objects(), p.classNames(), target
+						.objects()));
 			}
 			catch (Exception | OutOfMemoryError e) { // one bad image never fails the job
 				out.add(failed(img.toString(), message(e)));

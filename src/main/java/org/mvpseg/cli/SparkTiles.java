@@ -182,7 +182,7 @@ final class SparkTiles {
 		try {
 			TiledImage.Assembled a = TiledImage.assemble(plan, tiles, target);
 			return SparkJob.classRows(plan.image(), a.result(), a.pixelArea(), a.unit(), a.meanProbability(), a
-				.presenceMax());
+				.presenceMax(), SparkJob.objectCounts(a.objects(), a.result().classes(), target.objects()));
 		}
 		catch (Exception | OutOfMemoryError e) {
 			return List.of(SparkJob.failed(plan.image(), SparkJob.message(e)));
@@ -205,8 +205,10 @@ final class SparkTiles {
 		if (target.overwrite()) return null;
 		Path summary = target.dir().resolve(p.baseName() + ".summary.json");
 		try {
-			if (target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(summary)) return SparkJob
-				.fromSummary(Path.of(p.image()), summary, request);
+			if (target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(summary)) {
+				SparkJob.sameObjects(summary, target.objects());
+				return SparkJob.fromSummary(Path.of(p.image()), summary, request);
+			}
 		}
 		catch (Exception e) {
 			return List.of(SparkJob.failed(p.image(), summary + " cannot be read (" + SparkJob.message(e)

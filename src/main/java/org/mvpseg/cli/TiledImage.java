@@ -132,19 +132,20 @@ final class TiledImage {
 			return stored;
 		}
 		Rect core = plan.cores().get(index);
-		boolean wide = p.classNames().size() > 256;
+		boolean wide = p.classNames().size() > 256, objects = target.objects() != null;
 		ClassMeans means = new ClassMeans(p.classNames().size());
-		Path tmp = AtomicFiles.tempSibling(labels);
+		Path tmp = AtomicFiles.tempSibling(labels), ownTmp = objects ? AtomicFiles.tempSibling(own(dir, index)) : null;
 		TileResult t = new TileResult();
 		try (TiffSource src = TiffSource.open(Path.of(plan.image())); FeatureFile store = target.features(plan
-			.baseName() + ".tile-" + index, p); DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files
-				.newOutputStream(tmp), 1 << 16)))
+			.baseName() + ".tile-" + index, p); DataOutputStream o = stream(tmp); DataOutputStream po = objects ? stream(
+				ownTmp) : null)
 		{
 			if (src == null || src.width() != plan.width() || src.height() != plan.height()) throw new IOException(plan
 				.image() + " changed since the job started");
 			ClipInput input = p.input(src, scaling);
 			Prepared.ImageResult r = p.segment(input, (y0, rows, w, pr, l) -> {
 				for (int i = 0; i < rows * w; i++) if (wide) o.writeShort(l[i]); else o.writeByte(l[i]);
+				if (po != null) for (float f : SegmentationFiles.ownProbability(pr, l, rows * w)) po.writeFloat(f);
 				means.add(pr, l, rows * w);
 			}, Progress.NONE, core, store);
 			fill(t, index, r, means, p.provenance(Path.of(plan.image()).getFileName().toString(), input), p);
@@ -156,13 +157,32 @@ final class TiledImage {
 		}
 		catch (IOException | RuntimeException e) {
 			Files.deleteIfExists(tmp);
+			if (ownTmp != null) Files.deleteIfExists(ownTmp);
 			throw e;
 		}
+		if (objects) Files.move(ownTmp, own(dir, index), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption
+			.REPLACE_EXISTING);
 		Files.move(tmp, labels, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		Path jtmp = AtomicFiles.tempSibling(json);
 		Files.writeString(jtmp, GSON.toJson(t));
 		Files.move(jtmp, json, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		return t;
+	}
+
+	/**
+	 * A staged core's probability of each pixel's class (float32, row-major), kept with {@code --objects} for the
+	 * objects' mean probability: the labels alone would not give it.
+	 */
+	private static Path own(Path dir, int index) {
+		return dir.resolve("tile-" + index + ".own");
+	}
+
+	private static DataOutputStream stream(Path file) throws IOException {
+		return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+	}
+
+	private static DataInputStream input(Path file) throws IOException {
+		return new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
 	}
 
 	private static void fill(TileResult t, int index, Prepared.ImageResult ir, ClassMeans means, String provenance,
@@ -190,7 +210,7 @@ final class TiledImage {
 
 	/** The whole image's figures, summed over its tiles, for the summary and the results table. */
 	record Assembled(Segmenter.Result result, double[] meanProbability, double[] presenceMax, double pixelArea,
-		String unit) {}
+		String unit, org.mvpseg.objects.ObjectTable objects) {}
 
 	/**
 	 * Writes the image's outputs from its staged tiles (labels row by row, never whole in memory; the summary),
@@ -206,18 +226,21 @@ final class TiledImage {
 		ClassMeans means = new ClassMeans(first.classes.size());
 		for (TileResult t : tiles) means.merge(t.means);
 		double[] presence = presenceMax(tiles);
+		org.mvpseg.objects.ObjectTable objects;
 		try (SegmentationFiles files = new SegmentationFiles(target.dir(), plan.baseName(), target.outputs(),
-			first.classes, plan.width(), plan.height(), cal, target.overwrite(), first.provenance))
+			first.classes, plan.width(), plan.height(), cal, target.overwrite(), first.provenance).objects(target
+				.objects()))
 		{
-			copyRows(plan, dir, first.classes.size() > 256, files);
+			copyRows(plan, dir, first.classes.size() > 256, target.objects() != null, files);
 			files.finish();
 			files.complete(r, extra(plan, tiles, means, presence));
+			objects = files.objectTable();
 		}
 		AtomicFiles.deleteTree(dir);
 		try (var left = Files.list(dir.getParent())) {
 			if (left.findAny().isEmpty()) Files.deleteIfExists(dir.getParent());
 		}
-		return new Assembled(r, means.means(), presence, cal.pixelWidth() * cal.pixelHeight(), cal.unit());
+		return new Assembled(r, means.means(), presence, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), objects);
 	}
 
 	private static Segmenter.Result merged(Plan plan, List<TileResult> tiles) {
@@ -257,17 +280,25 @@ final class TiledImage {
 		return m;
 	}
 
-	/** The staged cores, row by row across each band of tiles, into the label image. */
-	private static void copyRows(Plan plan, Path dir, boolean wide, SegmentationFiles files) throws IOException {
+	/**
+	 * The staged cores, row by row across each band of tiles, into the label image (and, with {@code own}, each pixel's
+	 * probability of its class into the objects).
+	 */
+	private static void copyRows(Plan plan, Path dir, boolean wide, boolean own, SegmentationFiles files)
+		throws IOException
+	{
 		int w = plan.width(), band = 16;
 		int[] rows = new int[band * w];
+		float[] p = own ? new float[band * w] : null;
 		for (int first = 0; first < plan.cores().size();) {
 			int y0 = plan.cores().get(first).y(), last = first;
 			while (last < plan.cores().size() && plan.cores().get(last).y() == y0) last++;
-			List<DataInputStream> in = new ArrayList<>();
+			List<DataInputStream> in = new ArrayList<>(), pin = new ArrayList<>();
 			try {
-				for (int i = first; i < last; i++) in.add(new DataInputStream(new BufferedInputStream(Files.newInputStream(dir
-					.resolve("tile-" + i + ".labels")), 1 << 16)));
+				for (int i = first; i < last; i++) {
+					in.add(input(dir.resolve("tile-" + i + ".labels")));
+					if (own) pin.add(input(own(dir, i)));
+				}
 				int h = plan.cores().get(first).height();
 				for (int y = 0; y < h; y += band) {
 					int n = Math.min(band, h - y);
@@ -275,14 +306,17 @@ final class TiledImage {
 						for (int i = first; i < last; i++) {
 							Rect c = plan.cores().get(i);
 							DataInputStream s = in.get(i - first);
-							for (int x = 0; x < c.width(); x++) rows[r * w + c.x() + x] = wide ? s.readUnsignedShort() : s
-								.readUnsignedByte();
+							for (int x = 0; x < c.width(); x++) {
+								rows[r * w + c.x() + x] = wide ? s.readUnsignedShort() : s.readUnsignedByte();
+								if (own) p[r * w + c.x() + x] = pin.get(i - first).readFloat();
+							}
 						}
-					files.rows(y0 + y, n, w, null, rows);
+					files.labelRows(y0 + y, n, rows, p);
 				}
 			}
 			finally {
 				for (DataInputStream s : in) s.close();
+				for (DataInputStream s : pin) s.close();
 			}
 			first = last;
 		}

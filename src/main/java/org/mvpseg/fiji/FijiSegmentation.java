@@ -8,6 +8,7 @@ import ij.process.ShortProcessor;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.imagej.ImagePlusSource;
 import org.mvpseg.models.ModelRegistry;
+import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
@@ -30,8 +31,24 @@ public final class FijiSegmentation {
 	/** Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic". */
 	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device)
+		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device,
+		ObjectOptions objects)
 	{
+		/** Without objects. */
+		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
+			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
+			boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device)
+		{
+			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
+				probabilities, rois, table, tuning, replaceRois, device, null);
+		}
+
+		/** The same options, splitting classes into objects as {@code o} says (null: no objects). */
+		public Options withObjects(ObjectOptions o) {
+			return new Options(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes,
+				labels, probabilities, rois, table, tuning, replaceRois, device, o);
+		}
+
 		/** On the automatic device. */
 		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
@@ -84,9 +101,16 @@ public final class FijiSegmentation {
 		}
 	}
 
-	/** What a run produced (images not yet shown). */
+	/** What a run produced (images not yet shown); the objects' image and table are null without objects. */
 	public record Outputs(ImagePlus labels, ImagePlus probabilities, ij.measure.ResultsTable table, int roisAdded,
-		String provenance) {}
+		String provenance, ImagePlus objects, ij.measure.ResultsTable objectTable)
+	{
+		public Outputs(ImagePlus labels, ImagePlus probabilities, ij.measure.ResultsTable table, int roisAdded,
+			String provenance)
+		{
+			this(labels, probabilities, table, roisAdded, provenance, null, null);
+		}
+	}
 
 	private FijiSegmentation() {}
 
@@ -95,6 +119,8 @@ public final class FijiSegmentation {
 		List<int[]> planes = planes(imp, o.allPlanes());
 		try (Prepared p = prepare(o, progress)) {
 			ImageOutputs out = new ImageOutputs(imp, p.resolved(), o, planes.size() > 1);
+			ObjectOutputs objects = o.objects() == null ? null : new ObjectOutputs(imp, p.classNames(), o.objects(), planes
+				.size() > 1);
 			String scaling = null;
 			for (int k = 0; k < planes.size(); k++) {
 				progress.checkCancelled();
@@ -102,10 +128,15 @@ public final class FijiSegmentation {
 				Plane plane = segmentPlane(p, imp, z, t, out.wide(), planeProgress(progress, k, planes.size()));
 				if (scaling == null) scaling = plane.provenance();
 				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result(), plane.means());
+				if (objects != null) objects.addPlane(z, t, plane.labels(), plane.probabilities(), out.manager() != null);
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="
 				+ imp.getZ() + ", t=" + imp.getT() + ")");
-			return out.finish(provenance);
+			Outputs done = out.finish(provenance);
+			if (objects == null) return done;
+			IJ.log(objects.summary());
+			return new Outputs(done.labels(), done.probabilities(), done.table(), done.roisAdded() + objects.addRois(out
+				.manager()), done.provenance(), objects.image(provenance), objects.table());
 		}
 	}
 
@@ -169,6 +200,16 @@ public final class FijiSegmentation {
 		if (out.labels() != null) out.labels().show();
 		if (out.probabilities() != null) out.probabilities().show();
 		if (out.table() != null) out.table().show("MVP-SEG Results");
+		showObjects(out);
 		IJ.log(out.provenance());
 	}
+
+	/** The objects' image and table, when asked for. */
+	static void showObjects(Outputs out) {
+		if (out.objects() != null) out.objects().show();
+		if (out.objectTable() != null) out.objectTable().show(OBJECTS_TABLE);
+	}
+
+	/** The title of the per-object results table. */
+	public static final String OBJECTS_TABLE = "MVP-SEG Objects";
 }

@@ -62,6 +62,11 @@ final class ImageOutputs {
 		roiManager.runCommand("Delete");
 	}
 
+	/** The ROI Manager ROIs go to, or null (ROIs not asked for, or no display). */
+	RoiManager manager() {
+		return roiManager;
+	}
+
 	/** Whether labels need 16 bits (more than 256 classes). */
 	boolean wide() {
 		return wide;

@@ -54,8 +54,32 @@ public class SegmentByNameCommand extends WindowedCommand {
 	@Parameter(label = "Results table", persist = false)
 	public boolean show_table = true;
 
+	// Objects (issue 27): these three fields only map to ObjectOptions, whose text forms the command line shares.
+	@Parameter(label = "Objects: classes to split into objects (comma-separated, or all; empty = none)", required =
+		false, persist = false, description = "Each connected region of these classes becomes an object: an object "
+			+ "label image, one ROI per object (ROI group = class) and a table row per object")
+	public String objects = "";
+
+	@Advanced
+	@Parameter(label = "Minimum object size (pixels; smaller objects are dropped)", min = "0", persist = false)
+	public int min_size = 0;
+
+	@Advanced
+	@Parameter(label = "Object connectivity (8: by a side or a corner, as Analyze Particles; 4: by a side)", choices = {
+		"8", "4" }, persist = false)
+	public String connectivity = "8";
+
 	@Parameter(label = "Advanced...", callback = "showAdvanced", required = false, persist = false)
 	private org.scijava.widget.Button advanced; // last: Fiji shows the fields in order (ModelCommand.showAdvanced)
+
+	@Parameter(type = ItemIO.OUTPUT)
+	public ImagePlus object_labels;
+
+	/** The objects these fields ask for, or null when none. */
+	public org.mvpseg.objects.ObjectOptions objectOptions() {
+		return objects == null || objects.isBlank() ? null : org.mvpseg.objects.ObjectOptions.parse(objects,
+			connectivity, String.valueOf(min_size));
+	}
 
 	@Parameter(type = ItemIO.OUTPUT)
 	public ImagePlus segmentation;
@@ -76,7 +100,8 @@ public class SegmentByNameCommand extends WindowedCommand {
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
 			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
-				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois, device);
+				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois, device)
+			.withObjects(objectOptions());
 	}
 
 	@Override
@@ -87,6 +112,8 @@ public class SegmentByNameCommand extends WindowedCommand {
 			segmentation = out.labels();
 			probability_maps = out.probabilities();
 			if (out.table() != null) out.table().show("MVP-SEG Results");
+			object_labels = out.objects();
+			if (out.objectTable() != null) out.objectTable().show(FijiSegmentation.OBJECTS_TABLE);
 			ij.IJ.log(out.provenance());
 			ij.IJ.log(FijiSegmentation.summary(out, (System.nanoTime() - t0) / 1e9));
 		}

@@ -28,9 +28,9 @@ import java.util.List;
  */
 public final class ImageJTiff implements Closeable {
 
-	/** Pixel types: 8-bit, 16-bit unsigned, 32-bit float. */
+	/** Pixel types: 8-bit, 16-bit unsigned, 32-bit float, 32-bit unsigned (object ids beyond 65 535; ImageJ reads it as 32-bit). */
 	public enum Type {
-		U8(1), U16(2), F32(4);
+		U8(1), U16(2), F32(4), U32(4);
 
 		final int bytes;
 
@@ -126,14 +126,15 @@ public final class ImageJTiff implements Closeable {
 		write(page, y0, b);
 	}
 
-	/** Writes label rows as 8- or 16-bit values. */
+	/** Writes label rows as 8-, 16- or 32-bit unsigned values. */
 	public void writeInts(int page, int y0, int rows, int[] data, int offset) throws IOException {
 		if (type == Type.F32) throw new IllegalStateException("float image");
 		check(page, y0, rows, type);
 		ByteBuffer b = ByteBuffer.allocate(rows * width * type.bytes).order(ByteOrder.BIG_ENDIAN);
 		for (int i = 0; i < rows * width; i++) {
 			if (type == Type.U8) b.put((byte) data[offset + i]);
-			else b.putShort((short) data[offset + i]);
+			else if (type == Type.U16) b.putShort((short) data[offset + i]);
+			else b.putInt(data[offset + i]);
 		}
 		write(page, y0, b.flip());
 	}
@@ -257,6 +258,7 @@ public final class ImageJTiff implements Closeable {
 		entries.add(number(296, 3, 1));
 		if (lut != null && type == Type.U8) entries.add(new Entry(320, 3, colorMap()));
 		if (type == Type.F32) entries.add(number(339, 3, 3));
+		if (type == Type.U32) entries.add(number(339, 3, 1)); // unsigned: ImageJ reads GRAY32_UNSIGNED
 		byte[] meta = p == 0 ? metadata() : null;
 		if (meta != null) {
 			int[] metaCounts = metaCounts();

@@ -29,7 +29,8 @@ import java.util.Map;
  * into place together while holding the folder's {@link OutputLock}. Without {@code overwrite} an
  * existing member of the set — also one that another run completed meanwhile — is a conflict and
  * nothing is moved; with it, the last complete set wins and members this run does not produce are
- * removed, so the files on disk always come from one run (they share one {@code run_id}).
+ * removed, so the files on disk always come from one run (they share one {@code run_id}). With {@link #objects}
+ * the set also holds {@code <name>.objects.tif} and {@code <name>.objects.csv} ({@link ObjectFiles}).
  */
 public final class SegmentationFiles implements SegmentationSink, AutoCloseable {
 
@@ -66,6 +67,9 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	private final Path dir;
 	private final String runId = java.util.UUID.randomUUID().toString();
 	private final Map<Path, Path> finished = new java.util.LinkedHashMap<>(); // temporary → final
+	private final String name;
+	private ObjectFiles objects; // null unless objects were asked for
+	private org.mvpseg.objects.ObjectTable objectTable; // after finish
 
 	/**
 	 * @param overwrite replace existing outputs; otherwise an existing file is an error, checked
@@ -85,6 +89,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		this.provenance = provenance;
 		this.overwrite = overwrite;
 		this.dir = dir;
+		this.name = name;
 		if (!overwrite) checkNoConflict();
 		if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IOException("The output folder " + dir
 			.toAbsolutePath() + " is a file; give a folder with --out (it is created if missing).");
@@ -96,8 +101,24 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			classes.size(), ImageJTiff.Type.F32) : null;
 	}
 
+	/**
+	 * Splits the classes {@code options} names into objects as the rows come ({@code options} null: none); call before
+	 * the first row. An unknown class name is refused here, before any work.
+	 */
+	public SegmentationFiles objects(org.mvpseg.objects.ObjectOptions options) throws IOException {
+		if (options != null) objects = new ObjectFiles(dir, name, classes, width, height, calibration, options);
+		return this;
+	}
+
+	/** The objects found, after {@link #finish}; null without {@link #objects}. */
+	public org.mvpseg.objects.ObjectTable objectTable() {
+		return objectTable;
+	}
+
 	private List<Path> set() {
-		return List.of(labelsFile, probabilitiesFile, summaryFile);
+		List<Path> s = new java.util.ArrayList<>(List.of(labelsFile, probabilitiesFile, summaryFile));
+		s.addAll(ObjectFiles.members(dir, name)); // always: an older run's objects are a conflict, or replaced
+		return s;
 	}
 
 	/** Any existing member of the set is a conflict (another run's results, or an earlier one's). */
@@ -116,8 +137,31 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 
 	@Override
 	public void rows(int y0, int rows, int width, float[][] p, int[] l) throws IOException {
-		if (labels != null) labels.writeInts(0, y0, rows, l, 0);
+		if (objects != null && (own == null || own.length < rows * width)) own = new float[rows * width];
+		labelRows(y0, rows, l, objects == null ? null : ownProbability(p, l, rows * width, own));
 		if (probabilities != null) for (int c = 0; c < p.length; c++) probabilities.writeFloats(c, y0, rows, p[c], 0);
+	}
+
+	/**
+	 * Label rows without the probabilities (a tiled image's assembly): {@code own} is each pixel's probability of its
+	 * class, for the objects' mean probability (null: none kept).
+	 */
+	public void labelRows(int y0, int rows, int[] l, float[] own) throws IOException {
+		if (labels != null) labels.writeInts(0, y0, rows, l, 0);
+		if (objects != null) objects.rows(rows, l, own);
+	}
+
+	private float[] own; // reused from band to band: a 16 000-pixel-wide band is megabytes
+
+	/** Each pixel's probability of the class it is labelled with. */
+	public static float[] ownProbability(float[][] p, int[] l, int n) {
+		return ownProbability(p, l, n, new float[n]);
+	}
+
+	/** The same into {@code own} (at least {@code n} long). */
+	static float[] ownProbability(float[][] p, int[] l, int n, float[] own) {
+		for (int i = 0; i < n; i++) own[i] = p[l[i]][i];
+		return own;
 	}
 
 	/** Completes the images; call {@link #writeSummary} afterwards with the run's result. */
@@ -130,6 +174,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 			finished.put(probabilities.finishTemporary(), probabilitiesFile);
 		}
 		if (labels != null) finishLabels();
+		if (objects != null) objectTable = objects.finish(finished, runId, provenance);
 	}
 
 	private void finishLabels() throws IOException {
@@ -200,6 +245,11 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 		JsonObject files = new JsonObject();
 		if (labels != null) files.addProperty("labels", labelsFile.getFileName().toString());
 		if (probabilities != null) files.addProperty("probabilities", probabilitiesFile.getFileName().toString());
+		if (objects != null) {
+			o.add("objects", GSON.toJsonTree(objects.summary()));
+			files.addProperty("objects", name + ".objects.tif");
+			files.addProperty("objects_table", name + ".objects.csv");
+		}
 		o.add("outputs", files);
 		return o;
 	}
@@ -225,6 +275,7 @@ public final class SegmentationFiles implements SegmentationSink, AutoCloseable 
 	public void close() throws IOException {
 		if (probabilities != null) probabilities.close();
 		if (labels != null) labels.close();
+		if (objects != null) objects.close();
 		for (Path p : finished.keySet()) Files.deleteIfExists(p);
 		finished.clear();
 	}

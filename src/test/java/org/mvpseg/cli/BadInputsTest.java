@@ -108,6 +108,7 @@ class BadInputsTest {
 		damagedTrainingFiles(r);
 		security(r);
 		messages(r);
+		objects(r);
 		return r.stream();
 	}
 
@@ -297,6 +298,25 @@ class BadInputsTest {
 	}
 
 	/** Unclear messages made clear: exit 2 naming the option, or one line that says what is wrong. */
+	/** Issue 27: the objects' options, refused before any model loads. */
+	private static void objects(List<Named<Row>> r) {
+		r.add(row("--objects naming a class not in --classes", 2, "Objects: 'nucleus' is not one of the classes (red, "
+			+ "green); name classes of the run, or give all.", d -> segment(d, image, "--objects", "nucleus")));
+		r.add(row("--objects without any class", 2, "Objects: name the classes to split into objects", d -> segment(d,
+			image, "--objects", " , ")));
+		r.add(row("--min-size -5", 2, "The minimum object size is a number of pixels, 0 or more; got -5.", d -> segment(
+			d, image, "--objects", "all", "--min-size", "-5")));
+		r.add(row("--min-size ten", 2, "The minimum object size is a whole number of pixels (e.g. 20), 0 or more; got "
+			+ "'ten'.", d -> segment(d, image, "--objects", "all", "--min-size", "ten")));
+		r.add(row("--connectivity 6", 2, "Connectivity must be 4 (pixels touching by a side) or 8", d -> segment(d,
+			image, "--objects", "red", "--connectivity", "6")));
+		r.add(row("--connectivity without --objects", 2, "--connectivity shapes the objects of --objects", d -> segment(
+			d, image, "--connectivity", "4")));
+		r.add(row("spark --objects naming a class not in --classes", 2, "Objects: 'blue' is not one of the classes", d ->
+			List.of("spark", "--input", image.toString(), "--out", d.resolve("out").toString(), "--classes", "red, green",
+				"--weights", W, "--objects", "blue")));
+	}
+
 	private static void messages(List<Named<Row>> r) {
 		r.add(row("train --lr -1", 2, "--lr must be greater than 0, got -1", d -> train(d.resolve("p"), 2, "--lr",
 			"-1")));

@@ -112,14 +112,20 @@ class SegmentCommandTest {
 		}
 	}
 
+	/** examples/cell.png as {@code dir/cell.tif} with pixels of {@code width} × {@code height} microns. */
+	static Path calibratedCell(Path dir, double width, double height) {
+		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
+		cell.getCalibration().pixelWidth = width;
+		cell.getCalibration().pixelHeight = height;
+		cell.getCalibration().setUnit("micron");
+		Path tif = dir.resolve("cell.tif");
+		assertTrue(new FileSaver(cell).saveAsTiff(tif.toString()));
+		return tif;
+	}
+
 	@Test
 	void pixelSizeIsKeptAndAreasAreCalibrated() throws Exception {
-		ImagePlus cell = IJ.openImage(Path.of("examples", "cell.png").toString());
-		cell.getCalibration().pixelWidth = 0.107;
-		cell.getCalibration().pixelHeight = 0.107;
-		cell.getCalibration().setUnit("micron");
-		Path tif = tmp.resolve("cell.tif");
-		assertTrue(new FileSaver(cell).saveAsTiff(tif.toString()));
+		Path tif = calibratedCell(tmp, 0.107, 0.107);
 		MainTest.Result r = MainTest.run("segment", tif.toString(), "--classes", "nucleus, background", "--weights",
 			WEIGHTS, "--out", tmp.resolve("o").toString(), "--template", "a microscopy image of {}.");
 		assertEquals(0, r.code(), r.out() + r.err());

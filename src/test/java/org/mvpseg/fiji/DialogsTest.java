@@ -65,8 +65,8 @@ class DialogsTest {
 	void theMainDialogIsShortAndTheRecordedLineStillHasEveryKey() throws Exception {
 		List<String> main = Ij1Dialog.main(Ij1Bridge.inputs(SegmentByNameCommand.class)).stream().map(Field::getName)
 			.toList();
-		assertEquals(List.of("input", "classes", "prompts", "model", "show_labels", "show_probabilities", "add_rois",
-			"show_table"), main);
+		assertEquals(List.of("input", "classes", "prompts", "objects", "model", "show_labels", "show_probabilities",
+			"add_rois", "show_table"), main);
 		SegmentByNameCommand cmd = new SegmentByNameCommand();
 		cmd.window = 160;
 		cmd.pamr = true;
@@ -78,7 +78,8 @@ class DialogsTest {
 		String line = ij.plugin.frame.Recorder.getCommandOptions();
 		ij.plugin.frame.Recorder.resetCommandOptions();
 		for (String key : new String[] { "window=160", "pamr", "template=[a micrograph of {}.]", "temperature=40",
-			"denoise=0.5", "dense_mode=automatic", "device=auto", "planes=[Current plane]", "weights=[]", "channels=[]" })
+			"denoise=0.5", "dense_mode=automatic", "device=auto", "planes=[Current plane]", "weights=[]", "channels=[]",
+			"min_size=0", "connectivity=8" })
 			assertTrue(line.contains(key), key + " in " + line);
 		assertFalse(line.contains("no_gpr"), "check boxes that are off are not written (ImageJ's rule): " + line);
 		SegmentByNameCommand replayed = new SegmentByNameCommand();
@@ -103,7 +104,7 @@ class DialogsTest {
 				if (!module.isInputResolved(item.getName()) && !org.scijava.service.Service.class.isAssignableFrom(item
 					.getType())) shown.add(item.getName()); // services: resolved by SciJava before any dialog
 			assertEquals(List.of("model", "input", "classes", "prompts", "show_labels", "show_probabilities", "add_rois",
-				"show_table", "advanced"), shown, "SciJava shows a superclass's fields first");
+				"show_table", "objects", "advanced"), shown, "SciJava shows a superclass's fields first");
 			for (Class<?> c : COMMANDS)
 				if (ModelCommand.class.isAssignableFrom(c)) {
 					var inputs = ctx.service(CommandService.class).getCommand(c.asSubclass(org.scijava.command.Command.class))

@@ -1,5 +1,6 @@
 package org.mvpseg.fiji;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,6 +119,26 @@ class RealImageJTest {
 		}
 	}
 
+	/** Issue 27: the shipped batch macro writes each image's object ids and per-object table. */
+	@Test
+	void batchMacroWritesObjectFilesInRealImageJ() throws Exception {
+		Path in = Files.createDirectories(imagej.resolve("in-objects")), out = imagej.resolve("out-objects");
+		Files.copy(Path.of("examples", "coffee.png"), in.resolve("coffee.png"));
+		String log = run("batch_segment_folder.ijm", "input=[" + in + "] output=[" + out + "] classes=[cat, grass, sky] "
+			+ "weights=[" + TestFiles.fixture("clip-vit-tiny").resolve("clip.pt") + "] objects=[cat, sky] connectivity=4");
+		assertTrue(log.contains("segmented 1 image(s)"), log);
+		ImagePlus labels = IJ.openImage(out.resolve("coffee.labels.tif").toString());
+		ImagePlus objects = IJ.openImage(out.resolve("coffee.objects.tif").toString());
+		assertNotNull(objects, log);
+		int[] l = ObjectsInFijiTest.values(labels);
+		int[] expected = org.mvpseg.objects.ReferenceLabelling.floodFill(l, labels.getWidth(), labels.getHeight(),
+			new boolean[] { true, false, true }, false);
+		assertArrayEquals(expected, ObjectsInFijiTest.values(objects), "4-connected objects of cat and sky");
+		List<String> rows = Files.readAllLines(out.resolve("coffee.objects.csv"));
+		assertTrue(rows.get(0).contains("Object") && rows.get(0).contains("Centroid X"), rows.get(0));
+		assertEquals(java.util.Arrays.stream(expected).max().orElse(0) + 1, rows.size(), "header + one row per object");
+	}
+
 	@Test
 	void trainAndEvaluateMacrosInRealImageJ() throws Exception {
 		Path train = imagej.resolve("train"), test = imagej.resolve("test"), prompts = imagej.resolve("p.prompts");
@@ -203,8 +224,8 @@ class RealImageJTest {
 		assertEquals("true", found.getProperty("hint.classes"), all);
 		assertEquals("true", found.getProperty("help.button"), all);
 		assertTrue(Integer.parseInt(found.getProperty("browse.buttons")) >= 1, "prompts: " + all);
-		assertTrue(Integer.parseInt(found.getProperty("main.inputs")) <= 7, "the main dialog: classes, model, prompts "
-			+ "and the outputs: " + all);
+		assertTrue(Integer.parseInt(found.getProperty("main.inputs")) <= 8, "the main dialog: classes, prompts, objects, "
+			+ "model and the outputs: " + all);
 		assertTrue(Integer.parseInt(found.getProperty("advanced.inputs")) >= 15, "the rest one click away: " + all);
 		assertEquals("cell.png", found.getProperty("table.image"), all);
 		assertEquals("160", found.getProperty("table.window.dialog"), all);

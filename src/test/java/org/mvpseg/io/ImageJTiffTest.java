@@ -130,4 +130,18 @@ class ImageJTiffTest {
 		assertFalse(Files.exists(g));
 		assertEquals(1, Files.list(tmp).count());
 	}
+
+	/** Object ids beyond 65 535: 32-bit unsigned integers, which ImageJ opens as exact 32-bit values. */
+	@Test
+	void unsigned32BitIdsOpenInImageJ() throws Exception {
+		Path f = tmp.resolve("ids.tif");
+		int[] v = { 0, 1, 65_535, 65_536, 70_000, 16_000_000 };
+		try (ImageJTiff t = new ImageJTiff(f, 3, 2, 1, ImageJTiff.Type.U32)) {
+			t.writeInts(0, 0, 2, v, 0);
+			t.finish();
+		}
+		ij.ImagePlus imp = ij.IJ.openImage(f.toString());
+		assertEquals(ij.ImagePlus.GRAY32, imp.getType());
+		for (int i = 0; i < v.length; i++) assertEquals(v[i], imp.getProcessor().getf(i), 0, "pixel " + i);
+	}
 }

@@ -55,4 +55,33 @@ class SegmentationFilesTest {
 			assertEquals(0, s.count(), "nothing left after close without finish");
 		}
 	}
+
+	/** Writes a 4 × 2 set whose labels are {@code l}, objects of class 1, and returns its objects. */
+	private org.mvpseg.objects.ObjectTable objectSet(String name, boolean overwrite, int[] l) throws IOException {
+		try (SegmentationFiles f = new SegmentationFiles(tmp, name, EnumSet.of(SegmentationFiles.Output.LABELS,
+			SegmentationFiles.Output.SUMMARY), List.of("a", "b"), 4, 2, Calibration.NONE, overwrite, "").objects(
+				org.mvpseg.objects.ObjectOptions.parse("b", "4", "0")))
+		{
+			f.rows(0, 2, 4, new float[][] { new float[8], new float[8] }, l);
+			f.finish();
+			f.complete(new org.mvpseg.segment.Segmenter.Result(List.of("a", "b"), new long[2], 4, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+				"", ""), new java.util.HashMap<>());
+			return f.objectTable();
+		}
+	}
+
+	/** The objects files are members of the set: moved in with it, a conflict for another run, replaced with it. */
+	@Test
+	void objectFilesAreMembersOfTheSet() throws IOException {
+		assertEquals(2, objectSet("o", false, new int[] { 1, 0, 1, 1, 0, 0, 1, 1 }).size());
+		assertTrue(Files.exists(tmp.resolve("o.objects.tif")) && Files.exists(tmp.resolve("o.objects.csv")));
+		assertEquals(List.of("object,class,label,pixels,area,centroid_x,centroid_y,bbox_x,bbox_y,bbox_width,"
+			+ "bbox_height,mean_probability", "1,b,1,1,1.0,0.5,0.5,0,0,1,1,0.0", "2,b,1,4,4.0,3.0,1.0,2,0,2,2,0.0"), Files
+				.readAllLines(tmp.resolve("o.objects.csv")));
+		String csv = Files.readString(tmp.resolve("o.objects.csv"));
+		assertThrows(SegmentationFiles.OutputConflictException.class, () -> objectSet("o", false, new int[8]));
+		assertEquals(csv, Files.readString(tmp.resolve("o.objects.csv")), "an existing set is never touched");
+		assertEquals(0, objectSet("o", true, new int[8]).size());
+		assertEquals(1, Files.readAllLines(tmp.resolve("o.objects.csv")).size(), "replaced: a header, no objects");
+	}
 }
