@@ -51,8 +51,9 @@ final class Weights {
 
 	/** Reads {@code file} and builds from its tensors; a problem with their names or shapes names the file. */
 	static <T> T build(java.nio.file.Path file, Builder<T> builder) throws java.io.IOException {
+		Map<String, RawTensor> tensors = org.mvpseg.clip.io.WeightFiles.read(file); // its messages name the file
 		try {
-			return builder.build(org.mvpseg.clip.io.WeightFiles.read(file));
+			return builder.build(tensors);
 		}
 		catch (WeightFormatException e) {
 			throw new WeightFormatException(file.getFileName() + ": " + e.getMessage(), e);
