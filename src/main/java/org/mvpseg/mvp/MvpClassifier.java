@@ -138,8 +138,8 @@ public final class MvpClassifier implements PixelClassifier {
 	public String describe() {
 		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, GPR form %s, tau2=%.4f, "
 			+ "trained on %s%s)", prompts.k, prompts.m, prompts.tau1(), prompts.gprForm.label(), prompts.tau2, prompts
-				.seenClasses, useGpr ? ""
-				: "; GPR off at inference: g_c = 1");
+				.seenClasses, !useGpr ? "; GPR off at inference: g_c = 1" : dropAbsent ? "; classes judged absent in a "
+					+ "window (g_c < 0.5) left out of it" : "");
 	}
 
 	@Override
