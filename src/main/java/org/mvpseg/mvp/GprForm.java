@@ -6,8 +6,11 @@ import java.util.Locale;
  * How Global Prompt Refining's g_c is parametrised and learned (docs/formulas.md §5, GPR). Both pool the same
  * s_c = ⟨m_0^c, softmax_x(γ·m_0^c)⟩; they differ in how s_c becomes a logit and what SGD moves:
  * <pre>
- * paper:  g_c = σ((s_c − b) / τ₂)    τ₂ learned as is from 0.07; b learned only with --gpr-bias, else 0
- * siglip: g_c = σ(s_c / τ₂ + β)      log τ₂ learned from log 0.1 (as CLIP learns its logit scale), β from −10
+ * paper:  g_c = σ((s_c − b) / τ₂)    τ₂ learned as is from 0.07; b learned only with --gpr-bias, else 0;
+ *                                    L_cls summed over classes (the paper's)
+ * siglip: g_c = σ(s_c / τ₂ + β)      log τ₂ learned from log 0.1 (as CLIP learns its logit scale), β from −10;
+ *                                    L_cls the mean over classes (PyTorch's BCE), so that L_seg's −log g_{c*},
+ *                                    which raises g_c of the classes present, is not outweighed by the absent ones
  * </pre>
  * SigLIP's (Zhai et al. 2023) sigmoid on cosines, with its initial scale and bias: every class starts judged absent
  * (most are), and neither the step on τ₂ nor the one on β grows as τ₂ shrinks, which is what threw the paper's τ₂

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
  * <pre>
  * L_seg = − mean over labelled pixels of log m_{c*}(x)          at input resolution (logits upsampled bilinearly)
  * L_cls = − Σ_c [ y_c log g_c + (1 − y_c) log(1 − g_c) ]        full BCE, y_c = class c present in the crop
+ *                                                               (SigLIP's GPR form: the mean over classes instead)
  * L_OC  = Σ_{i<j≤K} |⟨p̄_i, p̄_j⟩| / (‖p̄_i‖ ‖p̄_j‖)                p̄_i = mean of prompt i's M context vectors
  * L     = λ₁ L_seg + λ₂ L_cls + λ₃ L_OC
  * </pre>
@@ -117,8 +118,10 @@ public final class MvpLosses {
 			NDArray maps = MvpHead.maps(features, text);
 			NDArray gpr = MvpHead.gprLogits(form, maps, gamma, tau2, bias);
 			int images = (int) features.getShape().get(0), classes = (int) text.getShape().get(1);
-			return of(segmentation(MvpHead.fusedLogits(maps, tau1Log), gpr, labels, height, width), classification(gpr,
-				presence(labels, images, classes)), orthogonal(context), l1, l2, l3);
+			NDArray cls = classification(gpr, presence(labels, images, classes));
+			if (form == GprForm.SIGLIP) cls = Nn.dividedBy(cls, classes); // mean over classes (GprForm)
+			return of(segmentation(MvpHead.fusedLogits(maps, tau1Log), gpr, labels, height, width), cls, orthogonal(
+				context), l1, l2, l3);
 		}
 	}
 }
