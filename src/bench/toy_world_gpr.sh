@@ -32,13 +32,10 @@ for form in siglip paper; do
 	done
 done
 python3 - "$OUT" "$SEEDS" <<'PY'
-import json, sys, statistics as st
+import json, sys
+sys.path.insert(0, "src/bench")
+from toy_metrics import miou, mean_sd as f
 out, seeds = sys.argv[1], sys.argv[2].split()
-def miou(j):
-    v = [c["iou"] for c in j["per_class"].values() if c["iou"] == c["iou"]]
-    return sum(v) / len(v)
-def f(xs, scale=100, d=1):
-    return f"{scale*st.mean(xs):.{d}f} ± {scale*st.pstdev(xs):.{d}f}" if len(xs) > 1 else f"{scale*xs[0]:.{d}f}"
 print("| GPR form | inference | 48-way mIoU(seen = P) | 48-way mIoU(unseen) | 48-way hIoU | hIoU per seed | g_c AUC present/absent (48-way) | held-out 12-way mIoU |")
 print("|---|---|---|---|---|---|---|---|")
 for form in ["siglip", "paper"]:
