@@ -33,10 +33,9 @@ for name in "${NAMES[@]}"; do
 done
 python3 - "$OUT" "$SEEDS" <<'PY'
 import json, sys, statistics as st
+sys.path.insert(0, "src/bench")
+from toy_metrics import miou as m12
 out, seeds = sys.argv[1], sys.argv[2].split()
-def m12(j):
-    v = [c["iou"] for c in j["per_class"].values() if c["iou"] == c["iou"]]
-    return sum(v) / len(v)
 zs48, zs12 = json.load(open(f"{out}/zs48.json")), json.load(open(f"{out}/zs12.json"))
 print("| method | mIoU(seen = P) | mIoU(unseen = Q + held-out) | hIoU | held-out 12-way mIoU |")
 print("|---|---|---|---|---|")

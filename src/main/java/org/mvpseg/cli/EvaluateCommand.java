@@ -18,7 +18,7 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --data DIR (--prompts FILE [--no-gpr] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
+		return "evaluate --data DIR (--prompts FILE [--no-gpr | --drop-absent] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
 			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
 			+ "[--key-smoothing 1.0]";
@@ -32,11 +32,11 @@ final class EvaluateCommand implements Main.Subcommand {
 		valued.remove("prompts");
 		valued.remove("student");
 		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json", "student"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "drop-absent", "pamr", "half"));
 		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
 			+ "FILE, --zero-shot, --student FILE, or several of them");
 		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
-			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"));
+			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"), a.has("drop-absent"));
 		List<String> seen = Templates.parseClassNames(a.require("seen"));
 		if (a.has("json")) org.mvpseg.files.TrainingOutput.requireWritableFolder(a.path("json"), "--json"); // not after
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
@@ -63,7 +63,8 @@ final class EvaluateCommand implements Main.Subcommand {
 	}
 
 	private static SegmentRequest mvpRequest(Args a, List<String> classes) {
-		return SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).classes(classes).build();
+		return SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).dropAbsent(a.has("drop-absent")).classes(
+			classes).build();
 	}
 
 	private static SegmentRequest zeroShotRequest(Args a, List<String> classes) {

@@ -38,7 +38,7 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr] | --student FILE] "
+		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr | --drop-absent] | --student FILE] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] "
 			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite] [--features DIR [--features-precision fp32|fp16]] "
@@ -52,7 +52,7 @@ final class SegmentCommand implements Main.Subcommand {
 		valued.addAll(Set.of("out", "outputs"));
 		valued.addAll(FEATURE_OPTIONS);
 		valued.addAll(OBJECT_OPTIONS);
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "drop-absent", "pamr", "half"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
 		SegmentRequest request = request(a, "classes");
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
@@ -103,7 +103,7 @@ final class SegmentCommand implements Main.Subcommand {
 	/** The request from the shared options; {@code classesKey} names the option with the class list. */
 	static SegmentRequest request(Args a, String classesKey) {
 		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).student(a.get("student", null)).gpr(!a.has(
-			"no-gpr")).classes(a.require(classesKey)).build();
+			"no-gpr")).dropAbsent(a.has("drop-absent")).classes(a.require(classesKey)).build();
 	}
 
 	/** Model, device, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */

@@ -25,7 +25,7 @@ final class TrainCommand implements Main.Subcommand {
 		return "train --data DIR --seen \"a, b, c\" --prompts-out FILE " + ModelArgs.USAGE + " [--recipe small|paper] "
 			+ "[--iterations 1000] [--crop 448] [--batch 4] [--seed 0] [--lr 0.002] [--momentum 0.9] [--weight-decay 0] "
 			+ "[--k 3] [--m 16] [--lambda-seg 1] [--lambda-cls 1] [--lambda-oc 1] [--scale-min 0.75] [--scale-max 1.25] "
-			+ "[--resize-short-side 0] [--photometric] [--no-flip] [--gpr-bias] "
+			+ "[--resize-short-side 0] [--photometric] [--no-flip] [--gpr-form siglip|paper] [--gpr-bias] "
 			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--checkpoint-every 100] [--log-every 10] [--resume] "
 			+ "[--overwrite]";
 	}
@@ -35,7 +35,7 @@ final class TrainCommand implements Main.Subcommand {
 		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(Set.of("data", "seen", "prompts-out", "iterations", "crop", "batch", "seed", "lr", "momentum",
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
-			"checkpoint-every", "log-every", "dense-mode", "recipe", "resize-short-side"));
+			"checkpoint-every", "log-every", "dense-mode", "recipe", "resize-short-side", "gpr-form"));
 		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite", "photometric"));
 		PromptTrainer.Config cfg = config(a);
 		out.println("training: " + cfg.describe() + " (recipe " + a.get("recipe", "small") + "; options given override it)");
@@ -103,7 +103,17 @@ final class TrainCommand implements Main.Subcommand {
 						"lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a, "lambda-oc",
 							d.lambdaOc()), scaleMin, scaleMax, d.flip() && !a.has("no-flip"), a.has("gpr-bias"), a.integer(
 								"checkpoint-every", d.checkpointEvery(), 1), a.integer("resize-short-side", d.resizeShortSide(),
-									0), d.photometric() || a.has("photometric"));
+									0), d.photometric() || a.has("photometric"), gprForm(a));
+	}
+
+	/** --gpr-form: siglip (the default) or paper (the paper's literal g_c). */
+	static org.mvpseg.mvp.GprForm gprForm(Args a) {
+		try {
+			return org.mvpseg.mvp.GprForm.parse(a.get("gpr-form", PromptTrainer.Config.DEFAULT_GPR_FORM.label()));
+		}
+		catch (IllegalArgumentException e) {
+			throw new Args.UsageException("--gpr-form: " + e.getMessage());
+		}
 	}
 
 	/** A rate or factor: finite and greater than 0. */

@@ -43,14 +43,15 @@ final class Checkpoint {
 			}
 			// Scalars are kept in float precision, exactly as checkpoints store them, so a resumed run
 			// continues bit for bit.
-			double[] s = { p.tau1Log, p.tau2, p.gprBias };
+			double[] s = { p.tau1Log, TrainingStep.tau2Parameter(p), p.gprBias };
 			for (int j = 0; j < 3; j++) {
 				scalars[j] = (float) (cfg.momentum() * scalars[j] + g.scalars()[j]);
 				s[j] = (float) (s[j] - lr * scalars[j]);
 			}
 			p.tau1Log = s[0];
-			p.tau2 = Math.max(1e-3f, (float) s[1]); // a temperature stays positive
-			p.gprBias = cfg.learnBias() ? s[2] : 0;
+			// a temperature stays positive (SigLIP's form learns log τ₂: exp keeps it so)
+			p.tau2 = p.gprForm == GprForm.PAPER ? Math.max(1e-3f, (float) s[1]) : (float) Math.exp(s[1]);
+			p.gprBias = p.learnBias ? s[2] : 0;
 		}
 	}
 

@@ -24,6 +24,8 @@ public final class Evaluation {
 	private final List<String> classes;
 	private final int seenCount;
 	private final long[][] confusion; // [ground truth][prediction]
+	/** GPR's g_c (highest and mean over windows) and whether the class is in the image, per (image, class). */
+	private final List<double[]> presence = new ArrayList<>();
 
 	private Evaluation(List<String> classes, int seenCount) {
 		this.classes = classes;
@@ -63,16 +65,93 @@ public final class Evaluation {
 			progress.update("evaluating images", k, data.size());
 			LabelledImage li = data.get(k);
 			int w = li.image().width();
+			boolean[] inImage = new boolean[all.size()];
+			classifier.startImage();
 			segmenter.run(input.apply(li.image()), classifier, (y0, rows, width, p, labels) -> {
 				for (int i = 0; i < rows * width; i++) {
 					int v = li.labels()[y0 * w + i];
 					int gt = v >= 0 && v < map.length ? map[v] : -1;
 					if (gt >= 0) e.confusion[gt][labels[i]]++;
+					if (gt >= 0) inImage[gt] = true;
 				}
 			}, Progress.NONE);
+			classifier.presence().ifPresent(g -> e.addPresence(g, inImage));
 		}
 		progress.update("evaluating images", data.size(), data.size());
 		return e;
+	}
+
+	private void addPresence(PixelClassifier.Presence g, boolean[] inImage) {
+		for (int c = 0; c < inImage.length; c++) presence.add(new double[] { g.max()[c], g.mean()[c], inImage[c] ? 1 : 0 });
+	}
+
+	/**
+	 * How well GPR's g_c tells the classes in an image from those not in it, over every (image, class) pair: ROC AUC
+	 * of g_c's highest and mean value over windows, and the shares judged rightly at ½ (present: highest g_c ≥ ½;
+	 * absent: below). Null for methods without GPR.
+	 */
+	public PresenceScore presenceScore() {
+		if (presence.isEmpty()) return null;
+		int n = presence.size(), present = 0, presentHit = 0, absentHit = 0;
+		double[] max = new double[n], mean = new double[n];
+		boolean[] in = new boolean[n];
+		for (int i = 0; i < n; i++) {
+			double[] r = presence.get(i);
+			max[i] = r[0];
+			mean[i] = r[1];
+			in[i] = r[2] > 0;
+			if (in[i]) present++;
+			if (in[i] && r[0] >= 0.5) presentHit++;
+			if (!in[i] && r[0] < 0.5) absentHit++;
+		}
+		return new PresenceScore(rocAuc(max, in), rocAuc(mean, in), groupAuc(max, in, true), groupAuc(max, in, false),
+			presentHit / (double) Math.max(1, present), absentHit / (double) Math.max(1, n - present), present, n - present);
+	}
+
+	/** ROC AUC over the (image, class) pairs of the seen classes only, or of the unseen ones. */
+	private double groupAuc(double[] score, boolean[] in, boolean seen) {
+		int classes = this.classes.size();
+		List<Integer> rows = new ArrayList<>();
+		for (int i = 0; i < score.length; i++) if (i % classes < seenCount == seen) rows.add(i);
+		double[] s = new double[rows.size()];
+		boolean[] y = new boolean[rows.size()];
+		for (int j = 0; j < s.length; j++) {
+			s[j] = score[rows.get(j)];
+			y[j] = in[rows.get(j)];
+		}
+		return rocAuc(s, y);
+	}
+
+	/**
+	 * ROC AUC (of g_c's highest and mean value over windows; of the highest over seen classes' pairs only, over
+	 * unseen classes' only) and the shares judged rightly at ½ over {@code present} and {@code absent} (image, class)
+	 * pairs.
+	 */
+	public record PresenceScore(double aucMax, double aucMean, double aucSeen, double aucUnseen,
+		double presentJudgedPresent, double absentJudgedAbsent, int present, int absent) {}
+
+	/**
+	 * ROC AUC = P(score of a positive > score of a negative), ties counting ½ (Mann–Whitney U / (n⁺·n⁻)); NaN without
+	 * both kinds.
+	 */
+	static double rocAuc(double[] score, boolean[] positive) {
+		Integer[] order = new Integer[score.length];
+		for (int i = 0; i < order.length; i++) order[i] = i;
+		java.util.Arrays.sort(order, (a, b) -> Double.compare(score[a], score[b]));
+		double rankSum = 0;
+		long pos = 0;
+		for (int i = 0; i < order.length;) {
+			int j = i;
+			while (j < order.length && score[order[j]] == score[order[i]]) j++;
+			double rank = (i + 1 + j) / 2.0; // mean rank of a run of ties (ranks from 1)
+			for (int t = i; t < j; t++) if (positive[order[t]]) {
+				rankSum += rank;
+				pos++;
+			}
+			i = j;
+		}
+		long neg = score.length - pos;
+		return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / (pos * (double) neg);
 	}
 
 	/**
@@ -174,6 +253,8 @@ public final class Evaluation {
 			per.add(classes.get(c), e);
 		}
 		o.add("per_class", per);
+		PresenceScore g = presenceScore();
+		if (g != null) o.add("gpr_presence", new com.google.gson.Gson().toJsonTree(g));
 		JsonArray names = new JsonArray();
 		classes.forEach(names::add);
 		o.add("classes", names);
@@ -208,6 +289,14 @@ public final class Evaluation {
 				sb.append(String.format(Locale.ROOT, " %12s", pct(v)));
 			}
 			sb.append('\n');
+		}
+		for (int i = 0; i < runs.size(); i++) {
+			PresenceScore g = runs.get(i).presenceScore();
+			if (g != null) sb.append(String.format(Locale.ROOT, "%s: GPR presence g_c, %d present and %d absent (image, "
+				+ "class) pairs: ROC AUC %.3f (highest over windows; seen classes %.3f, unseen %.3f), %.3f (mean); at 1/2, "
+				+ "%.1f %% of present and %.1f %% of absent judged rightly%n", titles.get(i), g.present(), g.absent(), g
+					.aucMax(), g.aucSeen(), g.aucUnseen(), g.aucMean(), 100 * g.presentJudgedPresent(), 100 * g
+						.absentJudgedAbsent()));
 		}
 		if (java.util.stream.IntStream.range(0, first.classes.size()).anyMatch(first::absent)) sb.append("absent: "
 			+ "not in the ground truth; where predicted, its IoU 0 counts in the means (mmseg's rule)\n");

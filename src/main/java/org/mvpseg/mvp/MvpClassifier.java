@@ -24,7 +24,7 @@ public final class MvpClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final NDArray text, tau1Log, tau2, bias;
 	private final double[] presenceMax, presenceSum;
-	private final boolean useGpr;
+	private final boolean useGpr, dropAbsent;
 	private int windows;
 
 	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, NDManager parent) {
@@ -35,7 +35,16 @@ public final class MvpClassifier implements PixelClassifier {
 	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, boolean useGpr,
 		NDManager parent)
 	{
+		this(model, prompts, classNames, useGpr, false, parent);
+	}
+
+	/** @param dropAbsent leave out of each window the classes GPR judges absent there ({@link MvpHead#absentPenalty}) */
+	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, boolean useGpr,
+		boolean dropAbsent, NDManager parent)
+	{
+		if (dropAbsent && !useGpr) throw new IllegalArgumentException("dropping absent classes needs GPR on");
 		this.useGpr = useGpr;
+		this.dropAbsent = dropAbsent;
 		this.names = List.copyOf(classNames);
 		this.prompts = prompts;
 		this.manager = parent.newSubManager();
@@ -43,7 +52,7 @@ public final class MvpClassifier implements PixelClassifier {
 			.toType(model.dataType(), false));
 		this.text = MvpHead.textFeatures(model, ctx, PromptTrainer.classTokens(names));
 		this.tau1Log = scalar(prompts.tau1Log, model);
-		this.tau2 = scalar(prompts.tau2, model);
+		this.tau2 = scalar(TrainingStep.tau2Parameter(prompts), model); // τ₂ or log τ₂, as its GPR form takes it
 		this.bias = prompts.learnBias ? scalar(prompts.gprBias, model) : null;
 		this.presenceMax = new double[names.size()];
 		this.presenceSum = new double[names.size()];
@@ -62,7 +71,7 @@ public final class MvpClassifier implements PixelClassifier {
 	@Override
 	public NDArray scores(NDArray features) {
 		NDArray maps = MvpHead.maps(features, text);
-		NDArray gpr = MvpHead.gprLogits(maps, prompts.gamma, tau2, bias);
+		NDArray gpr = MvpHead.gprLogits(prompts.gprForm, maps, prompts.gamma, tau2, bias);
 		float[] g = Activation.sigmoid(gpr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
 		synchronized (this) {
 			int c = names.size();
@@ -75,7 +84,12 @@ public final class MvpClassifier implements PixelClassifier {
 			}
 		}
 		NDArray fused = MvpHead.fusedLogits(maps, tau1Log);
-		return useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
+		NDArray s = useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
+		if (!dropAbsent) return s;
+		long b = gpr.getShape().get(0), c = gpr.getShape().get(1);
+		NDArray penalty = Nn.owned(features.getManager().create(MvpHead.absentPenalty(g, (int) c), new Shape(b, c, 1, 1))
+			.toType(s.getDataType(), false));
+		return s.add(penalty);
 	}
 
 	/** The K segmentation prompts' text features (the global prompt p₀ left out): [K, C, E]. */
@@ -122,9 +136,10 @@ public final class MvpClassifier implements PixelClassifier {
 
 	@Override
 	public String describe() {
-		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, tau2=%.4f, trained on %s%s)",
-			prompts.k, prompts.m, prompts.tau1(), prompts.tau2, prompts.seenClasses, useGpr ? ""
-				: "; GPR off at inference: g_c = 1");
+		return String.format(Locale.ROOT, "MVP-SEG learned prompts (K=%d, M=%d, tau1=%.2f, GPR form %s, tau2=%.4f, "
+			+ "trained on %s%s)", prompts.k, prompts.m, prompts.tau1(), prompts.gprForm.label(), prompts.tau2, prompts
+				.seenClasses, !useGpr ? "; GPR off at inference: g_c = 1" : dropAbsent ? "; classes judged absent in a "
+					+ "window (g_c < 0.5) left out of it" : "");
 	}
 
 	@Override

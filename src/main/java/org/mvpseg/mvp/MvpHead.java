@@ -11,7 +11,8 @@ import org.mvpseg.clip.Nn;
  * <pre>
  * m_i^c(x) = ⟨F̂(x), t̂_i^c⟩                                 {@link #maps}
  * m_f      = softmax_c(τ₁ · Σ_{i=1..K} m_i)                 {@link #fusedLogits} (before the softmax)
- * g_c      = σ((⟨m_0^c, softmax_x(γ·m_0^c)⟩ − b) / τ₂)       {@link #gprLogits} (before the sigmoid)
+ * s_c      = ⟨m_0^c, softmax_x(γ·m_0^c)⟩                     {@link #gprPooled}
+ * g_c      = σ((s_c − b) / τ₂)  or  σ(s_c / τ₂ + β)           {@link #gprLogits} (before the sigmoid; {@link GprForm})
  * m_c      = m_f^c · g_c,   label = argmax_c m_c            {@link #logScores} = log m_c
  * </pre>
  */
@@ -45,17 +46,56 @@ public final class MvpHead {
 	}
 
 	/**
-	 * Global Prompt Refining before the sigmoid: (⟨m_0^c, softmax_x(γ·m_0^c)⟩ − b) / τ₂ per image
-	 * and class, [B, C]. The softmax runs over all positions x of the (window's) feature map.
+	 * GPR's pooled score s_c = ⟨m_0^c, softmax_x(γ·m_0^c)⟩ per image and class, [B, C]: the global prompt's
+	 * cosines weighted towards their highest positions. The softmax runs over all positions x of the (window's) map.
+	 */
+	public static NDArray gprPooled(NDArray maps, double gamma) {
+		long b = maps.getShape().get(0), c = maps.getShape().get(2);
+		NDArray m0 = maps.get(":, 0, :, :, :").reshape(b, c, -1); // [B, C, hw]
+		return m0.mul(Nn.times(m0, gamma).softmax(2)).sum(new int[] { 2 });
+	}
+
+	/**
+	 * Global Prompt Refining before the sigmoid, [B, C], in the paper's form: (s_c − b) / τ₂.
 	 *
 	 * @param bias the learnable GPR bias b, or null for none
 	 */
 	public static NDArray gprLogits(NDArray maps, double gamma, NDArray tau2, NDArray bias) {
-		long b = maps.getShape().get(0), c = maps.getShape().get(2);
-		NDArray m0 = maps.get(":, 0, :, :, :").reshape(b, c, -1); // [B, C, hw]
-		NDArray pooled = m0.mul(Nn.times(m0, gamma).softmax(2)).sum(new int[] { 2 });
+		NDArray pooled = gprPooled(maps, gamma);
 		if (bias != null) pooled = pooled.sub(bias);
 		return pooled.div(tau2);
+	}
+
+	/** GPR before the sigmoid in SigLIP's form, [B, C]: s_c · exp(−log τ₂) + β. */
+	public static NDArray gprLogitsSiglip(NDArray maps, double gamma, NDArray tau2Log, NDArray beta) {
+		return gprPooled(maps, gamma).mul(tau2Log.neg().exp()).add(beta);
+	}
+
+	/** GPR's logits in {@code form}; {@code tau2} is τ₂ (paper) or log τ₂ (SigLIP), {@code bias} b or β (or null). */
+	public static NDArray gprLogits(GprForm form, NDArray maps, double gamma, NDArray tau2, NDArray bias) {
+		return form == GprForm.PAPER ? gprLogits(maps, gamma, tau2, bias) : gprLogitsSiglip(maps, gamma, tau2, bias);
+	}
+
+	/** Below this g_c a class is judged absent (g_c is a probability of presence once trained: docs/formulas.md §6). */
+	public static final double PRESENT = 0.5;
+
+	/** What leaving a class out adds to its log score: probability 0 in float32 beside any class kept. */
+	static final float LEFT_OUT = -1e4f;
+
+	/**
+	 * {@code --drop-absent}: per window (row of {@code g}, [B, C] g_c values), {@link #LEFT_OUT} for each class judged
+	 * absent (g_c &lt; ½) and 0 for the others — a window where no class reaches ½ leaves none out. Finite, not −∞, so
+	 * upsampling and averaging windows stay defined: a class left out by a window covering a pixel keeps a score about
+	 * 10⁴/n below the rest there (n overlapping windows), far below exp's float32 range.
+	 */
+	public static float[] absentPenalty(float[] g, int classes) {
+		float[] p = new float[g.length];
+		for (int w = 0; w < g.length / classes; w++) {
+			boolean anyPresent = false;
+			for (int c = 0; c < classes; c++) anyPresent |= g[w * classes + c] >= PRESENT;
+			for (int c = 0; c < classes && anyPresent; c++) if (g[w * classes + c] < PRESENT) p[w * classes + c] = LEFT_OUT;
+		}
+		return p;
 	}
 
 	/** log σ(z), stable for any z: −(relu(−z) + log(1 + e^−|z|)). */

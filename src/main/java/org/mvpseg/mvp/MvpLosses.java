@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
  * <pre>
  * L_seg = − mean over labelled pixels of log m_{c*}(x)          at input resolution (logits upsampled bilinearly)
  * L_cls = − Σ_c [ y_c log g_c + (1 − y_c) log(1 − g_c) ]        full BCE, y_c = class c present in the crop
+ *                                                               (SigLIP's GPR form: the mean over classes instead)
  * L_OC  = Σ_{i<j≤K} |⟨p̄_i, p̄_j⟩| / (‖p̄_i‖ ‖p̄_j‖)                p̄_i = mean of prompt i's M context vectors
  * L     = λ₁ L_seg + λ₂ L_cls + λ₃ L_OC
  * </pre>
@@ -105,11 +106,22 @@ public final class MvpLosses {
 		public static Terms compute(NDArray features, NDArray text, NDArray context, NDArray tau1Log, NDArray tau2,
 			NDArray bias, double gamma, int[] labels, int height, int width, double l1, double l2, double l3)
 		{
+			return compute(features, text, context, tau1Log, GprForm.PAPER, tau2, bias, gamma, labels, height, width, l1,
+				l2, l3);
+		}
+
+		/** As above with GPR in {@code form}: {@code tau2} is then what that form learns (τ₂ or log τ₂). */
+		public static Terms compute(NDArray features, NDArray text, NDArray context, NDArray tau1Log, GprForm form,
+			NDArray tau2, NDArray bias, double gamma, int[] labels, int height, int width, double l1, double l2,
+			double l3)
+		{
 			NDArray maps = MvpHead.maps(features, text);
-			NDArray gpr = MvpHead.gprLogits(maps, gamma, tau2, bias);
+			NDArray gpr = MvpHead.gprLogits(form, maps, gamma, tau2, bias);
 			int images = (int) features.getShape().get(0), classes = (int) text.getShape().get(1);
-			return of(segmentation(MvpHead.fusedLogits(maps, tau1Log), gpr, labels, height, width), classification(gpr,
-				presence(labels, images, classes)), orthogonal(context), l1, l2, l3);
+			NDArray cls = classification(gpr, presence(labels, images, classes));
+			if (form == GprForm.SIGLIP) cls = Nn.dividedBy(cls, classes); // mean over classes (GprForm)
+			return of(segmentation(MvpHead.fusedLogits(maps, tau1Log), gpr, labels, height, width), cls, orthogonal(
+				context), l1, l2, l3);
 		}
 	}
 }

@@ -27,7 +27,7 @@ import java.util.Random;
  * File format (version 1): a safetensors file with F32 tensors {@code context} [K+1, M, W] (row 0
  * is the global prompt), {@code tau1_log} [1], {@code tau2} [1], {@code gpr_bias} [1], and string
  * metadata: {@code format} = "mvp-seg-prompts", {@code version}, {@code k}, {@code m}, {@code gamma},
- * {@code learn_bias}, {@code backbone_sha256} and {@code backbone} (the weights it was trained
+ * {@code learn_bias}, {@code gpr_form} (paper or siglip, {@link GprForm}; absent = paper), {@code backbone_sha256} and {@code backbone} (the weights it was trained
  * with; other weights are refused), {@code seen_classes} (JSON array), {@code training} and
  * {@code losses} (JSON objects). A prompt set only ever comes out of training.
  */
@@ -44,6 +44,8 @@ public final class PromptSet {
 	String backboneSha256, backbone;
 	/** How {@code backboneSha256} identifies the weights: {@link WeightIdentity#RECIPE}, or null for a file hash. */
 	String backboneIdentity;
+	/** GPR's form (how τ₂ and the bias enter g_c); files from before record none and mean the paper's. */
+	GprForm gprForm = GprForm.PAPER;
 	/** The dense features it was trained on; files from before record none and mean MaskCLIP's. */
 	org.mvpseg.clip.DenseMode denseMode = org.mvpseg.clip.DenseMode.MASKCLIP;
 	List<String> seenClasses = List.of();
@@ -70,11 +72,19 @@ public final class PromptSet {
 	 * τ₁ = 100 / K so that τ₁·K ≈ 100, τ₂ = 0.07, bias 0, γ = 100 (docs/formulas.md §5 choices).
 	 */
 	public static PromptSet initial(int k, int m, int width, long seed, boolean learnBias) {
+		return initial(k, m, width, seed, learnBias, GprForm.PAPER);
+	}
+
+	/** As above with GPR in {@code form}: its own starting τ₂ and bias ({@link GprForm}). */
+	public static PromptSet initial(int k, int m, int width, long seed, boolean learnBias, GprForm form) {
 		if (k < 1 || m < 1) throw new IllegalArgumentException("K and M must be at least 1");
 		Random r = new Random(seed);
 		float[] ctx = new float[(k + 1) * m * width];
 		for (int i = 0; i < ctx.length; i++) ctx[i] = (float) (0.02 * r.nextGaussian());
-		return new PromptSet(k, m, width, ctx, Math.log(100.0 / k), 0.07, 0, learnBias, 100);
+		PromptSet p = new PromptSet(k, m, width, ctx, Math.log(100.0 / k), form.initialTau2(), form.initialBias(), form
+			.learnsBias(learnBias), 100);
+		p.gprForm = form;
+		return p;
 	}
 
 	public int segmentationPrompts() {
@@ -105,6 +115,11 @@ public final class PromptSet {
 	/** The dense features these prompts were trained on (MaskCLIP's for files from before it was recorded). */
 	public org.mvpseg.clip.DenseMode denseMode() {
 		return denseMode;
+	}
+
+	/** GPR's form: the paper's for files from before it was recorded. */
+	public GprForm gprForm() {
+		return gprForm;
 	}
 
 	public double gamma() {
@@ -161,6 +176,7 @@ public final class PromptSet {
 		meta.put("m", Integer.toString(m));
 		meta.put("gamma", Double.toString(gamma));
 		meta.put("learn_bias", Boolean.toString(learnBias));
+		meta.put("gpr_form", gprForm.label());
 		if (backboneSha256 != null) meta.put("backbone_sha256", backboneSha256);
 		if (backboneIdentity != null) meta.put("backbone_identity", backboneIdentity);
 		meta.put("dense_mode", denseMode.label());
@@ -211,6 +227,7 @@ public final class PromptSet {
 		backboneSha256 = meta.get("backbone_sha256");
 		backboneIdentity = meta.get("backbone_identity"); // absent before identities by tensors: a file's SHA-256
 		denseMode = org.mvpseg.clip.DenseMode.parse(meta.getOrDefault("dense_mode", "maskclip"));
+		gprForm = GprForm.parse(meta.getOrDefault("gpr_form", "paper")); // absent before forms: the paper's
 		backbone = meta.get("backbone");
 		List<String> seen = new ArrayList<>();
 		for (var e : JsonParser.parseString(meta.getOrDefault("seen_classes", "[]")).getAsJsonArray()) seen.add(e
@@ -222,8 +239,8 @@ public final class PromptSet {
 
 	/** A summary line for logs. */
 	public String describe() {
-		return String.format(java.util.Locale.ROOT, "MVP-SEG prompts K=%d, M=%d, tau1=%.2f, tau2=%.4f%s, gamma=%.0f, "
-			+ "seen %s", k, m, tau1(), tau2, learnBias ? String.format(java.util.Locale.ROOT, ", bias=%.4f", gprBias)
-				: "", gamma, seenClasses);
+		return String.format(java.util.Locale.ROOT, "MVP-SEG prompts K=%d, M=%d, tau1=%.2f, GPR form %s, tau2=%.4f%s, "
+			+ "gamma=%.0f, seen %s", k, m, tau1(), gprForm.label(), tau2, learnBias ? String.format(java.util.Locale.ROOT,
+				", bias=%.4f", gprBias) : "", gamma, seenClasses);
 	}
 }

@@ -31,8 +31,20 @@ public final class PromptTrainer {
 	/** Hyper-parameters; the defaults are docs/formulas.md §5's choices. */
 	public record Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
 		double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
-		boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric)
+		boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric, GprForm gprForm)
 	{
+		/** GPR's form by default: SigLIP's (docs/formulas.md §5). */
+		public static final GprForm DEFAULT_GPR_FORM = GprForm.SIGLIP;
+
+		/** With the default GPR form. */
+		public Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
+			double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
+			boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric)
+		{
+			this(k, m, iterations, crop, batch, seed, lr, momentum, weightDecay, lambdaSeg, lambdaCls, lambdaOc, scaleMin,
+				scaleMax, flip, learnBias, checkpointEvery, resizeShortSide, photometric, DEFAULT_GPR_FORM);
+		}
+
 		/** Without the paper's base resize and photometric distortion. */
 		public Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
 			double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
@@ -62,6 +74,7 @@ public final class PromptTrainer {
 			if (k < 1 || m < 1 || iterations < 1 || crop < 16 || batch < 1) throw new IllegalArgumentException(
 				"K, M, iterations and batch must be at least 1 and the crop at least 16 pixels");
 			if (resizeShortSide < 0) throw new IllegalArgumentException("the base resize must not be negative (0 = none)");
+			if (gprForm == null) gprForm = DEFAULT_GPR_FORM;
 			if (!(lr > 0) || momentum < 0 || momentum >= 1 || scaleMin <= 0 || scaleMax < scaleMin)
 				throw new IllegalArgumentException("need lr > 0, 0 <= momentum < 1 and 0 < scale-min <= scale-max");
 		}
@@ -75,10 +88,10 @@ public final class PromptTrainer {
 		public String describe() {
 			return String.format(Locale.ROOT, "%d iterations, batch %d, crop %d, K %d, M %d, lr %.4g, momentum %.2f, "
 				+ "weight decay %.4g, lambda seg/cls/oc %.2f/%.2f/%.2f, scale %.2f-%.2f%s, flip %s, photometric %s, "
-				+ "GPR bias %s, seed %d", iterations, batch, crop, k, m, lr, momentum, weightDecay, lambdaSeg, lambdaCls,
-				lambdaOc, scaleMin, scaleMax, resizeShortSide > 0 ? " of a resize to short side " + resizeShortSide
-					+ " (long side at most " + 4 * resizeShortSide + ")" : " of the image's size", onOff(flip), onOff(
-						photometric), onOff(learnBias), seed);
+				+ "GPR form %s, GPR bias %s, seed %d", iterations, batch, crop, k, m, lr, momentum, weightDecay, lambdaSeg,
+				lambdaCls, lambdaOc, scaleMin, scaleMax, resizeShortSide > 0 ? " of a resize to short side "
+					+ resizeShortSide + " (long side at most " + 4 * resizeShortSide + ")" : " of the image's size", onOff(
+						flip), onOff(photometric), gprForm.label(), onOff(gprForm.learnsBias(learnBias)), seed);
 		}
 
 		private static String onOff(boolean b) {
@@ -206,7 +219,7 @@ public final class PromptTrainer {
 	}
 
 	private PromptSet initialPrompts(List<String> seen, int crop) {
-		PromptSet p = PromptSet.initial(cfg.k(), cfg.m(), textWidth(), cfg.seed(), cfg.learnBias());
+		PromptSet p = PromptSet.initial(cfg.k(), cfg.m(), textWidth(), cfg.seed(), cfg.learnBias(), cfg.gprForm());
 		p.tau1Log = (float) p.tau1Log;
 		p.tau2 = (float) p.tau2;
 		p.backboneSha256 = backboneSha256;

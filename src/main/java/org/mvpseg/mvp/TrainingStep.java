@@ -31,7 +31,7 @@ public final class TrainingStep {
 	/**
 	 * @param losses total, L_seg, L_cls, L_OC
 	 * @param context ∂L/∂ prompt vectors, as {@link PromptSet#context()}
-	 * @param scalars ∂L/∂ (log τ₁, τ₂, bias); the bias's is 0 when it is not learned
+	 * @param scalars ∂L/∂ (log τ₁, τ₂ or log τ₂ as the GPR form learns it, bias); the bias's is 0 when it is not learned
 	 */
 	public record Gradients(double[] losses, float[] context, double[] scalars, Timings timings) {}
 
@@ -58,9 +58,8 @@ public final class TrainingStep {
 			long t1 = System.nanoTime();
 			NDArray ctx = Nn.owned(m.create(p.context, new Shape(p.k + 1, p.m, p.width)));
 			NDArray tau1 = Nn.owned(m.create(new float[] { (float) p.tau1Log }));
-			// τ₂ is learned directly (docs/formulas.md: τ₁ = exp(a), τ₂ plain). Learning log τ₂ instead
-			// was measured worse on the synthetic benchmark (seen mIoU 6 vs 78 after 100 iterations).
-			NDArray tau2 = Nn.owned(m.create(new float[] { (float) p.tau2 }));
+			// the paper's form learns τ₂ itself, SigLIP's log τ₂ (GprForm); the gradient is w.r.t. what is learned
+			NDArray tau2 = Nn.owned(m.create(new float[] { (float) tau2Parameter(p) }));
 			NDArray bias = Nn.owned(m.create(new float[] { (float) p.gprBias }));
 			for (NDArray a : new NDArray[] { ctx, tau1, tau2, bias }) a.setRequiresGradient(true);
 			long t2, t3;
@@ -68,8 +67,8 @@ public final class TrainingStep {
 			try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
 				NDArray text = MvpHead.textFeatures(model, ctx, tokens);
 				t2 = System.nanoTime();
-				MvpLosses.Terms t = MvpLosses.Terms.compute(features, text, ctx, tau1, tau2, p.learnBias ? bias : null,
-					p.gamma, labels, crop, crop, w.seg(), w.cls(), w.oc());
+				MvpLosses.Terms t = MvpLosses.Terms.compute(features, text, ctx, tau1, p.gprForm, tau2, p.learnBias ? bias
+					: null, p.gamma, labels, crop, crop, w.seg(), w.cls(), w.oc());
 				values = new double[] { scalar(t.total()), scalar(t.seg()), scalar(t.cls()), scalar(t.oc()) };
 				t3 = System.nanoTime();
 				gc.backward(t.total());
@@ -79,6 +78,11 @@ public final class TrainingStep {
 			long t4 = System.nanoTime();
 			return new Gradients(values, gCtx, gScalar, new Timings(t1 - t0, t2 - t1, t3 - t2, t4 - t3));
 		}
+	}
+
+	/** The GPR temperature as its form learns it: τ₂ (paper) or log τ₂ (SigLIP). */
+	static double tau2Parameter(PromptSet p) {
+		return p.gprForm == GprForm.PAPER ? p.tau2 : Math.log(p.tau2);
 	}
 
 	/** Frozen CLIP: no gradients recorded. */

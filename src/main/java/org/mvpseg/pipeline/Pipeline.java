@@ -81,7 +81,8 @@ public final class Pipeline {
 	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,
 		ModelResolver.Resolved weights, ModelService models, Progress progress) throws IOException
 	{
-		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), models.manager());
+		if (prompts != null) return new MvpClassifier(model, prompts, r.classes(), r.gpr(), r.dropAbsent(), models
+			.manager());
 		// class-name embeddings also kept beside the model cache, keyed by the weights' tensors: a name typed before
 		// costs nothing, in this process or the next
 		var disk = ZeroShotClassifier.besideModelCache(org.mvpseg.models.ModelCache.locate(r.model().modelsDir()), weights

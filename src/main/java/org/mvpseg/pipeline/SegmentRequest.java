@@ -24,13 +24,15 @@ import java.util.List;
  * @param temperature zero-shot only: the final softmax's scale, or 0 for the model's logit scale
  * @param gpr learned prompts only: apply Global Prompt Refining's g_c (false: g_c = 1, the paper's
  *          "without GPR" ablation)
+ * @param dropAbsent learned prompts with GPR only: in each window, classes GPR judges absent (g_c &lt; ½) are left out
+ *          of the labels and probabilities (docs/formulas.md §6)
  * @param student an MVP-SEG+ student from {@code transfer}, or null
  * @param device where to compute: auto (the first GPU the CUDA engine sees, else the CPU), cpu, gpu or gpu:N
  * @param half compute CLIP in half precision (fp16; its outputs are handed on in fp32)
  */
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
-	boolean gpr, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
+	boolean gpr, boolean dropAbsent, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
 {
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
@@ -58,6 +60,8 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 				+ "temperature, prompt denoising and key smoothing out when giving one.");
 		if (!gpr && prompts == null) throw new RequestException("Turning Global Prompt Refining off needs learned "
 			+ "prompts (zero-shot segmentation and students have no GPR).");
+		if (dropAbsent && (prompts == null || !gpr)) throw new RequestException("Leaving out classes judged absent uses "
+			+ "Global Prompt Refining's g_c: it needs learned prompts with GPR on (not zero-shot, a student, or GPR off).");
 		if (windows == null) windows = SegmentOptions.defaults();
 		if (channels != null) {
 			if (channels.length != 1 && channels.length != 3) throw new RequestException("Choose one channel (shown as "
@@ -89,7 +93,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		private double denoise, keySmoothing;
 		private SegmentOptions windows = SegmentOptions.defaults();
 		private int[] channels;
-		private boolean gpr = true, pamr, paper;
+		private boolean gpr = true, dropAbsent, pamr, paper;
 		private double temperature;
 		private org.mvpseg.runtime.DeviceChoice device = org.mvpseg.runtime.DeviceChoice.AUTO;
 		private boolean half;
@@ -187,6 +191,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/** Learned prompts: leave out of each window the classes GPR judges absent there (g_c &lt; ½). */
+		public Builder dropAbsent(boolean on) {
+			dropAbsent = on;
+			return this;
+		}
+
 		/**
 		 * "paper": the paper's inference protocol (MaskCLIP's): short side 512, long side at most 2048, the whole
 		 * image in one window so that GPR's g_c is computed once per image; "windows" or blank: sliding windows.
@@ -209,7 +219,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		public SegmentRequest build() {
 			SegmentOptions w = paper ? windows.paperProtocol() : windows;
 			return new SegmentRequest(model, prompts, classes, templates, denseMode, denoise, keySmoothing, w.withPamr(
-				pamr), channels, temperature, gpr, student, device, half);
+				pamr), channels, temperature, gpr, dropAbsent, student, device, half);
 		}
 
 		private static boolean blank(String s) {

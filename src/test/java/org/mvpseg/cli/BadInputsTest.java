@@ -347,6 +347,14 @@ class BadInputsTest {
 			+ "\"fp8\"", d -> segment(d, image, "--features", d.resolve("f").toString(), "--features-precision", "fp8")));
 		r.add(row("--features-precision without --features", 2, "--features-precision needs --features DIR", d -> segment(
 			d, image, "--features-precision", "fp16")));
+		r.add(row("--gpr-form linear", 2, "--gpr-form: unknown GPR form 'linear': choose siglip", d -> train(d.resolve(
+			"g.prompts"), 2, "--gpr-form", "linear")));
+		r.add(row("--drop-absent without a prompt set", 2, "Leaving out classes judged absent uses Global Prompt "
+			+ "Refining's g_c", d -> segment(d, image, "--drop-absent")));
+		r.add(row("--drop-absent with --no-gpr", 2, "Leaving out classes judged absent uses Global Prompt Refining's g_c",
+			d -> segment(d, image, "--prompts", prompts.toString(), "--no-gpr", "--drop-absent")));
+		r.add(row("evaluate --drop-absent with --zero-shot only", 2, "Leaving out classes judged absent needs a prompt "
+			+ "set", d -> evaluate(data, "--drop-absent")));
 		r.add(row("two inputs whose outputs would share names", 2, "these images would write outputs of the same names",
 			d -> segment(d, image, Files.copy(image, Files.createDirectories(d.resolve("copy")).resolve(image.getFileName()))
 				.toString())));

@@ -63,6 +63,26 @@ class TrainEvaluateCommandTest {
 		assertTrue(info.contains("(MVP-SEG)") && !info.contains("zero-shot"), "a run with prompts is not called "
 			+ "zero-shot: " + info);
 
+		// --drop-absent: the run says so, and no pixel goes to a class judged absent (g_c < 1/2; one window, so g_c is
+		// the image's), unless every class is
+		MainTest.Result d = MainTest.run("segment", test.resolve("images").toString(), "--classes",
+			"red, green, blue, yellow, striped, dotted", "--prompts", prompts.toString(), "--weights", W, "--out", tmp
+				.resolve("drop").toString(), "--drop-absent", "--window", "128");
+		assertEquals(0, d.code(), d.out() + d.err());
+		assertTrue(d.out().contains("judged absent"), "the classifier line echoes it: " + d.out());
+		JsonObject dropped = JsonParser.parseString(Files.readString(tmp.resolve("drop/synthetic-0.summary.json")))
+			.getAsJsonObject().getAsJsonObject("gpr_presence");
+		ij.process.ImageProcessor lab = ij.IJ.openImage(tmp.resolve("drop/synthetic-0.labels.tif").toString())
+			.getProcessor();
+		String[] names = { "red", "green", "blue", "yellow", "striped", "dotted" };
+		boolean anyPresent = false;
+		for (String n : names) anyPresent |= dropped.getAsJsonObject(n).get("max").getAsDouble() >= 0.5;
+		for (int i = 0; i < lab.getPixelCount() && anyPresent; i++) {
+			String n = names[lab.get(i)];
+			assertTrue(dropped.getAsJsonObject(n).get("max").getAsDouble() >= 0.5, "pixel " + i + " labelled " + n
+				+ ", judged absent everywhere");
+		}
+
 		// the prompts belong to their backbone
 		MainTest.Result other = MainTest.run("segment", test.resolve("images").toString(), "--classes", "red, blue",
 			"--prompts", prompts.toString(), "--weights", SegmentCommandTest.WEIGHTS.replace("vit", "rn"), "--out", tmp

@@ -64,6 +64,35 @@ class MvpHeadTest {
 	}
 
 	@Test
+	void siglipFormIsScaledPooledScorePlusBiasAndEqualsThePapersWithMatchingValues() {
+		try (NDManager m = NDManager.newBaseManager()) {
+			double[] v = { 0.1, 0.5, -0.2, /* class 1 */ 0.3, 0.3, 0.3, /* p1 */ 0, 0, 0, 0, 0, 0 };
+			NDArray maps = m.create(v, new Shape(1, 2, 2, 1, 3));
+			double gamma = 4, tau2 = 0.2, beta = -1.5;
+			double[] s = MvpHead.gprPooled(maps, gamma).toDoubleArray();
+			assertEquals(0.3, s[1], 1e-12);
+			double[] z = MvpHead.gprLogits(GprForm.SIGLIP, maps, gamma, m.create(new double[] { Math.log(tau2) }), m
+				.create(new double[] { beta })).toDoubleArray();
+			for (int c = 0; c < 2; c++) assertEquals(s[c] / tau2 + beta, z[c], 1e-12);
+			// σ(s/τ₂ + β) is the paper's σ((s − b)/τ₂) with b = −β·τ₂: the forms differ in what SGD moves, not in reach
+			double[] paper = MvpHead.gprLogits(GprForm.PAPER, maps, gamma, m.create(new double[] { tau2 }), m.create(
+				new double[] { -beta * tau2 })).toDoubleArray();
+			for (int c = 0; c < 2; c++) assertEquals(z[c], paper[c], 1e-12);
+		}
+	}
+
+	@Test
+	void dropAbsentLeavesOutClassesBelowOneHalfPerWindowUnlessNoneIsPresent() {
+		float[] g = { 0.9f, 0.2f, 0.5f, /* window 2: none present */ 0.4f, 0.1f, 0.3f };
+		float[] p = MvpHead.absentPenalty(g, 3);
+		assertEquals(0, p[0]);
+		assertEquals(MvpHead.LEFT_OUT, p[1]);
+		assertEquals(0, p[2], "g_c = 1/2 counts as present");
+		for (int c = 3; c < 6; c++) assertEquals(0, p[c], "a window where no class reaches 1/2 leaves none out");
+		assertEquals(0, (float) Math.exp(MvpHead.LEFT_OUT / 4), "a class left out by one of 4 windows: probability 0");
+	}
+
+	@Test
 	void orthogonalLossIsZeroForOrthogonalAndHalfKKMinusOneForIdenticalPrompts() {
 		try (NDManager m = NDManager.newBaseManager()) {
 			int k = 4, mm = 3, w = 8;

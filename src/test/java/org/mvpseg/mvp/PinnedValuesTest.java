@@ -105,7 +105,13 @@ class PinnedValuesTest {
 			assertEquals(100, p.gamma(), 0);
 			assertEquals(0, p.gprBias(), 0);
 		}
-		assertEquals(false, PromptTrainer.Config.defaults().learnBias(), "no GPR bias by default (the paper's g_c)");
+		assertEquals(false, PromptTrainer.Config.defaults().learnBias(), "the paper's form learns no bias unless asked");
+		assertEquals(GprForm.SIGLIP, PromptTrainer.Config.defaults().gprForm(), "GPR in SigLIP's form by default");
+		assertEquals(GprForm.SIGLIP, PromptTrainer.Config.paper().gprForm());
+		PromptSet s = PromptSet.initial(3, 16, 64, 7, false, GprForm.SIGLIP);
+		assertEquals(0.1, s.tau2(), 0);
+		assertEquals(-10, s.gprBias(), 0);
+		assertTrue(s.learnsBias());
 	}
 
 	@Test

@@ -212,6 +212,61 @@ class PromptTrainerTest {
 	}
 
 	@Test
+	void dropAbsentLeavesOutExactlyTheClassesJudgedAbsentInTheWindow() throws Exception {
+		PromptSet p = PromptSet.initial(3, 8, clip.config().textWidth(), 0, true, GprForm.SIGLIP);
+		float[] px = new float[3 * 64 * 64];
+		org.mvpseg.image.ClipInput.of(TEST.get(0).image()).window(0, 0, 64, 64, 64, 64, px, 0);
+		try (NDManager m = manager.newSubManager()) {
+			ai.djl.ndarray.NDArray f = clip.denseFeatures(m.create(px, new ai.djl.ndarray.types.Shape(1, 3, 64, 64)));
+			double[] z = new double[ALL.size()];
+			try (MvpClassifier c = new MvpClassifier(clip, p, ALL, m)) {
+				c.scores(f);
+				double[] g = c.presence().orElseThrow().max();
+				for (int i = 0; i < z.length; i++) z[i] = Math.log(g[i] / (1 - g[i])); // s_c/τ₂ + β
+			}
+			double[] sorted = z.clone();
+			java.util.Arrays.sort(sorted);
+			p.gprBias += -(sorted[2] + sorted[3]) / 2; // β: three classes present (g ≥ ½), three absent
+			try (MvpClassifier with = new MvpClassifier(clip, p, ALL, true, false, m);
+				MvpClassifier drop = new MvpClassifier(clip, p, ALL, true, true, m))
+			{
+				float[] a = with.scores(f).toFloatArray(), b = drop.scores(f).toFloatArray();
+				double[] g = drop.presence().orElseThrow().max();
+				int hw = a.length / ALL.size(), absent = 0;
+				for (int c = 0; c < ALL.size(); c++) {
+					float expected = g[c] < 0.5 ? MvpHead.LEFT_OUT : 0;
+					if (g[c] < 0.5) absent++;
+					for (int i = 0; i < hw; i++) assertEquals(expected, b[c * hw + i] - a[c * hw + i], 1e-2, "class " + c);
+				}
+				assertEquals(3, absent, "the bias was set for three absent classes");
+				assertTrue(drop.describe().contains("judged absent"), drop.describe());
+			}
+		}
+		assertThrows(IllegalArgumentException.class, () -> new MvpClassifier(clip, p, ALL, false, true, manager));
+	}
+
+	@Test
+	void promptSetsWithoutAGprFormAreThePapersAndSegmentAsBefore() throws Exception {
+		PromptSet p = PromptSet.initial(3, 4, 64, 0, false);
+		Path file = tmp.resolve("old.prompts"), old = tmp.resolve("before-forms.prompts");
+		p.save(file);
+		var f = new org.mvpseg.clip.io.TrainedFile(file, "prompt set", "");
+		java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(f.metadata());
+		assertEquals("paper", meta.remove("gpr_form"));
+		org.mvpseg.clip.io.SafetensorsWriter.write(old, f.tensors(), meta);
+		PromptSet loaded = PromptSet.load(old);
+		assertEquals(GprForm.PAPER, loaded.gprForm());
+		assertEquals(0.07, loaded.tau2(), 1e-7);
+		assertTrue(loaded.describe().contains("GPR form paper"), loaded.describe());
+		PromptSet siglip = PromptSet.initial(3, 4, 64, 0, false, GprForm.SIGLIP);
+		siglip.save(file);
+		PromptSet back = PromptSet.load(file);
+		assertEquals(GprForm.SIGLIP, back.gprForm());
+		assertTrue(back.learnsBias(), "SigLIP's form always learns its bias");
+		assertEquals(-10, back.gprBias(), 0);
+	}
+
+	@Test
 	void mvpClassifierRecordsClassPresence() throws Exception {
 		Path out = tmp.resolve("p");
 		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
