@@ -54,7 +54,7 @@ public class AdaptCommand extends ModelCommand {
 	@Parameter(label = "Iterations", min = "1", persist = false)
 	public int iterations = 2000;
 
-	@Parameter(label = "Teacher iterations (-1 = automatic: all without annotations, 10 % with)", min = "-1",
+	@Parameter(label = "Teacher iterations (-1 = automatic: all; MaskCLIP+ self-trains after 10 %)", min = "-1",
 		persist = false)
 	public int teacher_steps = -1;
 
@@ -121,7 +121,7 @@ public class AdaptCommand extends ModelCommand {
 	StudentTrainer.Config config() {
 		StudentTrainer.Config d = StudentTrainer.Config.defaults();
 		int teacher = teacher_steps >= 0 ? teacher_steps : StudentTrainer.Config.automaticTeacherIterations(
-			iterations, !blank(data_folder));
+			iterations);
 		return new StudentTrainer.Config(iterations, teacher, batch, random_seed, learning_rate, d.minLr(), d.power(), d
 			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget(), fine_tune_last_block, d
 				.blockLrFactor());
