@@ -51,8 +51,7 @@ final class TransferCommand implements Main.Subcommand {
 		SegmentRequest teacher = SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a.get("template",
 			null)).classes(classes).build();
 		out.println("student: " + cfg.describe() + (a.has("teacher-iterations") ? "" : " (teacher iterations automatic: "
-			+ "all; self-training lost the unseen classes in our tests, MaskCLIP+'s schedule is --teacher-iterations "
-			+ cfg.iterations() / 10 + ")"));
+			+ "all; self-training lost the unseen classes in our tests; MaskCLIP+ self-trains after its first 10 %)"));
 		out.println("images: " + sources.size() + "; unseen classes: " + unseen);
 		// claimed before the teacher loads: a second run into the same file is refused at once
 		try (TrainingOutput output = TrainingOutput.claim(a.path("student-out"), "--student-out", a.has("resume"), a
