@@ -52,6 +52,13 @@ final class Ij1Dialog {
 
 	static final String ADVANCED = "Advanced...";
 
+	/** A command's dialog title: its menu entry without the dots ("Segment by Name"). */
+	static String title(Class<?> command) {
+		org.scijava.plugin.Plugin p = command.getAnnotation(org.scijava.plugin.Plugin.class);
+		String path = p == null ? command.getSimpleName() : p.menuPath();
+		return path.substring(path.lastIndexOf('>') + 1).replace("...", "");
+	}
+
 	/**
 	 * The advanced fields in a dialog of their own (from the main dialog's button, and from Fiji's); OK sets them, Cancel
 	 * leaves them. Its values are read from its components, not recorded here: the main dialog records them once.

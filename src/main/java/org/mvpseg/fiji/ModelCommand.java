@@ -2,7 +2,6 @@ package org.mvpseg.fiji;
 
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
-import org.scijava.plugin.Plugin;
 
 /** The weights every model-using command takes: a registry model, or a weights file that wins over it. */
 public abstract class ModelCommand implements Command {
@@ -30,13 +29,6 @@ public abstract class ModelCommand implements Command {
 	 */
 	@SuppressWarnings("unused") // SciJava calls it when the button is pressed
 	private void showAdvanced() {
-		Ij1Dialog.showAdvanced(this, title(getClass()));
-	}
-
-	/** A command's dialog title: its menu entry without the dots. */
-	static String title(Class<?> command) {
-		Plugin p = command.getAnnotation(Plugin.class);
-		String path = p == null ? command.getSimpleName() : p.menuPath();
-		return path.substring(path.lastIndexOf('>') + 1).replace("...", "");
+		Ij1Dialog.showAdvanced(this, Ij1Dialog.title(getClass()));
 	}
 }

@@ -22,14 +22,6 @@ public class MvpSegPlugin implements PlugIn {
 			case "adapt" -> new AdaptCommand();
 			default -> null;
 		};
-		String title = switch (arg == null ? "" : arg) {
-			case "segment" -> "Segment by Name";
-			case "explore" -> "Explore Names";
-			case "train" -> "Train Prompts";
-			case "evaluate" -> "Evaluate";
-			case "models" -> "Models & Engine";
-			default -> "Adapt to Unlabeled Images";
-		};
 		if (cmd == null) {
 			IJ.log("MVP-SEG: unknown command \"" + arg + "\" in plugins.config");
 			return;
@@ -39,7 +31,7 @@ public class MvpSegPlugin implements PlugIn {
 			if (options != null) Ij1Bridge.fill(cmd, options); // a macro: an omitted key takes its default
 			else {
 				LastValues.load(cmd);
-				if (!Ij1Dialog.show(cmd, title)) return;
+				if (!Ij1Dialog.show(cmd, Ij1Dialog.title(cmd.getClass()))) return;
 				LastValues.save(cmd);
 			}
 		}

@@ -157,6 +157,8 @@ class FeatureStoreTest {
 		org.mvpseg.mvp.PromptSet.initial(3, 4, width, 7, false).save(prompts);
 		storedEqualsFresh(b -> b.classes("red, green, blue").prompts(prompts.toString()), "MVP-SEG with GPR");
 		storedEqualsFresh(b -> b.classes("red, green, blue").prompts(prompts.toString()).gpr(false), "MVP-SEG no GPR");
+		storedEqualsFresh(b -> b.classes("red, green, blue").prompts(prompts.toString()).dropAbsent(true),
+			"MVP-SEG, classes judged absent left out");
 	}
 
 	@Test
