@@ -41,12 +41,15 @@ final class ObjectOutputs {
 	private final ResultsTable table = new ResultsTable();
 	private final List<Roi> rois = new ArrayList<>();
 	private int most;
+	private final long[] kept, dropped; // per class, over all planes
 
 	ObjectOutputs(ImagePlus imp, List<String> classes, ObjectOptions options, boolean manyPlanes) {
 		this.imp = imp;
 		this.classes = classes;
 		this.options = options;
 		this.manyPlanes = manyPlanes;
+		this.kept = new long[classes.size()];
+		this.dropped = new long[classes.size()];
 		options.chosen(classes); // an unknown class name is refused before the first plane
 	}
 
@@ -67,6 +70,11 @@ final class ObjectOutputs {
 		ids.add(planeIds);
 		planeNames.add("objects" + planeName);
 		most = Math.max(most, objects.size());
+		long[] planeKept = objects.counts(), planeDropped = objects.dropped();
+		for (int c = 0; c < kept.length; c++) {
+			kept[c] += planeKept[c];
+			dropped[c] += planeDropped[c];
+		}
 		int[] perClass = new int[classes.size()];
 		for (int i = 0; i < objects.size(); i++) {
 			int k = ++perClass[objects.label(i)];
@@ -181,10 +189,8 @@ final class ObjectOutputs {
 	}
 
 	/** For the Log: "objects: nucleus 12, cell 3 (8-connected)". */
+	/** The Log's line, as the command line prints it: every chosen class, 0 included, and what was dropped. */
 	String summary() {
-		java.util.Map<String, Integer> n = new java.util.LinkedHashMap<>();
-		for (int r = 0; r < table.size(); r++) n.merge(table.getStringValue("Class", r), 1, Integer::sum);
-		return "MVP-SEG objects: " + (n.isEmpty() ? "none" : n.toString().replaceAll("[{}]", "").replace("=", " "))
-			+ " — " + options.describe();
+		return "MVP-SEG objects: " + options.describeCounts(classes, kept, dropped) + " — " + options.describe();
 	}
 }

@@ -67,4 +67,17 @@ public record ObjectOptions(List<String> classes, Connectivity connectivity, int
 		return (classes == null ? "all classes" : String.join(", ", classes)) + " (" + connectivity.number()
 			+ "-connected" + (minSize > 0 ? ", at least " + minSize + " pixels" : "") + ")";
 	}
+
+	/** "nucleus 12, cell 0 (2 smaller than 20 pixels dropped)": the objects kept of every split class, none left out. */
+	public String describeCounts(List<String> classNames, long[] kept, long[] dropped) {
+		boolean[] split = chosen(classNames);
+		StringBuilder sb = new StringBuilder();
+		long gone = 0;
+		for (int c = 0; c < classNames.size(); c++) {
+			if (!split[c]) continue;
+			sb.append(sb.length() == 0 ? "" : ", ").append(classNames.get(c)).append(' ').append(kept[c]);
+			gone += dropped[c];
+		}
+		return sb + (gone > 0 ? " (" + gone + " smaller than " + minSize + " pixels dropped)" : "");
+	}
 }

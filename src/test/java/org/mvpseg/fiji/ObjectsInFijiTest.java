@@ -94,4 +94,17 @@ class ObjectsInFijiTest {
 			rm.reset();
 		}
 	}
+
+	@Test
+	void theLogLineNamesEveryChosenClassEvenWithoutObjects() throws Exception {
+		ImagePlus imp = new ImagePlus("four", new ij.process.ByteProcessor(4, 4));
+		ObjectOutputs out = new ObjectOutputs(imp, java.util.List.of("a", "b", "c"), org.mvpseg.objects.ObjectOptions
+			.parse("a, b", "4", "2"), false);
+		ij.process.ByteProcessor labels = new ij.process.ByteProcessor(4, 4);
+		labels.set(3, 3, 2); // a one-pixel c, not chosen; everything else a: one object of 15 pixels
+		labels.set(0, 3, 1); // a one-pixel b, below the minimum size
+		out.addPlane(1, 1, labels, new float[3][16], false);
+		assertEquals("MVP-SEG objects: a 1, b 0 (1 smaller than 2 pixels dropped) — a, b (4-connected, at least 2 "
+			+ "pixels)", out.summary());
+	}
 }
