@@ -62,12 +62,11 @@ public final class Main {
 			for (Supplier<Subcommand> s : COMMANDS.values()) out.println("  " + s.get().usage());
 			return argv.length == 0 ? 2 : 0;
 		}
-		Supplier<Subcommand> factory = COMMANDS.get(argv[0]);
-		if (factory == null) {
+		Subcommand cmd = command(argv[0]);
+		if (cmd == null) {
 			err.println("mvp-seg: unknown subcommand '" + argv[0] + "'; one of " + COMMANDS.keySet());
 			return 2;
 		}
-		Subcommand cmd = factory.get();
 		if (java.util.Arrays.asList(argv).subList(1, argv.length).stream().anyMatch(x -> x.equals("--help") || x
 			.equals("-h")))
 		{
@@ -96,6 +95,12 @@ public final class Main {
 				+ " (please report this with the command you ran)");
 			return 1;
 		}
+	}
+
+	/** A new instance of the subcommand {@code name}, or null. */
+	static Subcommand command(String name) {
+		Supplier<Subcommand> factory = COMMANDS.get(name);
+		return factory == null ? null : factory.get();
 	}
 
 	/** An error in one line; file-system errors, whose own message is only a path, say what happened and what to do. */

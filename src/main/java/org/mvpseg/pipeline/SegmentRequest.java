@@ -34,6 +34,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
 	boolean gpr, boolean dropAbsent, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
 {
+	/**
+	 * Dense features where nothing decides them (zero-shot, a training not told): MaskCLIP's, as README documents.
+	 * A prompt set or student records its own, used when segmenting with it.
+	 */
+	public static final DenseMode DEFAULT_DENSE_MODE = DenseMode.MASKCLIP;
+
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
 		if (device == null) device = org.mvpseg.runtime.DeviceChoice.AUTO;
@@ -74,6 +80,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	private static void unitInterval(String what, double v) {
 		if (!(v >= 0 && v <= 1)) throw new RequestException("The " + what + " threshold must be between 0 (off) and 1; "
 			+ "got " + v + ".");
+	}
+
+	/** The same request over other classes (evaluation: seen + unseen, known once the dataset is read). */
+	public SegmentRequest withClasses(List<String> names) {
+		return new SegmentRequest(model, prompts, names, templates, denseMode, denoise, keySmoothing, windows, channels,
+			temperature, gpr, dropAbsent, student, device, half);
 	}
 
 	public boolean zeroShot() {
@@ -117,8 +129,7 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** A weight file (wins when not blank) or a registry name. */
 		public Builder model(String weights, String name) {
-			model = new ModelChoice(blank(weights) ? null : Path.of(weights.strip()), name, model.modelsDir(), model
-				.registry());
+			model = model.with(weights, name);
 			return this;
 		}
 

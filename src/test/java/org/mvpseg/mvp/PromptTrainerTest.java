@@ -54,8 +54,8 @@ class PromptTrainerTest {
 
 	/** lr 0.05: the random tiny text tower needs larger steps than real CLIP's 2e-3. */
 	static PromptTrainer.Config config(int iterations, int checkpointEvery) {
-		return new PromptTrainer.Config(3, 8, iterations, 64, 4, 0, 0.05, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, true,
-			checkpointEvery);
+		return PromptTrainer.Config.builder().prompts(3, 8).iterations(iterations).crop(64).batch(4).lr(0.05)
+			.learnBias(true).checkpointEvery(checkpointEvery).build();
 	}
 
 	@Test
@@ -262,7 +262,7 @@ class PromptTrainerTest {
 		siglip.save(file);
 		PromptSet back = PromptSet.load(file);
 		assertEquals(GprForm.SIGLIP, back.gprForm());
-		assertTrue(back.learnsBias(), "SigLIP's form always learns its bias");
+		assertTrue(back.learnBias, "SigLIP's form always learns its bias");
 		assertEquals(-10, back.gprBias(), 0);
 	}
 
