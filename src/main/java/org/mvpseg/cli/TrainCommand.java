@@ -32,9 +32,9 @@ final class TrainCommand implements Main.Subcommand {
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
 			"checkpoint-every", "log-every", "dense-mode", "recipe", "resize-short-side", "gpr-form"));
 		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite", "photometric"));
-		TrainRequest request = TrainRequest.builder().model(ModelArgs.choice(a)).device(a.get("device", null)).seen(a
-			.require("seen")).denseMode(a.get("dense-mode", null)).config(config(a)).output(a.path("prompts-out")).resume(a
-				.has("resume")).build();
+		TrainRequest request = TrainRequest.builder().model(ModelArgs.choice(a), a.get("device", null)).seen(a.require(
+			"seen")).denseMode(a.get("dense-mode", null)).config(config(a)).output(a.path("prompts-out"), a.has("resume"))
+			.build();
 		out.println("training: " + request.config().describe() + " (recipe " + a.get("recipe", "small") + "; options "
 			+ "given override it)");
 		int every = a.integer("log-every", 10, 1);
@@ -87,15 +87,17 @@ final class TrainCommand implements Main.Subcommand {
 		double scaleMax = a.decimal("scale-max", d.scaleMax(), Double.MIN_VALUE, 100, "greater than 0 (and at most 100)");
 		if (scaleMax < scaleMin) throw new Args.UsageException("--scale-max (" + scaleMax + ") must be at least "
 			+ "--scale-min (" + scaleMin + ")");
-		return PromptTrainer.Config.recipe(a.get("recipe", "small")).prompts(a.integer("k", d.k(), 1), a.integer("m", d
-			.m(), 1)).iterations(a.integer("iterations", d.iterations(), 1)).crop(a.integer("crop", d.crop(), 16)).batch(a
-				.integer("batch", d.batch(), 1)).seed(a.integer("seed", 0, Integer.MIN_VALUE)).sgd(positive(a, "lr", d.lr()),
-					a.decimal("momentum", d.momentum(), 0, Math.nextDown(1.0), "at least 0 and less than 1"), atLeastZero(a,
-						"weight-decay", d.weightDecay())).lambdas(atLeastZero(a, "lambda-seg", d.lambdaSeg()), atLeastZero(a,
-							"lambda-cls", d.lambdaCls()), atLeastZero(a, "lambda-oc", d.lambdaOc())).scale(scaleMin, scaleMax)
-			.flip(d.flip() && !a.has("no-flip")).learnBias(a.has("gpr-bias")).checkpointEvery(a.integer("checkpoint-every",
-				d.checkpointEvery(), 1)).resizeShortSide(a.integer("resize-short-side", d.resizeShortSide(), 0))
-			.photometric(d.photometric() || a.has("photometric")).gprForm(gprForm(a)).build();
+		PromptTrainer.Config.Builder b = PromptTrainer.Config.recipe(a.get("recipe", "small"));
+		b.prompts(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1)).iterations(a.integer("iterations", d.iterations(), 1))
+			.crop(a.integer("crop", d.crop(), 16)).batch(a.integer("batch", d.batch(), 1)).seed(a.integer("seed", 0,
+				Integer.MIN_VALUE));
+		b.sgd(positive(a, "lr", d.lr()), momentum(a, d.momentum()), atLeastZero(a, "weight-decay", d.weightDecay()));
+		b.lambdas(atLeastZero(a, "lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a,
+			"lambda-oc", d.lambdaOc()));
+		b.scale(scaleMin, scaleMax).flip(d.flip() && !a.has("no-flip")).photometric(d.photometric() || a.has("photometric"))
+			.resizeShortSide(a.integer("resize-short-side", d.resizeShortSide(), 0));
+		return b.learnBias(a.has("gpr-bias")).gprForm(gprForm(a)).checkpointEvery(a.integer("checkpoint-every", d
+			.checkpointEvery(), 1)).build();
 	}
 
 	/** --gpr-form: siglip (the default) or paper (the paper's literal g_c). */
@@ -111,6 +113,11 @@ final class TrainCommand implements Main.Subcommand {
 	/** A rate or factor: finite and greater than 0. */
 	static double positive(Args a, String key, double fallback) {
 		return a.decimal(key, fallback, Double.MIN_VALUE, Double.MAX_VALUE, "greater than 0");
+	}
+
+	/** SGD's momentum: in [0, 1). */
+	static double momentum(Args a, double fallback) {
+		return a.decimal("momentum", fallback, 0, Math.nextDown(1.0), "at least 0 and less than 1");
 	}
 
 	/** A weight or decay: finite and not negative. */

@@ -43,7 +43,7 @@ final class TransferCommand implements Main.Subcommand {
 			+ "without labels) and/or --data DIR (images with labels, 255 = not annotated)");
 		TransferRequest request = TransferRequest.builder(SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a
 			.get("template", null)).classes(a.require("classes")).build()).config(config(a)).images(a.get("unlabeled", null),
-				a.get("data", null)).unseen(a.get("unseen", null)).output(a.path("student-out")).resume(a.has("resume")).build();
+				a.get("data", null)).unseen(a.get("unseen", null)).output(a.path("student-out"), a.has("resume")).build();
 		TrainingOutput.check(request.output(), "--student-out", request.resume(), a.has("overwrite"));
 		List<String> unseen = request.unseen();
 		List<StudentData.Source> sources = StudentSources.of(request.unlabeled(), request.data(), request.classes());
@@ -84,14 +84,16 @@ final class TransferCommand implements Main.Subcommand {
 		StudentTrainer.Config d = StudentTrainer.Config.defaults();
 		double lr = TrainCommand.positive(a, "lr", d.lr());
 		// the teacher's labels throughout unless asked: self-training lost unseen classes on the toy world (README › MVP-SEG+)
-		return StudentTrainer.Config.builder().iterations(a.integer("iterations", d.iterations(), 1)).teacherIterations(a
-			.integer("teacher-iterations", -1, 0)).batch(a.integer("batch", d.batch(), 1)).seed(a.integer("seed", 0,
-				Integer.MIN_VALUE)).lr(lr, a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"),
-					TrainCommand.atLeastZero(a, "power", d.power())).momentum(a.decimal("momentum", d.momentum(), 0, Math
-						.nextDown(1.0), "at least 0 and less than 1")).weightDecay(TrainCommand.atLeastZero(a, "weight-decay", d
-							.weightDecay())).flip(!a.has("no-flip")).checkpointEvery(a.integer("checkpoint-every", d
-								.checkpointEvery(), 1)).memoryBudget((long) a.integer("memory-budget-mb", (int) (d.memoryBudget()
-									>> 20), 0) << 20).fineTuneLastBlock(a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a,
-										"block-lr-factor", d.blockLrFactor())).build();
+		StudentTrainer.Config.Builder b = StudentTrainer.Config.builder().iterations(a.integer("iterations", d.iterations(),
+			1)).teacherIterations(a.integer("teacher-iterations", -1, 0)).batch(a.integer("batch", d.batch(), 1)).seed(a
+				.integer("seed", 0, Integer.MIN_VALUE));
+		b.lr(lr, a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"), TrainCommand.atLeastZero(
+			a, "power", d.power()));
+		b.momentum(TrainCommand.momentum(a, d.momentum())).weightDecay(TrainCommand.atLeastZero(a, "weight-decay", d
+			.weightDecay())).flip(!a.has("no-flip"));
+		b.checkpointEvery(a.integer("checkpoint-every", d.checkpointEvery(), 1)).memoryBudget((long) a.integer(
+			"memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
+		return b.fineTuneLastBlock(a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a, "block-lr-factor", d
+			.blockLrFactor())).build();
 	}
 }

@@ -118,7 +118,7 @@ public class AdaptCommand extends ModelCommand {
 		SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(
 			template).classes(classes).build();
 		return TransferRequest.builder(teacher).config(config()).images(unlabeled_folder, data_folder).unseen(unseen)
-			.output(out).resume(resume).build();
+			.output(out, resume).build();
 	}
 
 	StudentTrainer.Config config() {

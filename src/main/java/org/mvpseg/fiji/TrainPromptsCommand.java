@@ -9,6 +9,7 @@ import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
+import org.mvpseg.pipeline.ModelChoice;
 import org.mvpseg.pipeline.TrainRequest;
 import org.mvpseg.segment.Templates;
 import org.scijava.app.StatusService;
@@ -119,8 +120,8 @@ public class TrainPromptsCommand extends ModelCommand {
 
 	/** This dialog's values as a request: checked before the images are read or the model loads. */
 	TrainRequest request(Path out) {
-		return TrainRequest.builder().model(weights, model).device(device).seen(seen).denseMode(dense_mode).config(
-			config()).output(out).resume(resume).build();
+		return TrainRequest.builder().model(ModelChoice.byName(null).with(weights, model), device).seen(seen).denseMode(
+			dense_mode).config(config()).output(out, resume).build();
 	}
 
 	/** The class names and the annotated images. */

@@ -232,10 +232,6 @@ public final class PromptTrainer {
 	private final Config cfg;
 	private final org.mvpseg.clip.DenseMode denseMode;
 
-	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg) {
-		this(model, backboneSha256, cfg, org.mvpseg.clip.DenseMode.MASKCLIP);
-	}
-
 	/** @param denseMode the dense features to learn prompts on; the prompt set records it */
 	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg, org.mvpseg.clip.DenseMode denseMode) {
 		denseMode.requireSupportedBy(model.config().vit());

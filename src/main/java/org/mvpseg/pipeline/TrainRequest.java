@@ -65,28 +65,18 @@ public record TrainRequest(ModelChoice model, DeviceChoice device, List<String> 
 
 	/** The text forms both front ends share. */
 	public static final class Builder {
-		private ModelChoice model = ModelChoice.byName(null);
-		private DeviceChoice device = DeviceChoice.AUTO;
+		private ModelChoice model;
+		private DeviceChoice device;
 		private List<String> seen;
 		private DenseMode denseMode;
 		private PromptTrainer.Config config;
 		private Path output;
 		private boolean resume;
 
-		public Builder model(ModelChoice m) {
-			model = m;
-			return this;
-		}
-
-		/** A weight file (wins when not blank) or a registry name. */
-		public Builder model(String weights, String name) {
-			model = model.with(weights, name);
-			return this;
-		}
-
-		/** auto, cpu, gpu or gpu:N (blank: auto). */
-		public Builder device(String text) {
-			device = DeviceChoice.parse(text);
+		/** The weights ({@link ModelChoice#with} for typed ones) and where to compute: auto, cpu, gpu or gpu:N. */
+		public Builder model(ModelChoice weights, String deviceText) {
+			model = weights;
+			device = DeviceChoice.parse(deviceText);
 			return this;
 		}
 
@@ -107,13 +97,10 @@ public record TrainRequest(ModelChoice model, DeviceChoice device, List<String> 
 			return this;
 		}
 
-		public Builder output(Path file) {
+		/** The prompt set to write, and whether to continue from its checkpoint. */
+		public Builder output(Path file, boolean continueRun) {
 			output = file;
-			return this;
-		}
-
-		public Builder resume(boolean on) {
-			resume = on;
+			resume = continueRun;
 			return this;
 		}
 

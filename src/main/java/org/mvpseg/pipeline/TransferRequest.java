@@ -83,13 +83,10 @@ public record TransferRequest(SegmentRequest teacher, StudentTrainer.Config conf
 			return this;
 		}
 
-		public Builder output(Path file) {
-			output = file;
-			return this;
-		}
-
-		public Builder resume(boolean on) {
-			resume = on;
+		/** Where the student goes; {@code resume}: from the checkpoint beside it. */
+		public Builder output(Path student, boolean resume) {
+			output = student;
+			this.resume = resume;
 			return this;
 		}
 

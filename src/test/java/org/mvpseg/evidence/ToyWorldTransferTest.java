@@ -64,7 +64,7 @@ class ToyWorldTransferTest {
 		var cfg = PromptTrainer.Config.builder().iterations(300).crop(64).batch(8).build();
 		prompts = tmp.resolve("p.prompts");
 		var clip = ModelService.shared().get(w.weights());
-		new PromptTrainer(clip, w.identity(), cfg).train(train.images(), train.classes(), p, prompts, false, s -> {},
+		new PromptTrainer(clip, w.identity(), cfg, DenseMode.MASKCLIP).train(train.images(), train.classes(), p, prompts, false, s -> {},
 			Progress.NONE);
 		valuePrompts = tmp.resolve("value.prompts");
 		new PromptTrainer(clip, w.identity(), cfg, DenseMode.VALUE).train(train.images(), train.classes(), p,

@@ -20,11 +20,12 @@ class RequestsTest {
 
 	@Test
 	void aTrainingRequestChecksItsClassesAndDefaultsItsDenseMode() {
-		TrainRequest r = TrainRequest.builder().seen("red, green").denseMode("").output(Path.of("p.prompts")).build();
+		TrainRequest r = TrainRequest.builder().seen("red, green").denseMode("").output(Path.of("p.prompts"), false)
+			.build();
 		assertEquals(DenseMode.MASKCLIP, r.denseMode(), "blank: the documented default, as segmenting's");
 		assertEquals(SegmentRequest.DEFAULT_DENSE_MODE, r.denseMode());
 		assertEquals(PromptTrainer.Config.defaults(), r.config());
-		refused("at least two classes", () -> TrainRequest.builder().seen("red").output(Path.of("p")).build());
+		refused("at least two classes", () -> TrainRequest.builder().seen("red").output(Path.of("p"), false).build());
 		refused("file to write the prompts", () -> TrainRequest.builder().seen("red, green").build());
 		refused("Unknown dense mode", () -> TrainRequest.builder().denseMode("maskclap"));
 		refused("\"green\" is not among the dataset's classes", () -> r.checkSeenIn(List.of("red", "blue")));
@@ -47,16 +48,17 @@ class RequestsTest {
 	@Test
 	void aTransferRequestChecksItsImagesAndUnseenClasses() throws Exception {
 		SegmentRequest teacher = ZERO_SHOT.classes("red, green, blue").build();
-		TransferRequest r = TransferRequest.builder(teacher).images("imgs", "").unseen("").output(Path.of("s")).build();
+		TransferRequest r = TransferRequest.builder(teacher).images("imgs", "").unseen("").output(Path.of("s"), false)
+			.build();
 		assertEquals(List.of("red", "green", "blue"), r.unseen(), "zero-shot: every class is unseen");
 		assertEquals(Path.of("imgs"), r.unlabeled());
 		assertEquals(null, r.data());
 		assertEquals(List.of("blue"), TransferRequest.builder(teacher).images("", "d").unseen(" blue ").output(Path.of(
-			"s")).build().unseen());
+			"s"), false).build().unseen());
 		refused("unlabeled images and/or a dataset folder", () -> TransferRequest.builder(teacher).images(" ", null)
-			.output(Path.of("s")).build());
+			.output(Path.of("s"), false).build());
 		refused("Unseen class \"purple\" is not among the classes", () -> TransferRequest.builder(teacher).images("i",
-			null).unseen("purple").output(Path.of("s")).build());
+			null).unseen("purple").output(Path.of("s"), false).build());
 		refused("Empty class name", () -> TransferRequest.builder(teacher).unseen("green, , blue"));
 	}
 
