@@ -103,13 +103,8 @@ public final class Main {
 		return factory == null ? null : factory.get();
 	}
 
-	/** An error in one line; file-system errors, whose own message is only a path, say what happened and what to do. */
+	/** An error in one line, as Fiji words it too ({@link org.mvpseg.runtime.Failures#message}). */
 	static String message(Exception e) {
-		if (e instanceof java.nio.file.NoSuchFileException f) return "file not found: " + f.getFile();
-		if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile() + " cannot be "
-			+ "read or written by this user; check its permissions and its folder's, or choose another path";
-		if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f
-			.getReason();
-		return e.getMessage();
+		return org.mvpseg.runtime.Failures.message(e);
 	}
 }
