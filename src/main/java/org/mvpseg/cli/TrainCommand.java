@@ -91,7 +91,7 @@ final class TrainCommand implements Main.Subcommand {
 		b.prompts(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1)).iterations(a.integer("iterations", d.iterations(), 1))
 			.crop(a.integer("crop", d.crop(), 16)).batch(a.integer("batch", d.batch(), 1)).seed(a.integer("seed", 0,
 				Integer.MIN_VALUE));
-		b.sgd(positive(a, "lr", d.lr()), momentum(a, d.momentum()), atLeastZero(a, "weight-decay", d.weightDecay()));
+		b.lr(positive(a, "lr", d.lr())).sgd(momentum(a, d.momentum()), atLeastZero(a, "weight-decay", d.weightDecay()));
 		b.lambdas(atLeastZero(a, "lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a,
 			"lambda-oc", d.lambdaOc()));
 		b.scale(scaleMin, scaleMax).flip(d.flip() && !a.has("no-flip")).photometric(d.photometric() || a.has("photometric"))

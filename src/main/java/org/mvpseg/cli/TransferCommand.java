@@ -87,10 +87,10 @@ final class TransferCommand implements Main.Subcommand {
 		StudentTrainer.Config.Builder b = StudentTrainer.Config.builder().iterations(a.integer("iterations", d.iterations(),
 			1)).teacherIterations(a.integer("teacher-iterations", -1, 0)).batch(a.integer("batch", d.batch(), 1)).seed(a
 				.integer("seed", 0, Integer.MIN_VALUE));
-		b.lr(lr, a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"), TrainCommand.atLeastZero(
-			a, "power", d.power()));
-		b.momentum(TrainCommand.momentum(a, d.momentum())).weightDecay(TrainCommand.atLeastZero(a, "weight-decay", d
-			.weightDecay())).flip(!a.has("no-flip"));
+		b.lr(lr).poly(a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"), TrainCommand
+			.atLeastZero(a, "power", d.power()));
+		b.sgd(TrainCommand.momentum(a, d.momentum()), TrainCommand.atLeastZero(a, "weight-decay", d.weightDecay())).flip(!a
+			.has("no-flip"));
 		b.checkpointEvery(a.integer("checkpoint-every", d.checkpointEvery(), 1)).memoryBudget((long) a.integer(
 			"memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
 		return b.fineTuneLastBlock(a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a, "block-lr-factor", d

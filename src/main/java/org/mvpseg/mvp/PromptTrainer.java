@@ -87,17 +87,17 @@ public final class PromptTrainer {
 		}
 
 		/** The values by name; each setter replaces one. */
-		public static final class Builder {
+		public static final class Builder extends TrainingBuilder<Builder> {
 			// no GPR bias: the paper's g_c = σ(s/τ₂) re-weights classes; a learned bias made g_c a flat gate
 			// (≈ 0.45 for every class on the toy world, README › What was measured here)
-			private int k = 3, m = 16, iterations = 1000, crop = 448, batch = 4, checkpointEvery = 100, resizeShortSide;
-			private long seed;
-			private double lr = 2e-3, momentum = 0.9, weightDecay, lambdaSeg = 1, lambdaCls = 1, lambdaOc = 1,
-				scaleMin = 0.75, scaleMax = 1.25;
-			private boolean flip = true, learnBias, photometric;
+			private int k = 3, m = 16, crop = 448, resizeShortSide;
+			private double lambdaSeg = 1, lambdaCls = 1, lambdaOc = 1, scaleMin = 0.75, scaleMax = 1.25;
+			private boolean learnBias, photometric;
 			private GprForm gprForm = DEFAULT_GPR_FORM;
 
-			private Builder() {}
+			private Builder() {
+				super(1000, 4, 2e-3, 0);
+			}
 
 			/** K prompts per class and M context vectors per prompt. */
 			public Builder prompts(int k, int m) {
@@ -106,36 +106,8 @@ public final class PromptTrainer {
 				return this;
 			}
 
-			public Builder iterations(int n) {
-				iterations = n;
-				return this;
-			}
-
 			public Builder crop(int pixels) {
 				crop = pixels;
-				return this;
-			}
-
-			public Builder batch(int n) {
-				batch = n;
-				return this;
-			}
-
-			public Builder seed(long s) {
-				seed = s;
-				return this;
-			}
-
-			/** SGD: learning rate, momentum, weight decay. */
-			public Builder sgd(double lr, double momentum, double weightDecay) {
-				this.lr = lr;
-				this.momentum = momentum;
-				this.weightDecay = weightDecay;
-				return this;
-			}
-
-			public Builder lr(double rate) {
-				lr = rate;
 				return this;
 			}
 
@@ -154,18 +126,8 @@ public final class PromptTrainer {
 				return this;
 			}
 
-			public Builder flip(boolean on) {
-				flip = on;
-				return this;
-			}
-
 			public Builder learnBias(boolean on) {
 				learnBias = on;
-				return this;
-			}
-
-			public Builder checkpointEvery(int n) {
-				checkpointEvery = n;
 				return this;
 			}
 

@@ -67,20 +67,17 @@ public final class StudentTrainer {
 		}
 
 		/** The values by name; each setter replaces one. */
-		public static final class Builder {
-			private int iterations = 2000, teacherIterations = AUTOMATIC, batch = 8, checkpointEvery = 100;
-			private long seed, memoryBudget = 1L << 30;
-			private double lr = 0.01, minLr = 1e-4, power = 0.9, momentum = 0.9, weightDecay = 5e-4, blockLrFactor = 0.1;
-			private boolean flip = true, fineTuneLastBlock;
+		public static final class Builder extends org.mvpseg.mvp.TrainingBuilder<Builder> {
+			private int teacherIterations = AUTOMATIC;
+			private long memoryBudget = 1L << 30;
+			private double minLr = 1e-4, power = 0.9, blockLrFactor = 0.1;
+			private boolean fineTuneLastBlock;
 
 			/** Teacher iterations not given: {@link #automaticTeacherIterations}. */
 			private static final int AUTOMATIC = -1;
 
-			private Builder() {}
-
-			public Builder iterations(int n) {
-				iterations = n;
-				return this;
+			private Builder() {
+				super(2000, 8, 0.01, 5e-4);
 			}
 
 			/** How many of the iterations learn the teacher's labels; negative: automatic. */
@@ -89,46 +86,10 @@ public final class StudentTrainer {
 				return this;
 			}
 
-			public Builder batch(int n) {
-				batch = n;
-				return this;
-			}
-
-			public Builder seed(long s) {
-				seed = s;
-				return this;
-			}
-
-			/** The poly schedule: from lr to minLr with this power. */
-			public Builder lr(double lr, double minLr, double power) {
-				this.lr = lr;
+			/** The poly schedule's end and power (from the learning rate to {@code minLr}). */
+			public Builder poly(double minLr, double power) {
 				this.minLr = minLr;
 				this.power = power;
-				return this;
-			}
-
-			public Builder lr(double rate) {
-				lr = rate;
-				return this;
-			}
-
-			public Builder momentum(double m) {
-				momentum = m;
-				return this;
-			}
-
-			public Builder weightDecay(double wd) {
-				weightDecay = wd;
-				return this;
-			}
-
-			public Builder flip(boolean on) {
-				flip = on;
-				return this;
-			}
-
-			public Builder checkpointEvery(int n) {
-				checkpointEvery = n;
 				return this;
 			}
 

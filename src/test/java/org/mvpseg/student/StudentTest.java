@@ -166,8 +166,8 @@ class StudentTest {
 			StudentFile loaded = StudentFile.load(a);
 			assertEquals(List.of("red", "green"), loaded.classes());
 			assertArrayEquals(full.head.params[0], loaded.head.params[0]);
-			var other = org.mvpseg.models.ModelResolver.resolve(TestFiles.fixture("clip-rn-tiny").resolve("clip.pt")
-				.toString(), null, Progress.NONE);
+			var other = new org.mvpseg.pipeline.ModelChoice(TestFiles.fixture("clip-rn-tiny").resolve("clip.pt"), null,
+				null, null).resolve(Progress.NONE);
 			var e = assertThrows(IllegalArgumentException.class, () -> loaded.checkBackbone(other));
 			assertTrue(e.getMessage().contains("trained on other weights"), e.getMessage());
 		}
