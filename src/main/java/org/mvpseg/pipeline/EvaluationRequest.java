@@ -74,7 +74,7 @@ public record EvaluationRequest(List<String> seen, List<String> unseenGiven, Lis
 
 		/** "c, d" (one name allowed); blank: every other class of the dataset. */
 		public Builder unseen(String text) {
-			unseen = TrainRequest.blank(text) ? null : Templates.parseNames(text);
+			unseen = SegmentRequest.Builder.blank(text) ? null : Templates.parseNames(text);
 			return this;
 		}
 

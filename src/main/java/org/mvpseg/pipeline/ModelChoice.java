@@ -33,8 +33,7 @@ public record ModelChoice(Path weights, String name, Path modelsDir, Path regist
 
 	/** The weights as typed: a file (wins when not blank) or a registry name, from this cache and registry. */
 	public ModelChoice with(String file, String registryName) {
-		return new ModelChoice(file == null || file.isBlank() ? null : Path.of(file.strip()), registryName, modelsDir,
-			registry);
+		return new ModelChoice(SegmentRequest.Builder.path(file), registryName, modelsDir, registry);
 	}
 
 	/** Checks the name against the registry before anything loads (a weight file needs no name). */

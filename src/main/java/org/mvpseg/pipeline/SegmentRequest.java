@@ -135,13 +135,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** An MVP-SEG+ student file, or blank for none. */
 		public Builder student(String file) {
-			student = blank(file) ? null : Path.of(file.strip());
+			student = path(file);
 			return this;
 		}
 
 		/** A prompt file, or blank for zero-shot. */
 		public Builder prompts(String file) {
-			prompts = blank(file) ? null : Path.of(file.strip());
+			prompts = path(file);
 			return this;
 		}
 
@@ -165,8 +165,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** maskclip, value, clearclip, sclip or naclip; blank or "automatic": the prompt set's, else maskclip. */
 		public Builder denseMode(String name) {
-			denseMode = blank(name) || name.strip().equals("automatic") ? null : DenseMode.parse(name);
+			denseMode = denseModeOf(name);
 			return this;
+		}
+
+		/** A dense mode's text form; null (blank or "automatic") leaves it to the prompt set, student or default. */
+		static DenseMode denseModeOf(String name) {
+			return blank(name) || name.strip().equals("automatic") ? null : DenseMode.parse(name);
 		}
 
 		public Builder denoise(double t) {
@@ -233,7 +238,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 				pamr), channels, temperature, gpr, dropAbsent, student, device, half);
 		}
 
-		private static boolean blank(String s) {
+		/** A path as typed; blank: none. */
+		static Path path(String text) {
+			return blank(text) ? null : Path.of(text.strip());
+		}
+
+		static boolean blank(String s) {
 			return s == null || s.isBlank();
 		}
 	}

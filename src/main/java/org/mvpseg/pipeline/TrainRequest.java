@@ -86,9 +86,9 @@ public record TrainRequest(ModelChoice model, DeviceChoice device, List<String> 
 			return this;
 		}
 
-		/** maskclip, value, clearclip, sclip or naclip; blank: {@link SegmentRequest#DEFAULT_DENSE_MODE}. */
+		/** maskclip, value, clearclip, sclip or naclip; blank or "automatic" (as segmenting's): the default. */
 		public Builder denseMode(String name) {
-			denseMode = blank(name) ? null : DenseMode.parse(name);
+			denseMode = SegmentRequest.Builder.denseModeOf(name);
 			return this;
 		}
 
@@ -107,9 +107,5 @@ public record TrainRequest(ModelChoice model, DeviceChoice device, List<String> 
 		public TrainRequest build() {
 			return new TrainRequest(model, device, seen, denseMode, config, output, resume);
 		}
-	}
-
-	static boolean blank(String s) {
-		return s == null || s.isBlank();
 	}
 }

@@ -72,14 +72,14 @@ public record TransferRequest(SegmentRequest teacher, StudentTrainer.Config conf
 
 		/** Folders as typed; blank: none. */
 		public Builder images(String unlabeledFolder, String dataFolder) {
-			unlabeled = TrainRequest.blank(unlabeledFolder) ? null : Path.of(unlabeledFolder.strip());
-			data = TrainRequest.blank(dataFolder) ? null : Path.of(dataFolder.strip());
+			unlabeled = SegmentRequest.Builder.path(unlabeledFolder);
+			data = SegmentRequest.Builder.path(dataFolder);
 			return this;
 		}
 
 		/** "b, c" (the class-name rules of segmenting, one name allowed); blank: automatic. */
 		public Builder unseen(String text) {
-			unseen = TrainRequest.blank(text) ? null : Templates.parseNames(text);
+			unseen = SegmentRequest.Builder.blank(text) ? null : Templates.parseNames(text);
 			return this;
 		}
 

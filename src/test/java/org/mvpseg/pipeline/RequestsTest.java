@@ -24,6 +24,10 @@ class RequestsTest {
 			.build();
 		assertEquals(DenseMode.MASKCLIP, r.denseMode(), "blank: the documented default, as segmenting's");
 		assertEquals(SegmentRequest.DEFAULT_DENSE_MODE, r.denseMode());
+		assertEquals(DenseMode.MASKCLIP, TrainRequest.builder().seen("a, b").denseMode("automatic").output(Path.of("p"),
+			false).build().denseMode(), "Fiji's word for it");
+		assertEquals(DenseMode.VALUE, TrainRequest.builder().seen("a, b").denseMode(" value").output(Path.of("p"), false)
+			.build().denseMode());
 		assertEquals(PromptTrainer.Config.defaults(), r.config());
 		refused("at least two classes", () -> TrainRequest.builder().seen("red").output(Path.of("p"), false).build());
 		refused("file to write the prompts", () -> TrainRequest.builder().seen("red, green").build());
