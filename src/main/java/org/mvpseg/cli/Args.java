@@ -13,13 +13,13 @@ final class Args {
 	final List<String> positional = new ArrayList<>();
 	private final Map<String, String> options = new LinkedHashMap<>();
 
-	/** The options the last parser on this thread accepted (for the test that keeps usage lines complete). */
-	static final ThreadLocal<Set<String>> LAST_ACCEPTED = new ThreadLocal<>();
+	/** Every option this subcommand accepts (an unknown one's error carries them). */
+	private final Set<String> accepted;
 
 	Args(String[] argv, int from, Set<String> valued, Set<String> flags) {
-		Set<String> accepted = new java.util.TreeSet<>(valued);
-		accepted.addAll(flags);
-		LAST_ACCEPTED.set(accepted);
+		Set<String> all = new java.util.TreeSet<>(valued);
+		all.addAll(flags);
+		accepted = java.util.Collections.unmodifiableSet(all);
 		for (int i = from; i < argv.length; i++) {
 			String a = argv[i];
 			if (a.startsWith("--") && a.length() > 2) {
@@ -37,7 +37,7 @@ final class Args {
 					}
 					options.put(key, value);
 				}
-				else throw new UsageException("unknown option --" + key);
+				else throw new UsageException("unknown option --" + key, accepted);
 			}
 			else positional.add(a);
 		}
@@ -111,8 +111,16 @@ final class Args {
 
 	/** A mistake in the command line; Main prints it with the usage line. */
 	static final class UsageException extends RuntimeException {
+		/** For an unknown option: the options the subcommand accepts (else empty). */
+		final Set<String> accepted;
+
 		UsageException(String message) {
+			this(message, Set.of());
+		}
+
+		UsageException(String message, Set<String> accepted) {
 			super(message);
+			this.accepted = accepted;
 		}
 	}
 }

@@ -379,8 +379,8 @@ final class BenchCommand implements Main.Subcommand {
 			.template("a photo of a {}.").build();
 		java.nio.file.Path out0 = java.nio.file.Files.createTempDirectory("mvpseg-bench").resolve("b.student");
 		try (var p = org.mvpseg.pipeline.Pipeline.prepare(request, org.mvpseg.runtime.Progress.NONE)) {
-			var cfg = new org.mvpseg.student.StudentTrainer.Config(repeat + 1, repeat + 1, 8, 0, 0.01, 1e-4, 0.9, 0.9,
-				5e-4, true, 1000, 1L << 30);
+			var cfg = org.mvpseg.student.StudentTrainer.Config.builder().iterations(repeat + 1).teacherIterations(
+				repeat + 1).checkpointEvery(1000).build();
 			double[] steps = new double[repeat];
 			long[] firstStep = { 0 };
 			long t0 = System.nanoTime();

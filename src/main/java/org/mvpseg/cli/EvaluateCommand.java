@@ -1,10 +1,9 @@
 package org.mvpseg.cli;
 
 import org.mvpseg.imagej.DatasetFolder;
-import org.mvpseg.mvp.Evaluation;
+import org.mvpseg.pipeline.EvaluationRequest;
 import org.mvpseg.pipeline.EvaluationRun;
 import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.segment.Templates;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,18 +34,11 @@ final class EvaluateCommand implements Main.Subcommand {
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "drop-absent", "pamr", "half"));
 		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
 			+ "FILE, --zero-shot, --student FILE, or several of them");
-		EvaluationRun.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
-			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"), a.has("drop-absent"));
-		List<String> seen = Templates.parseClassNames(a.require("seen"));
+		EvaluationRequest request = request(a);
 		if (a.has("json")) org.mvpseg.files.TrainingOutput.requireWritableFolder(a.path("json"), "--json"); // not after
 		DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
-		List<String> unseen = Evaluation.unseenClasses(data.classes(), seen, a.get("unseen", ""));
-		List<String> classes = EvaluationRun.classes(seen, unseen);
-		List<SegmentRequest> requests = new ArrayList<>();
-		if (a.has("prompts")) requests.add(mvpRequest(a, classes));
-		if (a.has("zero-shot")) requests.add(zeroShotRequest(a, classes));
-		if (a.has("student")) requests.add(SegmentCommand.common(a).student(a.get("student", null)).classes(classes)
-			.build());
+		List<String> seen = request.seen(), unseen = request.unseen(data.classes());
+		List<SegmentRequest> requests = request.runs(data.classes());
 		ConsoleProgress progress = new ConsoleProgress(System.err);
 		List<EvaluationRun.Outcome> outcomes = new ArrayList<>();
 		for (SegmentRequest r : requests) outcomes.add(EvaluationRun.evaluate(r, data.images(), data.classes(), seen,
@@ -62,12 +54,15 @@ final class EvaluateCommand implements Main.Subcommand {
 		return 0;
 	}
 
-	private static SegmentRequest mvpRequest(Args a, List<String> classes) {
-		return SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr")).dropAbsent(a.has("drop-absent")).classes(
-			classes).build();
-	}
-
-	private static SegmentRequest zeroShotRequest(Args a, List<String> classes) {
-		return SegmentCommand.zeroShotOptions(SegmentCommand.common(a), a).classes(classes).build();
+	/** Learned prompts, the zero-shot baseline, a student: those asked for, in this order. */
+	private static EvaluationRequest request(Args a) {
+		EvaluationRequest.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
+			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"), a.has("drop-absent"));
+		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(a.require("seen")).unseen(a.get("unseen", null));
+		if (a.has("prompts")) b.method(SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr"))
+			.dropAbsent(a.has("drop-absent")));
+		if (a.has("zero-shot")) b.method(SegmentCommand.zeroShotOptions(SegmentCommand.common(a), a));
+		if (a.has("student")) b.method(SegmentCommand.common(a).student(a.get("student", null)));
+		return b.build();
 	}
 }

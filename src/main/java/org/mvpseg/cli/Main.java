@@ -62,12 +62,11 @@ public final class Main {
 			for (Supplier<Subcommand> s : COMMANDS.values()) out.println("  " + s.get().usage());
 			return argv.length == 0 ? 2 : 0;
 		}
-		Supplier<Subcommand> factory = COMMANDS.get(argv[0]);
-		if (factory == null) {
+		Subcommand cmd = command(argv[0]);
+		if (cmd == null) {
 			err.println("mvp-seg: unknown subcommand '" + argv[0] + "'; one of " + COMMANDS.keySet());
 			return 2;
 		}
-		Subcommand cmd = factory.get();
 		if (java.util.Arrays.asList(argv).subList(1, argv.length).stream().anyMatch(x -> x.equals("--help") || x
 			.equals("-h")))
 		{
@@ -98,13 +97,14 @@ public final class Main {
 		}
 	}
 
-	/** An error in one line; file-system errors, whose own message is only a path, say what happened and what to do. */
+	/** A new instance of the subcommand {@code name}, or null. */
+	static Subcommand command(String name) {
+		Supplier<Subcommand> factory = COMMANDS.get(name);
+		return factory == null ? null : factory.get();
+	}
+
+	/** An error in one line, as Fiji words it too ({@link org.mvpseg.runtime.Failures#message}). */
 	static String message(Exception e) {
-		if (e instanceof java.nio.file.NoSuchFileException f) return "file not found: " + f.getFile();
-		if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile() + " cannot be "
-			+ "read or written by this user; check its permissions and its folder's, or choose another path";
-		if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f
-			.getReason();
-		return e.getMessage();
+		return org.mvpseg.runtime.Failures.message(e);
 	}
 }

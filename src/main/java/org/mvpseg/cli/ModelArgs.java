@@ -1,12 +1,7 @@
 package org.mvpseg.cli;
 
-import org.mvpseg.models.ModelResolver;
 import org.mvpseg.pipeline.ModelChoice;
-import org.mvpseg.runtime.DeviceChoice;
-import org.mvpseg.runtime.Progress;
-import org.mvpseg.runtime.Torch;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -25,15 +20,5 @@ final class ModelArgs {
 
 	private static Path path(Args a, String key) {
 		return a.has(key) ? a.path(key) : null;
-	}
-
-	/** The weight file, downloaded and verified on first use when given by name, and its SHA-256 on demand. */
-	static ModelResolver.Resolved resolve(Args a, Progress progress) throws IOException {
-		ModelChoice c = choice(a);
-		c.validate();
-		DeviceChoice device = DeviceChoice.parse(a.get("device", null)); // a typo is refused before the download
-		ModelResolver.Resolved r = c.resolve(progress);
-		Torch.select(device);
-		return r;
 	}
 }

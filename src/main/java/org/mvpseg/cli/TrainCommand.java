@@ -1,19 +1,14 @@
 package org.mvpseg.cli;
 
-import org.mvpseg.models.ModelResolver;
-
-import org.mvpseg.clip.ClipModel;
 import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
-import org.mvpseg.pipeline.ModelService;
-import org.mvpseg.segment.Templates;
+import org.mvpseg.pipeline.TrainRequest;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 
@@ -37,35 +32,37 @@ final class TrainCommand implements Main.Subcommand {
 			"weight-decay", "k", "m", "lambda-seg", "lambda-cls", "lambda-oc", "scale-min", "scale-max",
 			"checkpoint-every", "log-every", "dense-mode", "recipe", "resize-short-side", "gpr-form"));
 		Args a = new Args(argv, 1, valued, Set.of("no-flip", "gpr-bias", "resume", "overwrite", "photometric"));
-		PromptTrainer.Config cfg = config(a);
-		out.println("training: " + cfg.describe() + " (recipe " + a.get("recipe", "small") + "; options given override it)");
-		org.mvpseg.clip.DenseMode mode = org.mvpseg.clip.DenseMode.parse(a.get("dense-mode", "maskclip"));
+		TrainRequest request = TrainRequest.builder().model(ModelArgs.choice(a), a.get("device", null)).seen(a.require(
+			"seen")).denseMode(a.get("dense-mode", null)).config(config(a)).output(a.path("prompts-out"), a.has("resume"))
+			.build();
+		out.println("training: " + request.config().describe() + " (recipe " + a.get("recipe", "small") + "; options "
+			+ "given override it)");
 		int every = a.integer("log-every", 10, 1);
-		List<String> seen = Templates.parseClassNames(a.require("seen"));
 		// claimed before anything loads: a second run into the same file is refused at once
-		try (TrainingOutput output = TrainingOutput.claim(a.path("prompts-out"), "--prompts-out", a.has("resume"), a.has(
+		try (TrainingOutput output = TrainingOutput.claim(request.output(), "--prompts-out", request.resume(), a.has(
 			"overwrite")))
 		{
 			DatasetFolder.Contents data = DatasetFolder.load(a.path("data"));
 			out.println("data: " + data.images().size() + " annotated image(s), classes " + data.classes());
-			return train(a, cfg, mode, seen, data, output, every, out);
+			request.checkSeenIn(data.classes());
+			return train(request, data, output, every, out);
 		}
 	}
 
-	private static int train(Args a, PromptTrainer.Config cfg, org.mvpseg.clip.DenseMode mode, List<String> seen,
-		DatasetFolder.Contents data, TrainingOutput output, int every, PrintStream out) throws Exception
+	private static int train(TrainRequest request, DatasetFolder.Contents data, TrainingOutput output, int every,
+		PrintStream out) throws Exception
 	{
 		ConsoleProgress progress = new ConsoleProgress(System.err);
-		ModelResolver.Resolved model = ModelArgs.resolve(a, progress);
-		ClipModel clip = ModelService.shared().get(model.weights());
-		out.println("model: " + model.weights() + " (" + clip.config().describe() + ")");
-		out.println("device: " + org.mvpseg.runtime.Torch.device());
+		TrainRequest.Loaded model = request.load(progress);
+		out.println("model: " + model.weights().weights() + " (" + model.clip().config().describe() + ")");
+		out.println("device: " + model.device());
 		Path outFile = output.file(), csv = outFile.resolveSibling(outFile.getFileName() + ".log.csv");
+		int last = request.config().iterations();
 		try (TrainingLog log = new TrainingLog(csv)) {
-			PromptSet p = new PromptTrainer(clip, model.identity(), cfg, mode).train(data.images(), data.classes(), seen,
-				outFile, output.resume(), s -> {
+			PromptSet p = model.trainer().train(data.images(), data.classes(), request.seen(), outFile, output.resume(),
+				s -> {
 					log.accept(s);
-					if (s.iteration() % every == 0 || s.iteration() == cfg.iterations()) out.println(s.line());
+					if (s.iteration() % every == 0 || s.iteration() == last) out.println(s.line());
 				}, progress);
 			out.println("wrote " + outFile + ": " + p.describe());
 			out.println("training log: " + csv);
@@ -85,25 +82,22 @@ final class TrainCommand implements Main.Subcommand {
 
 	/** The recipe's values (small: for a user's folder; paper: the paper's), each option given overriding one. */
 	static PromptTrainer.Config config(Args a) {
-		String recipe = a.get("recipe", "small");
-		PromptTrainer.Config d = switch (recipe) {
-			case "small" -> PromptTrainer.Config.defaults();
-			case "paper" -> PromptTrainer.Config.paper();
-			default -> throw new Args.UsageException("unknown --recipe '" + recipe + "': choose small (the defaults, for "
-				+ "a few images) or paper (20k iterations, batch 16, crop 512, the paper's augmentation)");
-		};
+		PromptTrainer.Config d = PromptTrainer.Config.recipe(a.get("recipe", "small")).build();
 		double scaleMin = a.decimal("scale-min", d.scaleMin(), Double.MIN_VALUE, 100, "greater than 0 (and at most 100)");
 		double scaleMax = a.decimal("scale-max", d.scaleMax(), Double.MIN_VALUE, 100, "greater than 0 (and at most 100)");
 		if (scaleMax < scaleMin) throw new Args.UsageException("--scale-max (" + scaleMax + ") must be at least "
 			+ "--scale-min (" + scaleMin + ")");
-		return new PromptTrainer.Config(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1), a.integer("iterations", d
-			.iterations(), 1), a.integer("crop", d.crop(), 16), a.integer("batch", d.batch(), 1), a.integer("seed", 0,
-				Integer.MIN_VALUE), positive(a, "lr", d.lr()), a.decimal("momentum", d.momentum(), 0, Math.nextDown(1.0),
-					"at least 0 and less than 1"), atLeastZero(a, "weight-decay", d.weightDecay()), atLeastZero(a,
-						"lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a, "lambda-oc",
-							d.lambdaOc()), scaleMin, scaleMax, d.flip() && !a.has("no-flip"), a.has("gpr-bias"), a.integer(
-								"checkpoint-every", d.checkpointEvery(), 1), a.integer("resize-short-side", d.resizeShortSide(),
-									0), d.photometric() || a.has("photometric"), gprForm(a));
+		PromptTrainer.Config.Builder b = PromptTrainer.Config.recipe(a.get("recipe", "small"));
+		b.prompts(a.integer("k", d.k(), 1), a.integer("m", d.m(), 1)).iterations(a.integer("iterations", d.iterations(), 1))
+			.crop(a.integer("crop", d.crop(), 16)).batch(a.integer("batch", d.batch(), 1)).seed(a.integer("seed", 0,
+				Integer.MIN_VALUE));
+		b.lr(positive(a, "lr", d.lr())).sgd(momentum(a, d.momentum()), atLeastZero(a, "weight-decay", d.weightDecay()));
+		b.lambdas(atLeastZero(a, "lambda-seg", d.lambdaSeg()), atLeastZero(a, "lambda-cls", d.lambdaCls()), atLeastZero(a,
+			"lambda-oc", d.lambdaOc()));
+		b.scale(scaleMin, scaleMax).flip(d.flip() && !a.has("no-flip")).photometric(d.photometric() || a.has("photometric"))
+			.resizeShortSide(a.integer("resize-short-side", d.resizeShortSide(), 0));
+		return b.learnBias(a.has("gpr-bias")).gprForm(gprForm(a)).checkpointEvery(a.integer("checkpoint-every", d
+			.checkpointEvery(), 1)).build();
 	}
 
 	/** --gpr-form: siglip (the default) or paper (the paper's literal g_c). */
@@ -119,6 +113,11 @@ final class TrainCommand implements Main.Subcommand {
 	/** A rate or factor: finite and greater than 0. */
 	static double positive(Args a, String key, double fallback) {
 		return a.decimal(key, fallback, Double.MIN_VALUE, Double.MAX_VALUE, "greater than 0");
+	}
+
+	/** SGD's momentum: in [0, 1). */
+	static double momentum(Args a, double fallback) {
+		return a.decimal("momentum", fallback, 0, Math.nextDown(1.0), "at least 0 and less than 1");
 	}
 
 	/** A weight or decay: finite and not negative. */

@@ -1,11 +1,10 @@
 package org.mvpseg.cli;
 
 import org.mvpseg.files.TrainingOutput;
-import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
-import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.segment.Templates;
+import org.mvpseg.pipeline.TransferRequest;
+import org.mvpseg.imagej.StudentSources;
 import org.mvpseg.student.StudentData;
 import org.mvpseg.student.StudentFile;
 import org.mvpseg.student.StudentTrainer;
@@ -42,37 +41,36 @@ final class TransferCommand implements Main.Subcommand {
 			+ "or --zero-shot");
 		if (!a.has("unlabeled") && !a.has("data")) throw new Args.UsageException("give --unlabeled DIR (images "
 			+ "without labels) and/or --data DIR (images with labels, 255 = not annotated)");
-		StudentTrainer.Config cfg = config(a);
-		List<String> classes = Templates.parseClassNames(a.require("classes"));
-		TrainingOutput.check(a.path("student-out"), "--student-out", a.has("resume"), a.has("overwrite"));
-		List<String> unseen = unseen(a, classes);
-		List<StudentData.Source> sources = org.mvpseg.imagej.StudentSources.of(a.has("unlabeled") ? a.path("unlabeled")
-			: null, a.has("data") ? a.path("data") : null, classes);
-		SegmentRequest teacher = SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a.get("template",
-			null)).classes(classes).build();
-		out.println("student: " + cfg.describe() + (a.has("teacher-iterations") ? "" : " (teacher iterations automatic: "
-			+ "all; self-training lost the unseen classes in our tests; MaskCLIP+ self-trains after its first 10 %)"));
+		TransferRequest request = TransferRequest.builder(SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a
+			.get("template", null)).classes(a.require("classes")).build()).config(config(a)).images(a.get("unlabeled", null),
+				a.get("data", null)).unseen(a.get("unseen", null)).output(a.path("student-out"), a.has("resume")).build();
+		TrainingOutput.check(request.output(), "--student-out", request.resume(), a.has("overwrite"));
+		List<String> unseen = request.unseen();
+		List<StudentData.Source> sources = StudentSources.of(request.unlabeled(), request.data(), request.classes());
+		out.println("student: " + request.config().describe() + (a.has("teacher-iterations") ? "" : " (teacher "
+			+ "iterations automatic: all; self-training lost the unseen classes in our tests; MaskCLIP+ self-trains after "
+			+ "its first 10 %)"));
 		out.println("images: " + sources.size() + "; unseen classes: " + unseen);
 		// claimed before the teacher loads: a second run into the same file is refused at once
-		try (TrainingOutput output = TrainingOutput.claim(a.path("student-out"), "--student-out", a.has("resume"), a
-			.has("overwrite")))
+		try (TrainingOutput output = TrainingOutput.claim(request.output(), "--student-out", request.resume(), a.has(
+			"overwrite")))
 		{
-			return train(a, cfg, teacher, sources, unseen, output, out);
+			return train(a, request, sources, unseen, output, out);
 		}
 	}
 
-	private static int train(Args a, StudentTrainer.Config cfg, SegmentRequest teacher, List<StudentData.Source> sources,
-		List<String> unseen, TrainingOutput output, PrintStream out) throws Exception
+	private static int train(Args a, TransferRequest request, List<StudentData.Source> sources, List<String> unseen,
+		TrainingOutput output, PrintStream out) throws Exception
 	{
 		ConsoleProgress progress = new ConsoleProgress(System.err);
-		int every = a.integer("log-every", 10, 1);
-		try (Prepared p = Pipeline.prepare(teacher, progress)) {
+		int every = a.integer("log-every", 10, 1), last = request.config().iterations();
+		try (Prepared p = Pipeline.prepare(request.teacher(), progress)) {
 			out.println("teacher: " + p.resolved().classifier() + " (dense features " + p.resolved().denseMode().label()
 				+ ")");
 			out.println("device: " + p.resolved().device());
-			StudentFile s = new StudentTrainer(p.teacher(), cfg).train(sources, unseen, output.file(), output.resume(),
-				st -> {
-					if (st.iteration() % every == 0 || st.iteration() == cfg.iterations()) out.println(st.line());
+			StudentFile s = new StudentTrainer(p.teacher(), request.config()).train(sources, unseen, output.file(), output
+				.resume(), st -> {
+					if (st.iteration() % every == 0 || st.iteration() == last) out.println(st.line());
 				}, progress);
 			out.println("wrote " + output.file() + ": " + s.describe());
 			return 0;
@@ -84,22 +82,18 @@ final class TransferCommand implements Main.Subcommand {
 
 	static StudentTrainer.Config config(Args a) {
 		StudentTrainer.Config d = StudentTrainer.Config.defaults();
-		int iterations = a.integer("iterations", d.iterations(), 1);
-		// the teacher's labels throughout unless asked: self-training lost unseen classes on the toy world (README › MVP-SEG+)
-		int teacher = a.integer("teacher-iterations", StudentTrainer.Config.automaticTeacherIterations(iterations), 0);
 		double lr = TrainCommand.positive(a, "lr", d.lr());
-		return new StudentTrainer.Config(iterations, teacher, a.integer("batch", d.batch(), 1), a.integer("seed", 0,
-			Integer.MIN_VALUE), lr, a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"),
-			TrainCommand.atLeastZero(a, "power", d.power()), a.decimal("momentum", d.momentum(), 0, Math.nextDown(1.0),
-				"at least 0 and less than 1"), TrainCommand.atLeastZero(a, "weight-decay", d.weightDecay()), !a.has(
-					"no-flip"), a.integer("checkpoint-every", d.checkpointEvery(), 1), (long) a.integer("memory-budget-mb",
-						(int) (d.memoryBudget() >> 20), 0) << 20, a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a,
-							"block-lr-factor", d.blockLrFactor()));
-	}
-
-	/** --unseen, else the classes the prompts were not trained on (zero-shot: all of them). */
-	private static List<String> unseen(Args a, List<String> classes) throws java.io.IOException {
-		return StudentTrainer.unseenClasses(classes, a.get("unseen", ""), a.has("prompts") ? PromptSet.load(a.path(
-			"prompts")).seenClasses() : null);
+		// the teacher's labels throughout unless asked: self-training lost unseen classes on the toy world (README › MVP-SEG+)
+		StudentTrainer.Config.Builder b = StudentTrainer.Config.builder().iterations(a.integer("iterations", d.iterations(),
+			1)).teacherIterations(a.integer("teacher-iterations", -1, 0)).batch(a.integer("batch", d.batch(), 1)).seed(a
+				.integer("seed", 0, Integer.MIN_VALUE));
+		b.lr(lr).poly(a.decimal("min-lr", d.minLr(), 0, lr, "at least 0 and at most --lr (" + lr + ")"), TrainCommand
+			.atLeastZero(a, "power", d.power()));
+		b.sgd(TrainCommand.momentum(a, d.momentum()), TrainCommand.atLeastZero(a, "weight-decay", d.weightDecay())).flip(!a
+			.has("no-flip"));
+		b.checkpointEvery(a.integer("checkpoint-every", d.checkpointEvery(), 1)).memoryBudget((long) a.integer(
+			"memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
+		return b.fineTuneLastBlock(a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a, "block-lr-factor", d
+			.blockLrFactor())).build();
 	}
 }

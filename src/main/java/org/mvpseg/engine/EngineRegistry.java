@@ -1,18 +1,11 @@
 package org.mvpseg.engine;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import org.mvpseg.files.JsonRegistry;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,42 +28,26 @@ public final class EngineRegistry {
 		this.entries = entries;
 	}
 
+	private static final JsonRegistry<Entry> FORMAT = new JsonRegistry<>("engines", "a valid engine registry",
+		EngineRegistry::entry);
+
 	public static EngineRegistry builtIn() {
-		try (InputStream in = EngineRegistry.class.getResourceAsStream("engines.json")) {
-			if (in == null) throw new IllegalStateException("engines.json is missing from the jar");
-			return parse(new InputStreamReader(in, StandardCharsets.UTF_8), "built-in engine registry");
-		}
-		catch (IOException e) {
-			throw new IllegalStateException(e);
-		}
+		return new EngineRegistry(FORMAT.builtIn(EngineRegistry.class, "engines.json", "built-in engine registry"));
 	}
 
 	public static EngineRegistry read(Path file) throws IOException {
-		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-			return parse(r, file.toString());
-		}
+		return new EngineRegistry(FORMAT.read(file));
 	}
 
-	private static EngineRegistry parse(Reader r, String where) throws IOException {
-		Map<String, Entry> out = new LinkedHashMap<>();
-		try {
-			JsonObject engines = JsonParser.parseReader(r).getAsJsonObject().getAsJsonObject("engines");
-			for (Map.Entry<String, JsonElement> e : engines.entrySet()) {
-				JsonObject o = e.getValue().getAsJsonObject();
-				List<String> requires = new ArrayList<>();
-				o.getAsJsonArray("requires").forEach(x -> requires.add(x.getAsString()));
-				Entry entry = new Entry(e.getKey(), o.get("platform").getAsString(), o.get("version").getAsString(), o.get(
-					"flavor").getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get("sha256").isJsonNull() ? o
-						.get("sha256").getAsString() : null, o.get("file").getAsString(), o.has("size") ? o.get("size")
-							.getAsLong() : -1, o.get("lib").getAsString(), List.copyOf(requires));
-				checkPaths(entry, where);
-				out.put(e.getKey(), entry);
-			}
-		}
-		catch (RuntimeException e) {
-			throw new IOException(where + " is not a valid engine registry: " + e.getMessage(), e);
-		}
-		return new EngineRegistry(out);
+	private static Entry entry(String name, JsonObject o, String where) throws IOException {
+		List<String> requires = new ArrayList<>();
+		o.getAsJsonArray("requires").forEach(x -> requires.add(x.getAsString()));
+		Entry entry = new Entry(name, o.get("platform").getAsString(), o.get("version").getAsString(), o.get("flavor")
+			.getAsString(), o.get("url").getAsString(), o.has("sha256") && !o.get("sha256").isJsonNull() ? o.get("sha256")
+				.getAsString() : null, o.get("file").getAsString(), o.has("size") ? o.get("size").getAsLong() : -1, o.get(
+					"lib").getAsString(), List.copyOf(requires));
+		checkPaths(entry, where);
+		return entry;
 	}
 
 	/**

@@ -4,11 +4,10 @@ import org.mvpseg.files.TrainingOutput;
 
 import ij.IJ;
 import org.mvpseg.imagej.StudentSources;
-import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.segment.Templates;
+import org.mvpseg.pipeline.TransferRequest;
 import org.mvpseg.student.StudentData;
 import org.mvpseg.student.StudentFile;
 import org.mvpseg.student.StudentTrainer;
@@ -100,16 +99,12 @@ public class AdaptCommand extends ModelCommand {
 	}
 
 	private void train(Path out, FijiProgress progress) throws Exception {
-		List<String> names = Templates.parseClassNames(classes);
-		List<String> unseenNames = StudentTrainer.unseenClasses(names, unseen, prompts.isBlank() ? null : PromptSet.load(
-			Path.of(prompts.strip())).seenClasses());
-		List<StudentData.Source> sources = StudentSources.of(blank(unlabeled_folder) ? null : Path.of(unlabeled_folder
-			.strip()), blank(data_folder) ? null : Path.of(data_folder.strip()), names);
-		StudentTrainer.Config cfg = config();
+		TransferRequest request = request(out); // checked before the images are read or the teacher loads
+		List<String> unseenNames = request.unseen();
+		List<StudentData.Source> sources = StudentSources.of(request.unlabeled(), request.data(), request.classes());
+		StudentTrainer.Config cfg = request.config();
 		IJ.log("MVP-SEG+ student: " + cfg.describe() + "; " + sources.size() + " image(s); unseen " + unseenNames);
-		SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(template)
-			.classes(names).build();
-		try (Prepared p = Pipeline.prepare(teacher, progress)) {
+		try (Prepared p = Pipeline.prepare(request.teacher(), progress)) {
 			IJ.log("MVP-SEG+ teacher: " + p.resolved().classifier());
 			result = new StudentTrainer(p.teacher(), cfg).train(sources, unseenNames, out, resume, s -> {
 				if (s.iteration() % 50 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG+ " + s.line());
@@ -118,16 +113,16 @@ public class AdaptCommand extends ModelCommand {
 		IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
 	}
 
-	StudentTrainer.Config config() {
-		StudentTrainer.Config d = StudentTrainer.Config.defaults();
-		int teacher = teacher_steps >= 0 ? teacher_steps : StudentTrainer.Config.automaticTeacherIterations(
-			iterations);
-		return new StudentTrainer.Config(iterations, teacher, batch, random_seed, learning_rate, d.minLr(), d.power(), d
-			.momentum(), d.weightDecay(), d.flip(), d.checkpointEvery(), d.memoryBudget(), fine_tune_last_block, d
-				.blockLrFactor());
+	/** This dialog's values as a request. */
+	TransferRequest request(Path out) {
+		SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(
+			template).classes(classes).build();
+		return TransferRequest.builder(teacher).config(config()).images(unlabeled_folder, data_folder).unseen(unseen)
+			.output(out, resume).build();
 	}
 
-	private static boolean blank(String s) {
-		return s == null || s.isBlank();
+	StudentTrainer.Config config() {
+		return StudentTrainer.Config.builder().iterations(iterations).teacherIterations(teacher_steps).batch(batch).seed(
+			random_seed).lr(learning_rate).fineTuneLastBlock(fine_tune_last_block).build();
 	}
 }

@@ -51,8 +51,6 @@ public final class Errors {
 		if (e instanceof CancellationException) return "MVP-SEG: cancelled; nothing was changed.";
 		if (e instanceof OutOfMemoryError) return "MVP-SEG: out of memory; raise ImageJ's memory (Edit > Options > "
 			+ "Memory & Threads) or use a smaller window.";
-		if (e instanceof java.nio.file.NoSuchFileException f) return "MVP-SEG: file not found: " + f.getFile();
-		String m = e.getMessage();
-		return "MVP-SEG: " + (m == null ? e.getClass().getSimpleName() : m);
+		return "MVP-SEG: " + org.mvpseg.runtime.Failures.message(e);
 	}
 }

@@ -4,9 +4,9 @@ import org.mvpseg.imagej.DatasetFolder;
 import ij.IJ;
 import ij.measure.ResultsTable;
 import org.mvpseg.mvp.Evaluation;
+import org.mvpseg.pipeline.EvaluationRequest;
 import org.mvpseg.pipeline.EvaluationRun;
 import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.segment.Templates;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
@@ -55,11 +55,11 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	@Override
 	public void run() {
 		try (FijiProgress progress = new FijiProgress(tasks, status, "Evaluate")) {
+			EvaluationRequest request = request(); // checked before the data is read or a model loads
 			DatasetFolder.Contents data = DatasetFolder.load(data_folder);
-			List<String> s = Templates.parseClassNames(seen);
-			List<String> u = Evaluation.unseenClasses(data.classes(), s, unseen);
-			for (SegmentRequest r : requests(EvaluationRun.classes(s, u))) results.add(EvaluationRun
-				.evaluate(r, data.images(), data.classes(), s, u, progress));
+			List<String> s = request.seen(), u = request.unseen(data.classes());
+			for (SegmentRequest r : request.runs(data.classes())) results.add(EvaluationRun.evaluate(r, data.images(), data
+				.classes(), s, u, progress));
 			table(s.size()).show("MVP-SEG Evaluation");
 			IJ.log("MVP-SEG evaluation:\n" + EvaluationRun.table(results));
 			if (!json_out.isBlank()) {
@@ -73,22 +73,22 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 		}
 	}
 
-	/** Learned prompts first (when given), then the zero-shot baseline (when asked, or without prompts). */
-	private List<SegmentRequest> requests(List<String> classes) {
+	/** Learned prompts first (when given), then the zero-shot baseline (when asked, or without prompts), a student. */
+	EvaluationRequest request() {
 		boolean hasStudent = student != null && !student.isBlank();
 		boolean zeroShot = zero_shot || (prompts.isBlank() && !hasStudent);
-		EvaluationRun.checkOptions(!prompts.isBlank(), zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
-			no_gpr);
-		List<SegmentRequest> r = new ArrayList<>();
-		if (!prompts.isBlank()) r.add(tuning().learned(builder(classes).prompts(prompts)).build());
-		if (zeroShot) r.add(tuning().zeroShot(builder(classes)).build());
-		if (hasStudent) r.add(tuning().student(builder(classes)).build());
-		return r;
+		EvaluationRequest.checkOptions(!prompts.isBlank(), zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
+			no_gpr, false);
+		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(seen).unseen(unseen);
+		if (!prompts.isBlank()) b.method(tuning().learned(builder().prompts(prompts)));
+		if (zeroShot) b.method(tuning().zeroShot(builder()));
+		if (hasStudent) b.method(tuning().student(builder()));
+		return b.build();
 	}
 
-	private SegmentRequest.Builder builder(List<String> classes) {
-		return SegmentRequest.builder().model(weights, model).device(device).classes(classes).denseMode(dense_mode).windows(window,
-			stride, 0, 0);
+	private SegmentRequest.Builder builder() {
+		return SegmentRequest.builder().model(weights, model).device(device).denseMode(dense_mode).windows(window, stride,
+			0, 0);
 	}
 
 	/** The table shown: a row per class, then the means. */

@@ -7,7 +7,6 @@ import ij.process.ImageProcessor;
 import ij.process.ShortProcessor;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.imagej.ImagePlusSource;
-import org.mvpseg.models.ModelRegistry;
 import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
@@ -28,59 +27,16 @@ import java.util.Locale;
  */
 public final class FijiSegmentation {
 
-	/** Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic". */
+	/**
+	 * Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic".
+	 *
+	 * @param objects which classes to split into objects, or null for none
+	 */
 	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
 		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
 		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device,
 		ObjectOptions objects)
 	{
-		/** Without objects. */
-		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
-			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-			boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device)
-		{
-			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
-				probabilities, rois, table, tuning, replaceRois, device, null);
-		}
-
-		/** The same options, splitting classes into objects as {@code o} says (null: no objects). */
-		public Options withObjects(ObjectOptions o) {
-			return new Options(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes,
-				labels, probabilities, rois, table, tuning, replaceRois, device, o);
-		}
-
-		/** On the automatic device. */
-		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
-			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-			boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois)
-		{
-			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
-				probabilities, rois, table, tuning, replaceRois, "auto");
-		}
-
-		/** ROIs of earlier runs on the image kept. */
-		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
-			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-			boolean rois, boolean table, WindowedCommand.Tuning tuning)
-		{
-			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
-				probabilities, rois, table, tuning, false);
-		}
-
-		/** Without refinements: the model's logit scale, no denoising, key smoothing or PAMR, with GPR. */
-		public Options(String classes, String model, String weights, String prompts, String denseMode, int window,
-			int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-			boolean rois, boolean table)
-		{
-			this(classes, model, weights, prompts, denseMode, window, stride, template, channels, allPlanes, labels,
-				probabilities, rois, table, WindowedCommand.Tuning.NONE);
-		}
-
-		public static Options defaults(String classes) {
-			return new Options(classes, ModelRegistry.DEFAULT_MODEL, "", "", "automatic", 0, 0, "", "", false, true, true,
-				true, true);
-		}
-
 		/** The request these options make: the same words give the same request as on the command line. */
 		public SegmentRequest request() {
 			return tuning.apply(SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).classes(classes).template(

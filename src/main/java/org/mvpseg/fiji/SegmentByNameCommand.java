@@ -100,8 +100,8 @@ public class SegmentByNameCommand extends WindowedCommand {
 	public FijiSegmentation.Options options() {
 		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
 			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
-				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois, device)
-			.withObjects(objectOptions());
+				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois, device,
+				objectOptions());
 	}
 
 	@Override

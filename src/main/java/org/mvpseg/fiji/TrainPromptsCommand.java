@@ -5,13 +5,12 @@ import org.mvpseg.imagej.ImagePlusSource;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
-import org.mvpseg.clip.ClipModel;
 import org.mvpseg.files.TrainingOutput;
-import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
-import org.mvpseg.pipeline.ModelService;
+import org.mvpseg.pipeline.ModelChoice;
+import org.mvpseg.pipeline.TrainRequest;
 import org.mvpseg.segment.Templates;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -106,21 +105,23 @@ public class TrainPromptsCommand extends ModelCommand {
 	}
 
 	private void train(Path out, FijiProgress progress) throws Exception {
-		List<String> seenNames = Templates.parseClassNames(seen);
+		TrainRequest request = request(out);
 		Annotated a = annotated();
-		List<String> names = a.names();
-		List<LabelledImage> data = a.images();
-		org.mvpseg.runtime.DeviceChoice d = org.mvpseg.runtime.DeviceChoice.parse(device);
-		ModelResolver.Resolved w = ModelResolver.resolve(weights, model, progress);
-		IJ.log("MVP-SEG device: " + org.mvpseg.runtime.Torch.select(d));
-		String sha = w.identity();
-		ClipModel clip = ModelService.shared().get(w.weights());
-		PromptTrainer.Config cfg = config();
+		request.checkSeenIn(a.names());
+		TrainRequest.Loaded model = request.load(progress);
+		IJ.log("MVP-SEG device: " + model.device());
+		PromptTrainer.Config cfg = request.config();
 		IJ.log("MVP-SEG training: " + cfg.describe());
-		result = new PromptTrainer(clip, sha, cfg, org.mvpseg.clip.DenseMode.parse(dense_mode)).train(data, names, seenNames, out, resume, s -> {
+		result = model.trainer().train(a.images(), a.names(), request.seen(), out, resume, s -> {
 			if (s.iteration() % 10 == 0 || s.iteration() == cfg.iterations()) IJ.log("MVP-SEG " + s.line());
 		}, progress);
 		IJ.log("MVP-SEG: wrote " + out + " (" + result.describe() + ")");
+	}
+
+	/** This dialog's values as a request: checked before the images are read or the model loads. */
+	TrainRequest request(Path out) {
+		return TrainRequest.builder().model(ModelChoice.byName(null).with(weights, model), device).seen(seen).denseMode(
+			dense_mode).config(config()).output(out, resume).build();
 	}
 
 	/** The class names and the annotated images. */
@@ -138,7 +139,7 @@ public class TrainPromptsCommand extends ModelCommand {
 			ImagePlus lab = WindowManager.getImage(label_title);
 			if (img == null || lab == null) throw new IllegalArgumentException("Open the image and its label "
 				+ "image, and give the label image's title.");
-			List<String> names = List.of(class_names.split(",")).stream().map(String::strip).toList();
+			List<String> names = Templates.parseClassNames(class_names);
 			int[] v = new int[lab.getWidth() * lab.getHeight()];
 			for (int i = 0; i < v.length; i++) v[i] = lab.getProcessor().get(i);
 			return new Annotated(names, List.of(new LabelledImage(img.getTitle(), new ImagePlusSource(img, img.getZ(),
@@ -148,15 +149,9 @@ public class TrainPromptsCommand extends ModelCommand {
 
 	/** The small recipe with this dialog's values, or the paper's with its seed and GPR bias. */
 	PromptTrainer.Config config() {
-		PromptTrainer.Config d = PromptTrainer.Config.defaults();
-		if (recipe.startsWith("paper")) {
-			PromptTrainer.Config p = PromptTrainer.Config.paper();
-			return new PromptTrainer.Config(p.k(), p.m(), p.iterations(), p.crop(), p.batch(), random_seed, p.lr(), p
-				.momentum(), p.weightDecay(), p.lambdaSeg(), p.lambdaCls(), p.lambdaOc(), p.scaleMin(), p.scaleMax(), p
-					.flip(), gpr_bias, p.checkpointEvery(), p.resizeShortSide(), p.photometric());
-		}
-		return new PromptTrainer.Config(d.k(), d.m(), iterations, crop, batch, random_seed, learning_rate, d.momentum(), d
-			.weightDecay(), d.lambdaSeg(), d.lambdaCls(), d.lambdaOc(), d.scaleMin(), d.scaleMax(), d.flip(), gpr_bias, d
-				.checkpointEvery());
+		if (recipe.startsWith("paper")) return PromptTrainer.Config.recipe("paper").seed(random_seed).learnBias(gpr_bias)
+			.build();
+		return PromptTrainer.Config.builder().iterations(iterations).crop(crop).batch(batch).seed(random_seed).lr(
+			learning_rate).learnBias(gpr_bias).build();
 	}
 }

@@ -70,12 +70,6 @@ public final class ModelResolver {
 			+ "name instead.";
 	}
 
-	/** As {@link #resolve}, with the built-in registry and the default cache; blank strings mean "not given". */
-	public static Resolved resolve(String weights, String model, Progress progress) throws IOException {
-		return resolve(weights == null || weights.isBlank() ? null : Path.of(weights.strip()), model,
-			ModelRegistry.builtIn(), ModelCache.locate(null), progress);
-	}
-
 	private static String sizeHint(ModelRegistry.Entry e) {
 		if (e.size() > 0) return (e.size() >> 20) + " MB";
 		return switch (e.name()) {

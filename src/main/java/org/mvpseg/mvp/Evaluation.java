@@ -154,21 +154,6 @@ public final class Evaluation {
 		return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / (pos * (double) neg);
 	}
 
-	/**
-	 * The unseen classes: those listed in {@code text} (comma-separated), or when it is blank every
-	 * class of the dataset that is not seen. None may also be seen.
-	 */
-	public static List<String> unseenClasses(List<String> datasetClasses, List<String> seen, String text) {
-		List<String> unseen = new ArrayList<>();
-		if (text != null && !text.isBlank()) {
-			for (String s : text.split(",")) if (!s.isBlank()) unseen.add(s.strip());
-		}
-		else for (String c : datasetClasses) if (!seen.contains(c)) unseen.add(c);
-		for (String u : unseen) if (seen.contains(u)) throw new org.mvpseg.runtime.RequestException("\"" + u
-			+ "\" is both seen and unseen; give each class in one of the lists.");
-		return unseen;
-	}
-
 	/** Pixels of class {@code c} in the ground truth. */
 	public long groundTruthPixels(int c) {
 		long gt = 0;

@@ -87,10 +87,6 @@ public final class PromptSet {
 		return p;
 	}
 
-	public int segmentationPrompts() {
-		return k;
-	}
-
 	/** M, the number of learned context vectors per prompt (not the 77 tokens of a sentence). */
 	public int contextVectors() {
 		return m;
@@ -124,10 +120,6 @@ public final class PromptSet {
 
 	public double gamma() {
 		return gamma;
-	}
-
-	public boolean learnsBias() {
-		return learnBias;
 	}
 
 	public float[] context() {

@@ -1,17 +1,23 @@
 package org.mvpseg.mvp;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.clip.ClipTokenizer;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.runtime.Progress;
+import org.mvpseg.runtime.RequestException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -28,7 +34,11 @@ public final class PromptTrainer {
 	/** libtorch allows one gradient collector per JVM: trainings are serialised. */
 	private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
 
-	/** Hyper-parameters; the defaults are docs/formulas.md §5's choices. */
+	/**
+	 * Hyper-parameters, built by name ({@link #builder}); the defaults are docs/formulas.md §5's choices. The
+	 * components are what prompt sets and checkpoints record ({@code training}, {@code config}): renaming one would
+	 * make older checkpoints unresumable.
+	 */
 	public record Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
 		double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
 		boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric, GprForm gprForm)
@@ -36,47 +46,112 @@ public final class PromptTrainer {
 		/** GPR's form by default: SigLIP's (docs/formulas.md §5). */
 		public static final GprForm DEFAULT_GPR_FORM = GprForm.SIGLIP;
 
-		/** With the default GPR form. */
-		public Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
-			double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
-			boolean flip, boolean learnBias, int checkpointEvery, int resizeShortSide, boolean photometric)
-		{
-			this(k, m, iterations, crop, batch, seed, lr, momentum, weightDecay, lambdaSeg, lambdaCls, lambdaOc, scaleMin,
-				scaleMax, flip, learnBias, checkpointEvery, resizeShortSide, photometric, DEFAULT_GPR_FORM);
-		}
-
-		/** Without the paper's base resize and photometric distortion. */
-		public Config(int k, int m, int iterations, int crop, int batch, long seed, double lr, double momentum,
-			double weightDecay, double lambdaSeg, double lambdaCls, double lambdaOc, double scaleMin, double scaleMax,
-			boolean flip, boolean learnBias, int checkpointEvery)
-		{
-			this(k, m, iterations, crop, batch, seed, lr, momentum, weightDecay, lambdaSeg, lambdaCls, lambdaOc, scaleMin,
-				scaleMax, flip, learnBias, checkpointEvery, 0, false);
-		}
-
 		/** For a user's small folder: short runs, crops near the images' own scale. */
 		public static Config defaults() {
-			// no GPR bias: the paper's g_c = σ(s/τ₂) re-weights classes; a learned bias made g_c a flat gate
-			// (≈ 0.45 for every class on the toy world, README › What was measured here)
-			return new Config(3, 16, 1000, 448, 4, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, false, 100);
+			return builder().build();
+		}
+
+		/** The paper's recipe ({@link #recipe}). */
+		public static Config paper() {
+			return recipe("paper").build();
+		}
+
+		/** The small recipe's values, to change by name. */
+		public static Builder builder() {
+			return new Builder();
 		}
 
 		/**
-		 * The paper's recipe (mmseg's, as MaskCLIP+ and MVP-SEG train; docs/formulas.md §5): 20k iterations, batch
-		 * 16, crop 512, each image resized to fit (2048, 512) keeping its ratio, then scaled by U(0.5, 2.0), flipped,
-		 * photometric distortion. Learning rate, momentum and weight decay stay ours (the paper does not give them).
+		 * A recipe's values, to change by name: small (the defaults, for a user's folder) or paper — mmseg's, as
+		 * MaskCLIP+ and MVP-SEG train (docs/formulas.md §5): 20k iterations, batch 16, crop 512, each image resized to
+		 * fit (2048, 512) keeping its ratio, then scaled by U(0.5, 2.0), flipped, photometric distortion. Learning
+		 * rate, momentum and weight decay stay ours (the paper does not give them).
 		 */
-		public static Config paper() {
-			return new Config(3, 16, 20000, 512, 16, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.5, 2.0, true, false, 100, 512, true);
+		public static Builder recipe(String name) {
+			return switch (name == null ? "small" : name.strip()) {
+				case "", "small" -> builder();
+				case "paper" -> builder().iterations(20000).batch(16).crop(512).scale(0.5, 2.0).resizeShortSide(512)
+					.photometric(true);
+				default -> throw new RequestException("unknown --recipe '" + name + "': choose small (the defaults, for "
+					+ "a few images) or paper (20k iterations, batch 16, crop 512, the paper's augmentation)");
+			};
 		}
 
 		public Config {
-			if (k < 1 || m < 1 || iterations < 1 || crop < 16 || batch < 1) throw new IllegalArgumentException(
-				"K, M, iterations and batch must be at least 1 and the crop at least 16 pixels");
-			if (resizeShortSide < 0) throw new IllegalArgumentException("the base resize must not be negative (0 = none)");
+			if (k < 1 || m < 1 || iterations < 1 || crop < 16 || batch < 1 || checkpointEvery < 1) throw new RequestException(
+				"K, M, iterations, batch and the checkpoint interval must be at least 1 and the crop at least 16 pixels.");
+			if (resizeShortSide < 0) throw new RequestException("The base resize must not be negative (0 = none).");
 			if (gprForm == null) gprForm = DEFAULT_GPR_FORM;
-			if (!(lr > 0) || momentum < 0 || momentum >= 1 || scaleMin <= 0 || scaleMax < scaleMin)
-				throw new IllegalArgumentException("need lr > 0, 0 <= momentum < 1 and 0 < scale-min <= scale-max");
+			if (!(lr > 0) || momentum < 0 || momentum >= 1 || scaleMin <= 0 || scaleMax < scaleMin) throw new RequestException(
+				"Need lr > 0, 0 <= momentum < 1 and 0 < scale-min <= scale-max.");
+		}
+
+		/** The values by name; each setter replaces one. */
+		public static final class Builder extends TrainingBuilder<Builder> {
+			// no GPR bias: the paper's g_c = σ(s/τ₂) re-weights classes; a learned bias made g_c a flat gate
+			// (≈ 0.45 for every class on the toy world, README › What was measured here)
+			private int k = 3, m = 16, crop = 448, resizeShortSide;
+			private double lambdaSeg = 1, lambdaCls = 1, lambdaOc = 1, scaleMin = 0.75, scaleMax = 1.25;
+			private boolean learnBias, photometric;
+			private GprForm gprForm = DEFAULT_GPR_FORM;
+
+			private Builder() {
+				super(1000, 4, 2e-3, 0);
+			}
+
+			/** K prompts per class and M context vectors per prompt. */
+			public Builder prompts(int k, int m) {
+				this.k = k;
+				this.m = m;
+				return this;
+			}
+
+			public Builder crop(int pixels) {
+				crop = pixels;
+				return this;
+			}
+
+			/** λ of the segmentation, classification and orthogonality losses. */
+			public Builder lambdas(double seg, double cls, double oc) {
+				lambdaSeg = seg;
+				lambdaCls = cls;
+				lambdaOc = oc;
+				return this;
+			}
+
+			/** The scale jitter's range. */
+			public Builder scale(double min, double max) {
+				scaleMin = min;
+				scaleMax = max;
+				return this;
+			}
+
+			public Builder learnBias(boolean on) {
+				learnBias = on;
+				return this;
+			}
+
+			/** The recipe's base resize to this short side (0: none). */
+			public Builder resizeShortSide(int pixels) {
+				resizeShortSide = pixels;
+				return this;
+			}
+
+			public Builder photometric(boolean on) {
+				photometric = on;
+				return this;
+			}
+
+			public Builder gprForm(GprForm form) {
+				gprForm = form;
+				return this;
+			}
+
+			/** The values so far (to show a recipe's or override one). */
+			public Config build() {
+				return new Config(k, m, iterations, crop, batch, seed, lr, momentum, weightDecay, lambdaSeg, lambdaCls,
+					lambdaOc, scaleMin, scaleMax, flip, learnBias, checkpointEvery, resizeShortSide, photometric, gprForm);
+			}
 		}
 
 		/** Cosine decay from lr to 0 over the run (docs/formulas.md §5). */
@@ -119,10 +194,6 @@ public final class PromptTrainer {
 	private final Config cfg;
 	private final org.mvpseg.clip.DenseMode denseMode;
 
-	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg) {
-		this(model, backboneSha256, cfg, org.mvpseg.clip.DenseMode.MASKCLIP);
-	}
-
 	/** @param denseMode the dense features to learn prompts on; the prompt set records it */
 	public PromptTrainer(ClipModel model, String backboneSha256, Config cfg, org.mvpseg.clip.DenseMode denseMode) {
 		denseMode.requireSupportedBy(model.config().vit());
@@ -163,9 +234,9 @@ public final class PromptTrainer {
 		int crop = crop();
 		int[][] tokens = classTokens(seen);
 		PromptSet p = initialPrompts(seen, crop);
-		Checkpoint.Sgd sgd = new Checkpoint.Sgd(p.context.length);
+		Sgd sgd = new Sgd(p.context.length, 3);
 		Path ckpt = Checkpoint.pathFor(out);
-		int start = resume && Files.isRegularFile(ckpt) ? Checkpoint.load(ckpt, p, sgd, cfg, seen, backboneSha256) : 0;
+		int start = resume && Files.isRegularFile(ckpt) ? restore(ckpt, p, sgd, seen) : 0;
 		TrainingStep.LossWeights weights = new TrainingStep.LossWeights(cfg.lambdaSeg(), cfg.lambdaCls(), cfg
 			.lambdaOc());
 		double[] recent = null;
@@ -179,18 +250,71 @@ public final class PromptTrainer {
 			TrainingStep.Gradients g = TrainingStep.compute(model, p, tokens, pixels, labels, cfg.batch(), crop, weights);
 			if (!Double.isFinite(g.losses()[0])) throw new IllegalStateException("The loss became " + g.losses()[0]
 				+ " at iteration " + it + "; lower --lr and train again.");
-			sgd.apply(p, g, lr, cfg);
+			step(p, sgd, g, lr);
 			recent = movingAverage(recent, g.losses());
 			log.accept(new Step(it + 1, g.losses()[0], g.losses()[1], g.losses()[2], g.losses()[3], lr, p.tau1(), p.tau2,
 				p.gprBias, (System.nanoTime() - t0) / 1e9));
-			if ((it + 1) % cfg.checkpointEvery() == 0 || it + 1 == cfg.iterations()) Checkpoint.save(ckpt, p, sgd, it + 1,
-				cfg, backboneSha256);
+			if ((it + 1) % cfg.checkpointEvery() == 0 || it + 1 == cfg.iterations()) CHECKPOINT.save(ckpt, it + 1,
+				tensors(p, sgd), run(seen));
 		}
 		progress.update("training prompts", cfg.iterations(), cfg.iterations());
 		p.losses = lossSummary(recent);
 		p.save(out);
 		Files.deleteIfExists(ckpt); // the run is complete: nothing left to resume
 		return p;
+	}
+
+	/** The velocities {@link Sgd} keeps: the context vectors', then the scalars' (log τ₁, τ₂ as learned, b). */
+	private static final int CONTEXT = 0, SCALARS = 1;
+
+	private static final Checkpoint CHECKPOINT = new Checkpoint("mvp-seg-checkpoint", "training checkpoint",
+		"delete it and train again without --resume (or with --overwrite)", "settings, classes, weights or dense mode");
+
+	/** One SGD step: the context vectors with weight decay; log τ₁, τ₂ (as learned) and b without, in float. */
+	private void step(PromptSet p, Sgd sgd, TrainingStep.Gradients g, double lr) {
+		sgd.step(CONTEXT, p.context, g.context(), lr, cfg.momentum(), cfg.weightDecay());
+		double[] s = { p.tau1Log, TrainingStep.tau2Parameter(p), p.gprBias };
+		sgd.step(SCALARS, s, g.scalars(), lr, cfg.momentum());
+		p.tau1Log = s[0];
+		// a temperature stays positive (SigLIP's form learns log τ₂: exp keeps it so)
+		p.tau2 = p.gprForm == GprForm.PAPER ? Math.max(1e-3f, (float) s[1]) : (float) Math.exp(s[1]);
+		p.gprBias = p.learnBias ? s[2] : 0;
+	}
+
+	/** What a checkpoint holds: the prompts (τ₂ itself, not its parameter) and the velocities. */
+	private static Map<String, RawTensor> tensors(PromptSet p, Sgd sgd) {
+		Map<String, RawTensor> t = new LinkedHashMap<>();
+		t.put("context", SafetensorsWriter.f32("context", p.context, p.k + 1, p.m, p.width));
+		t.put("momentum_context", SafetensorsWriter.f32("momentum_context", sgd.velocity(CONTEXT), p.k + 1, p.m,
+			p.width));
+		t.put("scalars", SafetensorsWriter.f32("scalars", new float[] { (float) p.tau1Log, (float) p.tau2,
+			(float) p.gprBias }, 3));
+		t.put("momentum_scalars", SafetensorsWriter.f32("momentum_scalars", sgd.velocity(SCALARS), 3));
+		return t;
+	}
+
+	/** What a checkpoint must agree on to be resumed. */
+	private Map<String, String> run(List<String> seen) {
+		Map<String, String> m = new LinkedHashMap<>();
+		m.put("config", cfg.toJson().toString());
+		m.put("seen_classes", new Gson().toJson(seen));
+		m.put("backbone_sha256", String.valueOf(backboneSha256));
+		m.put("dense_mode", denseMode.label());
+		return m;
+	}
+
+	/** Restores prompts and velocities from this run's checkpoint; returns the iteration to continue from. */
+	private int restore(Path ckpt, PromptSet p, Sgd sgd, List<String> seen) throws IOException {
+		Checkpoint.Opened c = CHECKPOINT.open(ckpt, run(seen), cfg.iterations());
+		float[] ctx = c.floats("context", p.k + 1, p.m, p.width), v = c.floats("momentum_context", p.k + 1, p.m,
+			p.width), s = c.floats("scalars", 3), vs = c.floats("momentum_scalars", 3);
+		System.arraycopy(ctx, 0, p.context, 0, ctx.length);
+		System.arraycopy(v, 0, sgd.velocity(CONTEXT), 0, v.length);
+		p.tau1Log = s[0];
+		p.tau2 = s[1];
+		p.gprBias = s[2];
+		System.arraycopy(vs, 0, sgd.velocity(SCALARS), 0, vs.length);
+		return c.iteration();
 	}
 
 	/** The crop, in whole feature cells. */

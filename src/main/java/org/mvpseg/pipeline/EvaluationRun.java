@@ -32,26 +32,6 @@ public final class EvaluationRun {
 		return all;
 	}
 
-	/**
-	 * An evaluation may run learned prompts, the zero-shot baseline, or both, each with its own options:
-	 * refuses options that no requested run would use (they would be ignored silently).
-	 */
-	public static void checkOptions(boolean prompts, boolean zeroShot, boolean zeroShotOptions, boolean noGpr) {
-		checkOptions(prompts, zeroShot, zeroShotOptions, noGpr, false);
-	}
-
-	/** As above; {@code dropAbsent} (leave out classes GPR judges absent) also needs a prompt set. */
-	public static void checkOptions(boolean prompts, boolean zeroShot, boolean zeroShotOptions, boolean noGpr,
-		boolean dropAbsent)
-	{
-		if (dropAbsent && !prompts) throw new org.mvpseg.runtime.RequestException("Leaving out classes judged absent "
-			+ "needs a prompt set (it uses Global Prompt Refining's g_c; zero-shot segmentation has none).");
-		if (zeroShotOptions && !zeroShot) throw new org.mvpseg.runtime.RequestException("Template, temperature, prompt "
-			+ "denoising and key smoothing apply to the zero-shot baseline: ask for it too (zero-shot), or leave them out.");
-		if (noGpr && !prompts) throw new org.mvpseg.runtime.RequestException("Turning Global Prompt Refining off needs "
-			+ "a prompt set (zero-shot segmentation has no GPR).");
-	}
-
 	public static Outcome evaluate(SegmentRequest request, List<LabelledImage> data, List<String> datasetClasses,
 		List<String> seen, List<String> unseen, Progress progress) throws IOException
 	{

@@ -31,6 +31,11 @@ public record ModelChoice(Path weights, String name, Path modelsDir, Path regist
 		return new ModelChoice(null, name, null, null);
 	}
 
+	/** The weights as typed: a file (wins when not blank) or a registry name, from this cache and registry. */
+	public ModelChoice with(String file, String registryName) {
+		return new ModelChoice(SegmentRequest.Builder.path(file), registryName, modelsDir, registry);
+	}
+
 	/** Checks the name against the registry before anything loads (a weight file needs no name). */
 	public void validate() throws IOException {
 		if (weights != null && Files.isDirectory(weights)) throw new RequestException(ModelResolver.folderMessage(

@@ -75,7 +75,8 @@ public final class Pipeline {
 
 	private static DenseMode denseMode(SegmentRequest r, PromptSet prompts, StudentFile student) {
 		if (r.denseMode() != null) return r.denseMode();
-		return prompts != null ? prompts.denseMode() : student != null ? student.denseMode() : DenseMode.MASKCLIP;
+		return prompts != null ? prompts.denseMode() : student != null ? student.denseMode() : SegmentRequest
+			.DEFAULT_DENSE_MODE;
 	}
 
 	private static PixelClassifier classifier(SegmentRequest r, PromptSet prompts, ClipModel model,

@@ -34,6 +34,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
 	boolean gpr, boolean dropAbsent, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
 {
+	/**
+	 * Dense features where nothing decides them (zero-shot, a training not told): MaskCLIP's, as README documents.
+	 * A prompt set or student records its own, used when segmenting with it.
+	 */
+	public static final DenseMode DEFAULT_DENSE_MODE = DenseMode.MASKCLIP;
+
 	public SegmentRequest {
 		if (model == null) model = ModelChoice.byName(null);
 		if (device == null) device = org.mvpseg.runtime.DeviceChoice.AUTO;
@@ -74,6 +80,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 	private static void unitInterval(String what, double v) {
 		if (!(v >= 0 && v <= 1)) throw new RequestException("The " + what + " threshold must be between 0 (off) and 1; "
 			+ "got " + v + ".");
+	}
+
+	/** The same request over other classes (evaluation: seen + unseen, known once the dataset is read). */
+	public SegmentRequest withClasses(List<String> names) {
+		return new SegmentRequest(model, prompts, names, templates, denseMode, denoise, keySmoothing, windows, channels,
+			temperature, gpr, dropAbsent, student, device, half);
 	}
 
 	public boolean zeroShot() {
@@ -117,20 +129,19 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** A weight file (wins when not blank) or a registry name. */
 		public Builder model(String weights, String name) {
-			model = new ModelChoice(blank(weights) ? null : Path.of(weights.strip()), name, model.modelsDir(), model
-				.registry());
+			model = model.with(weights, name);
 			return this;
 		}
 
 		/** An MVP-SEG+ student file, or blank for none. */
 		public Builder student(String file) {
-			student = blank(file) ? null : Path.of(file.strip());
+			student = path(file);
 			return this;
 		}
 
 		/** A prompt file, or blank for zero-shot. */
 		public Builder prompts(String file) {
-			prompts = blank(file) ? null : Path.of(file.strip());
+			prompts = path(file);
 			return this;
 		}
 
@@ -154,8 +165,13 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 
 		/** maskclip, value, clearclip, sclip or naclip; blank or "automatic": the prompt set's, else maskclip. */
 		public Builder denseMode(String name) {
-			denseMode = blank(name) || name.strip().equals("automatic") ? null : DenseMode.parse(name);
+			denseMode = denseModeOf(name);
 			return this;
+		}
+
+		/** A dense mode's text form; null (blank or "automatic") leaves it to the prompt set, student or default. */
+		static DenseMode denseModeOf(String name) {
+			return blank(name) || name.strip().equals("automatic") ? null : DenseMode.parse(name);
 		}
 
 		public Builder denoise(double t) {
@@ -222,7 +238,12 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 				pamr), channels, temperature, gpr, dropAbsent, student, device, half);
 		}
 
-		private static boolean blank(String s) {
+		/** A path as typed; blank: none. */
+		static Path path(String text) {
+			return blank(text) ? null : Path.of(text.strip());
+		}
+
+		static boolean blank(String s) {
 			return s == null || s.isBlank();
 		}
 	}

@@ -139,7 +139,7 @@ public final class Torch {
 
 	private static String rootMessage(Throwable t) {
 		while (t.getCause() != null) t = t.getCause();
-		return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+		return Failures.message(t);
 	}
 
 	/** The engine is missing or broken; the message says what to do. */

@@ -47,21 +47,29 @@ public final class Templates {
 		return List.of(template);
 	}
 
-	/** Class names from a comma-separated list: trimmed, non-empty, no duplicates. */
+	/** Class names from a comma-separated list: trimmed, non-empty, no duplicates, at least two. */
 	public static List<String> parseClassNames(String text) {
+		return atLeastTwo(parseNames(text));
+	}
+
+	/**
+	 * Names from a comma-separated list (the one parser of class lists: classes, seen, unseen, a label image's
+	 * names): trimmed, non-empty, no duplicates, each readable by CLIP; one name is enough.
+	 */
+	public static List<String> parseNames(String text) {
 		if (text == null || text.isBlank()) throw new RequestException("No class names given: type the "
 			+ "structures to find, separated by commas, e.g. \"nucleus, cytoplasm, background\".");
 		List<String> names = new ArrayList<>();
 		for (String s : text.split(",")) names.add(s.strip());
-		return checkClassNames(names, text);
+		return checkNames(names, text);
 	}
 
 	/** The rules of {@link #parseClassNames} for names given as a list (evaluation joins seen and unseen). */
 	public static List<String> checkClassNames(List<String> names) {
-		return checkClassNames(names, String.join(",", names));
+		return atLeastTwo(checkNames(names, String.join(",", names)));
 	}
 
-	private static List<String> checkClassNames(List<String> names, String text) {
+	private static List<String> checkNames(List<String> names, String text) {
 		List<String> out = new ArrayList<>();
 		for (String name : names) {
 			if (name.isEmpty()) throw new RequestException("Empty class name in \"" + text
@@ -72,9 +80,13 @@ public final class Templates {
 				"Class name \"" + name + "\" has no letters or digits CLIP can read.");
 			out.add(name);
 		}
-		if (out.size() < 2) throw new RequestException("Give at least two classes (e.g. add \"background\"): "
-			+ "each pixel is assigned the most likely of the given names.");
 		if (out.size() > 65535) throw new RequestException("At most 65535 classes are supported.");
 		return out;
+	}
+
+	private static List<String> atLeastTwo(List<String> names) {
+		if (names.size() < 2) throw new RequestException("Give at least two classes (e.g. add \"background\"): "
+			+ "each pixel is assigned the most likely of the given names.");
+		return names;
 	}
 }

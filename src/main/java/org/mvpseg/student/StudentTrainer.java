@@ -8,7 +8,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import org.mvpseg.clip.Nn;
+import org.mvpseg.clip.io.RawTensor;
+import org.mvpseg.clip.io.SafetensorsWriter;
+import org.mvpseg.mvp.Checkpoint;
 import org.mvpseg.mvp.MvpLosses;
+import org.mvpseg.mvp.Sgd;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.Torch;
 import org.mvpseg.segment.PixelClassifier;
@@ -16,7 +20,9 @@ import org.mvpseg.segment.PixelClassifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -30,6 +36,9 @@ import java.util.function.Consumer;
 public final class StudentTrainer {
 
 	/**
+	 * Hyper-parameters, built by name ({@link #builder}). The components are what students and checkpoints record
+	 * ({@code training}, a checkpoint's {@code run}): renaming one would make older checkpoints unresumable.
+	 *
 	 * @param iterations all iterations; the first {@code teacherIterations} learn from the teacher's labels
 	 * @param memoryBudget bytes of trunk features kept in memory; the rest go to a temporary file
 	 */
@@ -37,17 +46,13 @@ public final class StudentTrainer {
 		double power, double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget,
 		boolean fineTuneLastBlock, double blockLrFactor)
 	{
-		/** The trunk frozen. */
-		public Config(int iterations, int teacherIterations, int batch, long seed, double lr, double minLr, double power,
-			double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget)
-		{
-			this(iterations, teacherIterations, batch, seed, lr, minLr, power, momentum, weightDecay, flip,
-				checkpointEvery, memoryBudget, false, 0.1);
+		/** For a user's folder: MaskCLIP+'s VOC schedule scaled down ten times, the teacher's labels throughout. */
+		public static Config defaults() {
+			return builder().build();
 		}
 
-		/** For a user's folder: MaskCLIP+'s VOC schedule (20k, teacher for 2k) scaled down ten times. */
-		public static Config defaults() {
-			return new Config(2000, 200, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30);
+		public static Builder builder() {
+			return new Builder();
 		}
 
 		public Config {
@@ -59,6 +64,58 @@ public final class StudentTrainer {
 			if (!(lr > 0) || minLr < 0 || minLr > lr || momentum < 0 || momentum >= 1 || weightDecay < 0)
 				throw new org.mvpseg.runtime.RequestException("Need lr > 0, 0 ≤ min lr ≤ lr, 0 ≤ momentum < 1 and "
 					+ "weight decay ≥ 0.");
+		}
+
+		/** The values by name; each setter replaces one. */
+		public static final class Builder extends org.mvpseg.mvp.TrainingBuilder<Builder> {
+			private int teacherIterations = AUTOMATIC;
+			private long memoryBudget = 1L << 30;
+			private double minLr = 1e-4, power = 0.9, blockLrFactor = 0.1;
+			private boolean fineTuneLastBlock;
+
+			/** Teacher iterations not given: {@link #automaticTeacherIterations}. */
+			private static final int AUTOMATIC = -1;
+
+			private Builder() {
+				super(2000, 8, 0.01, 5e-4);
+			}
+
+			/** How many of the iterations learn the teacher's labels; negative: automatic. */
+			public Builder teacherIterations(int n) {
+				teacherIterations = n < 0 ? AUTOMATIC : n;
+				return this;
+			}
+
+			/** The poly schedule's end and power (from the learning rate to {@code minLr}). */
+			public Builder poly(double minLr, double power) {
+				this.minLr = minLr;
+				this.power = power;
+				return this;
+			}
+
+			/** Bytes of trunk features kept in memory (0: all on disk). */
+			public Builder memoryBudget(long bytes) {
+				memoryBudget = bytes;
+				return this;
+			}
+
+			/** Fine-tune CLIP's last block too, at {@code factor} × the learning rate. */
+			public Builder fineTuneLastBlock(boolean on, double factor) {
+				fineTuneLastBlock = on;
+				blockLrFactor = factor;
+				return this;
+			}
+
+			public Builder fineTuneLastBlock(boolean on) {
+				fineTuneLastBlock = on;
+				return this;
+			}
+
+			public Config build() {
+				int teacher = teacherIterations == AUTOMATIC ? automaticTeacherIterations(iterations) : teacherIterations;
+				return new Config(iterations, teacher, batch, seed, lr, minLr, power, momentum, weightDecay, flip,
+					checkpointEvery, memoryBudget, fineTuneLastBlock, blockLrFactor);
+			}
 		}
 
 		/**
@@ -81,11 +138,17 @@ public final class StudentTrainer {
 		}
 
 		public String describe() {
-			return String.format(Locale.ROOT, "%d iterations (teacher labels for the first %d, then self-training), batch "
-				+ "%d, lr %.4g poly %.2f to %.4g, momentum %.2f, weight decay %.4g, flip %s, seed %d, %s", iterations,
-				teacherIterations, batch, lr, power, minLr, momentum, weightDecay, flip ? "on" : "off", seed,
-				fineTuneLastBlock ? String.format(Locale.ROOT, "last block fine-tuned at %.3g × lr", blockLrFactor)
-					: "trunk frozen");
+			return String.format(Locale.ROOT, "%d iterations (%s), batch %d, lr %.4g poly %.2f to %.4g, momentum %.2f, "
+				+ "weight decay %.4g, flip %s, seed %d, %s", iterations, schedule(), batch, lr, power, minLr, momentum,
+				weightDecay, flip ? "on" : "off", seed, fineTuneLastBlock ? String.format(Locale.ROOT, "last block "
+					+ "fine-tuned at %.3g × lr", blockLrFactor) : "trunk frozen");
+		}
+
+		/** The two phases in words: one of them may take every iteration. */
+		private String schedule() {
+			if (teacherIterations == iterations) return "teacher labels throughout";
+			if (teacherIterations == 0) return "self-training throughout";
+			return "teacher labels for the first " + teacherIterations + ", then self-training";
 		}
 	}
 
@@ -95,22 +158,6 @@ public final class StudentTrainer {
 			return String.format(Locale.ROOT, "iter %d phase %d loss %.4f lr %.2e (%.2f s)", iteration, phase, loss, lr,
 				seconds);
 		}
-	}
-
-	/**
-	 * The unseen classes: those given ("a, b"; each must be among {@code classes}), else (blank or null) those the
-	 * prompts were not trained on, else (zero-shot teacher) all of them.
-	 */
-	public static List<String> unseenClasses(List<String> classes, String given, List<String> promptsSeen) {
-		if (given != null && !given.isBlank()) {
-			List<String> names = new java.util.ArrayList<>();
-			for (String s : given.split(",")) if (!s.isBlank()) names.add(s.strip());
-			for (String s : names) if (!classes.contains(s)) throw new org.mvpseg.runtime.RequestException("Unseen class \""
-				+ s + "\" is not among the classes " + classes + ".");
-			return List.copyOf(names);
-		}
-		if (promptsSeen == null) return List.copyOf(classes);
-		return classes.stream().filter(c -> !promptsSeen.contains(c)).toList();
 	}
 
 	private final Teacher teacher;
@@ -142,10 +189,9 @@ public final class StudentTrainer {
 			block = org.mvpseg.clip.LastBlock.initial(teacher.model());
 		}
 		Params params = new Params(head, block);
-		StudentCheckpoint.Sgd sgd = new StudentCheckpoint.Sgd(params.all);
-		Path ckpt = StudentCheckpoint.pathFor(out);
-		int start = resume && Files.exists(ckpt) ? StudentCheckpoint.load(ckpt, params.all, sgd, meta(classes, unseen,
-			identity), cfg.iterations()) : 0;
+		Sgd sgd = Sgd.of(params.all);
+		Path ckpt = Checkpoint.pathFor(out);
+		int start = resume && Files.exists(ckpt) ? restore(ckpt, params.all, sgd, run(classes, unseen, identity)) : 0;
 		double last = Double.NaN;
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
 			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), block != null, progress))
@@ -157,8 +203,8 @@ public final class StudentTrainer {
 				double lr = cfg.learningRate(it);
 				last = step(params, sgd, data, emb, isUnseen, it, lr);
 				log.accept(new Step(it + 1, it < cfg.teacherIterations() ? 1 : 2, last, lr, (System.nanoTime() - t0) / 1e9));
-				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) StudentCheckpoint.save(ckpt, params
-					.all, sgd, it + 1, meta(classes, unseen, identity));
+				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) CHECKPOINT.save(ckpt, it + 1,
+					tensors(params.all, sgd), run(classes, unseen, identity));
 			}
 		}
 		JsonObject losses = new JsonObject();
@@ -170,14 +216,40 @@ public final class StudentTrainer {
 		return f;
 	}
 
-	/** What a checkpoint must agree on to be resumed. */
-	private String meta(List<String> classes, List<String> unseen, String identity) {
+	private static final Checkpoint CHECKPOINT = new Checkpoint("mvp-seg-student-checkpoint", "student checkpoint",
+		"delete it and run transfer again without --resume (or with --overwrite)", "settings, classes, weights or "
+			+ "teacher");
+
+	/** What a checkpoint must agree on to be resumed: every value of the run, in one JSON. */
+	private Map<String, String> run(List<String> classes, List<String> unseen, String identity) {
 		JsonObject m = cfg.toJson();
 		m.add("classes", new com.google.gson.Gson().toJsonTree(classes));
 		m.add("unseen", new com.google.gson.Gson().toJsonTree(unseen));
 		m.addProperty("weights", identity);
 		m.addProperty("teacher", teacher.describe());
-		return m.toString();
+		return Map.of("run", m.toString());
+	}
+
+	/** The parameters (head, then the fine-tuned last block if any) and their velocities, each stored flat. */
+	private static Map<String, RawTensor> tensors(float[][] params, Sgd sgd) {
+		Map<String, RawTensor> t = new LinkedHashMap<>();
+		for (int i = 0; i < params.length; i++) {
+			t.put("p" + i, SafetensorsWriter.f32("p" + i, params[i], params[i].length));
+			t.put("v" + i, SafetensorsWriter.f32("v" + i, sgd.velocity(i), params[i].length));
+		}
+		return t;
+	}
+
+	/** Restores parameters and velocities from this run's checkpoint; returns the iteration to continue from. */
+	private int restore(Path ckpt, float[][] params, Sgd sgd, Map<String, String> run) throws IOException {
+		Checkpoint.Opened c = CHECKPOINT.open(ckpt, run, cfg.iterations());
+		for (int i = 0; i < params.length; i++) {
+			System.arraycopy(c.floats("p" + i, params[i].length), 0, params[i], 0, params[i].length);
+			System.arraycopy(c.floats("v" + i, params[i].length), 0, sgd.velocity(i), 0, params[i].length);
+		}
+		if (c.tensors().containsKey("p" + params.length)) throw c.file().damaged("it holds more tensors than this run "
+			+ "trains");
+		return c.iteration();
 	}
 
 	/** The head's tensors, then the fine-tuned last block's (if any): what SGD updates and checkpoints hold. */
@@ -195,7 +267,7 @@ public final class StudentTrainer {
 	}
 
 	/** One SGD step on a batch of tiles; returns the loss. */
-	private double step(Params params, StudentCheckpoint.Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
+	private double step(Params params, Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
 		boolean[] unseen, int it, double lr) throws IOException
 	{
 		Random rnd = new Random(cfg.seed() * 0x9E3779B97F4A7C15L + it);
@@ -239,7 +311,7 @@ public final class StudentTrainer {
 				rates[i] = i < head.size() ? lr : lr * cfg.blockLrFactor();
 			}
 			if (params.block != null) clip(grads, head.size(), BLOCK_GRADIENT_NORM);
-			sgd.apply(params.all, grads, rates, cfg.momentum(), cfg.weightDecay());
+			sgd.step(params.all, grads, rates, cfg.momentum(), cfg.weightDecay());
 			return loss;
 		}
 	}

@@ -186,6 +186,14 @@ class BadInputsTest {
 		r.add(row("evaluate: a class both seen and unseen", 2, "\"green\" is both seen and unseen", d -> List.of(
 			"evaluate", "--data", data.toString(), "--zero-shot", "--seen", "red, green", "--unseen", "green", "--weights",
 			W)));
+		// before the requests, these three exited 1 (a library's IllegalArgumentException) or were accepted silently
+		r.add(row("train: a seen class the dataset does not have", 2, "Class \"purple\" is not among the dataset's "
+			+ "classes", d -> train(d.resolve("p.prompts"), 2, "--seen", "red, purple")));
+		r.add(row("evaluate: an unseen class the dataset does not have", 2, "Class \"purple\" is not among the "
+			+ "dataset's classes", d -> List.of("evaluate", "--data", data.toString(), "--zero-shot", "--seen", "red, green",
+				"--unseen", "purple", "--weights", W)));
+		r.add(row("transfer: an empty name in --unseen", 2, "Empty class name in \"green,,red\"", d -> transfer(d
+			.resolve("s.student"), 2, "--unseen", "green,,red")));
 	}
 
 	/** What a palette PNG is read as, in words: "name (r, g, b)" of its first pixel, as CLIP's input scale sees it. */

@@ -42,7 +42,7 @@ class EntryPointsTest {
 	void fijiAndCommandLineResolveTheSameRequestToTheSameValuesAndLabels() throws Exception {
 		SegmentRequest cli = cliRequest("--classes", "cat, grass, sky", "--weights", W, "--window", "40", "--stride",
 			"24", "--template", "a photo of a {}.", "--dense-mode", "sclip", "--channels", "3,2,1");
-		SegmentRequest fiji = new FijiSegmentation.Options("cat, grass, sky", "ViT-B/16", W, "", "sclip", 40, 24,
+		SegmentRequest fiji = org.mvpseg.fiji.TestOptions.of("cat, grass, sky", "ViT-B/16", W, "", "sclip", 40, 24,
 			"a photo of a {}.", "3,2,1", false, true, false, false, false).request();
 		Map<String, Object> a, b;
 		try (Prepared p = Pipeline.prepare(cli, Progress.NONE)) {
@@ -60,7 +60,7 @@ class EntryPointsTest {
 		assertEquals(0, r.code(), r.out() + r.err());
 		assertTrue(r.out().contains("window 40 → 32"), "the adjustment is echoed: " + r.out());
 		ImagePlus img = IJ.openImage("examples/chelsea.png");
-		FijiSegmentation.Outputs out = FijiSegmentation.run(img, new FijiSegmentation.Options("cat, grass, sky",
+		FijiSegmentation.Outputs out = FijiSegmentation.run(img, org.mvpseg.fiji.TestOptions.of("cat, grass, sky",
 			"ViT-B/16", W, "", "sclip", 40, 24, "a photo of a {}.", "3,2,1", false, true, false, false, false),
 			Progress.NONE);
 		byte[] fromFiji = (byte[]) out.labels().getProcessor().getPixels();

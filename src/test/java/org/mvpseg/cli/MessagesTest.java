@@ -86,10 +86,12 @@ class MessagesTest {
 	/** File-system errors whose own message is only a path say what happened (root in CI reads everything). */
 	@org.junit.jupiter.api.Test
 	void permissionDeniedSaysWhatAndWhatToDo() {
-		String m = Main.message(new java.nio.file.AccessDeniedException("/data/in/x.tif"));
+		String m = org.mvpseg.runtime.Failures.message(new java.nio.file.AccessDeniedException("/data/in/x.tif"));
 		org.junit.jupiter.api.Assertions.assertTrue(m.startsWith("permission denied: /data/in/x.tif cannot be read or "
 			+ "written by this user") && m.contains("check its permissions"), m);
-		org.junit.jupiter.api.Assertions.assertEquals("file not found: /nope", Main.message(new java.nio.file
-			.NoSuchFileException("/nope")));
+		org.junit.jupiter.api.Assertions.assertEquals("file not found: /nope", org.mvpseg.runtime.Failures.message(
+			new java.nio.file.NoSuchFileException("/nope")));
+		org.junit.jupiter.api.Assertions.assertEquals("NullPointerException", org.mvpseg.runtime.Failures.message(
+			new NullPointerException()), "one without a message names its kind");
 	}
 }

@@ -61,10 +61,10 @@ class ToyWorldTransferTest {
 		test = DatasetFolder.load(WORLD.resolve("data/test"));
 		ModelResolver.Resolved w = ModelResolver.resolve(WORLD.resolve("clip.pt"), null, ModelRegistry.builtIn(),
 			new ModelCache(tmp.resolve("cache")), Progress.NONE);
-		var cfg = new PromptTrainer.Config(3, 16, 300, 64, 8, 0, 2e-3, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, false, 100);
+		var cfg = PromptTrainer.Config.builder().iterations(300).crop(64).batch(8).build();
 		prompts = tmp.resolve("p.prompts");
 		var clip = ModelService.shared().get(w.weights());
-		new PromptTrainer(clip, w.identity(), cfg).train(train.images(), train.classes(), p, prompts, false, s -> {},
+		new PromptTrainer(clip, w.identity(), cfg, DenseMode.MASKCLIP).train(train.images(), train.classes(), p, prompts, false, s -> {},
 			Progress.NONE);
 		valuePrompts = tmp.resolve("value.prompts");
 		new PromptTrainer(clip, w.identity(), cfg, DenseMode.VALUE).train(train.images(), train.classes(), p,
@@ -227,7 +227,7 @@ class ToyWorldTransferTest {
 			.prompts(prompts.toString()).classes(heldOut).build(), Progress.NONE))
 		{
 			List<StudentData.Source> unlabeled = StudentSources.of(WORLD.resolve("data/unlabeled/images"), null, heldOut);
-			var cfg = new StudentTrainer.Config(2000, 2000, 8, 0, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 1000, 1L << 30);
+			var cfg = StudentTrainer.Config.builder().iterations(2000).teacherIterations(2000).checkpointEvery(1000).build();
 			new StudentTrainer(t.teacher(), cfg).train(unlabeled, heldOut, student, false, s -> {}, Progress.NONE);
 		}
 		double teacher = miou(heldOut, true), zs = miou(heldOut, false), st = miou(heldOut, student, null);

@@ -164,8 +164,8 @@ class FeatureStoreTest {
 	@Test
 	void aStudentWithItsOwnLastBlock() throws Exception {
 		Path student = tmp.resolve("s.student");
-		var cfg = new org.mvpseg.student.StudentTrainer.Config(2, 2, 2, 1, 0.05, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30,
-			true, 1.0);
+		var cfg = org.mvpseg.student.StudentTrainer.Config.builder().iterations(2).teacherIterations(2).batch(2).seed(1)
+			.lr(0.05).fineTuneLastBlock(true, 1.0).build();
 		List<org.mvpseg.student.StudentData.Source> images = List.of(new org.mvpseg.student.StudentData.Source("i",
 			() -> image(80, 64, 1), null));
 		try (Prepared t = Pipeline.prepare(base().classes("red, green, blue").template("a photo of {}.").build(),

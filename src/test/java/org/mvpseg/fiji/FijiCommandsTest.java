@@ -239,7 +239,7 @@ class FijiCommandsTest {
 			throw new AssertionError(e);
 		}
 		Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FijiSegmentation
-			.run(imp, new FijiSegmentation.Options("cat, dog", "ViT-B/16", W, "", "maskclip", 0, 0, "", "4", false, true, true,
+			.run(imp, TestOptions.of("cat, dog", "ViT-B/16", W, "", "maskclip", 0, 0, "", "4", false, true, true,
 				false, false), org.mvpseg.runtime.Progress.NONE));
 		assertTrue(e.getMessage().contains("Channel 4 does not exist"), e.getMessage());
 		assertEquals("MVP-SEG: file not found: /nope.pt", Errors.message(new java.nio.file.NoSuchFileException(
@@ -281,14 +281,14 @@ class FijiCommandsTest {
 		org.mvpseg.pipeline.ModelService models = org.mvpseg.pipeline.ModelService.shared();
 		models.features().clear();
 		ImagePlus imp = chelsea();
-		FijiSegmentation.run(imp, new FijiSegmentation.Options("cat, grass", "ViT-B/16", W, "", "", 0, 0,
+		FijiSegmentation.run(imp, TestOptions.of("cat, grass", "ViT-B/16", W, "", "", 0, 0,
 			"a photo of a {}.", "", false, true, false, false, true), org.mvpseg.runtime.Progress.NONE);
 		assertEquals(1, models.features().describe().size(), models.features().describe().toString());
 		assertTrue(models.features().describe().get(0).startsWith("\"" + imp.getTitle() + "\""), models.features()
 			.describe().toString());
 		assertTrue(ModelsEngineCommand.imageFeatures().contains(imp.getTitle()), ModelsEngineCommand.imageFeatures());
 		long held = models.features().bytes();
-		FijiSegmentation.Options other = new FijiSegmentation.Options("sky, cat, wall", "ViT-B/16", W, "", "", 0, 0, "",
+		FijiSegmentation.Options other = TestOptions.of("sky, cat, wall", "ViT-B/16", W, "", "", 0, 0, "",
 			"", false, true, false, false, true);
 		FijiSegmentation.Outputs second = FijiSegmentation.run(imp, other, org.mvpseg.runtime.Progress.NONE);
 		assertEquals(held, models.features().bytes(), "nothing computed again");
@@ -333,7 +333,7 @@ class FijiCommandsTest {
 		ImagePlus stack = new ImagePlus("stack", st);
 		stack.setDimensions(1, 3, 1);
 		stack.setCalibration(one.getCalibration().copy());
-		FijiSegmentation.Outputs out = FijiSegmentation.run(stack, new FijiSegmentation.Options("cat, grass",
+		FijiSegmentation.Outputs out = FijiSegmentation.run(stack, TestOptions.of("cat, grass",
 			"ViT-B/16", W, "", "naclip", 0, 0, "a photo of a {}.", "", true, true, true, false, true),
 			org.mvpseg.runtime.Progress.NONE);
 		assertEquals(3, out.labels().getNSlices());

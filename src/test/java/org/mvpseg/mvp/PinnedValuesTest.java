@@ -89,7 +89,8 @@ class PinnedValuesTest {
 
 	@Test
 	void theLearningRateFallsAlongACosineToZero() {
-		var cfg = new PromptTrainer.Config(3, 16, 100, 64, 1, 0, 0.01, 0.9, 0, 1, 1, 1, 1, 1, false, false, 100);
+		var cfg = PromptTrainer.Config.builder().iterations(100).crop(64).batch(1).lr(0.01).scale(1, 1).flip(false)
+			.build();
 		assertEquals(0.01, cfg.learningRate(0), 1e-15);
 		assertEquals(0.005, cfg.learningRate(50), 1e-15);
 		assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), cfg.learningRate(25), 1e-15);
@@ -111,7 +112,7 @@ class PinnedValuesTest {
 		PromptSet s = PromptSet.initial(3, 16, 64, 7, false, GprForm.SIGLIP);
 		assertEquals(0.1, s.tau2(), 0);
 		assertEquals(-10, s.gprBias(), 0);
-		assertTrue(s.learnsBias());
+		assertTrue(s.learnBias);
 	}
 
 	@Test

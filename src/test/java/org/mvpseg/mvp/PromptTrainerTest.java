@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvpseg.TestFiles;
 import org.mvpseg.clip.ClipModel;
+import org.mvpseg.clip.DenseMode;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.segment.SegmentOptions;
 import org.mvpseg.segment.Segmenter;
@@ -54,15 +55,15 @@ class PromptTrainerTest {
 
 	/** lr 0.05: the random tiny text tower needs larger steps than real CLIP's 2e-3. */
 	static PromptTrainer.Config config(int iterations, int checkpointEvery) {
-		return new PromptTrainer.Config(3, 8, iterations, 64, 4, 0, 0.05, 0.9, 0, 1, 1, 1, 0.75, 1.25, true, true,
-			checkpointEvery);
+		return PromptTrainer.Config.builder().prompts(3, 8).iterations(iterations).crop(64).batch(4).lr(0.05)
+			.learnBias(true).checkpointEvery(checkpointEvery).build();
 	}
 
 	@Test
 	void trainingOnSeenClassesBeatsZeroShotAndEveryLossBehaves() throws Exception {
 		List<PromptTrainer.Step> steps = new ArrayList<>();
 		Path out = tmp.resolve("prompts.safetensors");
-		PromptSet p = new PromptTrainer(clip, "sha", config(100, 50)).train(TRAIN, ALL, SEEN, out, false, steps::add,
+		PromptSet p = new PromptTrainer(clip, "sha", config(100, 50), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, out, false, steps::add,
 			Progress.NONE);
 		assertEquals(100, steps.size());
 		Segmenter seg = Segmenter.of(clip, manager, SegmentOptions.defaults());
@@ -97,9 +98,9 @@ class PromptTrainerTest {
 	@Test
 	void seededRunsAreReproducibleAndResumeContinuesBitForBit() throws Exception {
 		Path a = tmp.resolve("a"), b = tmp.resolve("b"), c = tmp.resolve("c");
-		PromptSet full = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, a, false, s -> {},
+		PromptSet full = new PromptTrainer(clip, "sha", config(20, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, a, false, s -> {},
 			Progress.NONE);
-		PromptSet again = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, b, false, s -> {},
+		PromptSet again = new PromptTrainer(clip, "sha", config(20, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, b, false, s -> {},
 			Progress.NONE);
 		assertArrayEquals(full.context(), again.context());
 		// cancel after iteration 15: the checkpoint of iteration 10 stays, and resuming finishes the run
@@ -114,16 +115,16 @@ class PromptTrainerTest {
 				return ++polls > 15;
 			}
 		};
-		assertThrows(CancellationException.class, () -> new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL,
+		assertThrows(CancellationException.class, () -> new PromptTrainer(clip, "sha", config(20, 10), DenseMode.MASKCLIP).train(TRAIN, ALL,
 			SEEN, c, false, s -> {}, cancelAt15));
 		assertFalse(Files.exists(c), "a cancelled run writes no prompt set");
 		assertTrue(Files.exists(c.resolveSibling("c.ckpt")), "the last good checkpoint is kept");
 		// other settings cannot resume that checkpoint
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PromptTrainer(clip, "sha",
-			config(30, 10)).train(TRAIN, ALL, SEEN, c, true, s -> {}, Progress.NONE));
+			config(30, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, c, true, s -> {}, Progress.NONE));
 		assertTrue(e.getMessage().contains("other settings"), e.getMessage());
 		List<Integer> resumedIterations = new ArrayList<>();
-		PromptSet resumed = new PromptTrainer(clip, "sha", config(20, 10)).train(TRAIN, ALL, SEEN, c, true, s ->
+		PromptSet resumed = new PromptTrainer(clip, "sha", config(20, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, c, true, s ->
 			resumedIterations.add(s.iteration()), Progress.NONE);
 		assertEquals(11, resumedIterations.get(0));
 		assertArrayEquals(full.context(), resumed.context());
@@ -141,7 +142,7 @@ class PromptTrainerTest {
 	void promptSetsAreCheckedAgainstTheirWeightsByTensorsNotFileBytes() throws Exception {
 		Path dir = TestFiles.fixture("clip-vit-tiny"), pt = dir.resolve("clip.pt"), st = dir.resolve("clip.safetensors");
 		Path out = tmp.resolve("p");
-		new PromptTrainer(clip, resolved(pt).identity(), config(2, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
+		new PromptTrainer(clip, resolved(pt).identity(), config(2, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, out, false, s -> {},
 			Progress.NONE);
 		PromptSet p = PromptSet.load(out);
 		p.checkBackbone(resolved(pt), 64);
@@ -175,7 +176,7 @@ class PromptTrainerTest {
 
 	@Test
 	void badTrainingInputsSayWhatIsWrong() {
-		PromptTrainer t = new PromptTrainer(clip, "sha", config(2, 10));
+		PromptTrainer t = new PromptTrainer(clip, "sha", config(2, 10), DenseMode.MASKCLIP);
 		var e = assertThrows(IllegalArgumentException.class, () -> t.train(TRAIN, ALL, List.of("red", "purple"), tmp
 			.resolve("x"), false, s -> {}, Progress.NONE));
 		assertTrue(e.getMessage().contains("purple"), e.getMessage());
@@ -189,7 +190,7 @@ class PromptTrainerTest {
 
 	@Test
 	void withoutGprTheScoresDifferOnlyByEachClassesLogPresence() throws Exception {
-		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, tmp.resolve("g"), false,
+		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, tmp.resolve("g"), false,
 			s -> {}, Progress.NONE);
 		try (NDManager m = manager.newSubManager(); MvpClassifier with = new MvpClassifier(clip, p, ALL, true, m);
 			MvpClassifier without = new MvpClassifier(clip, p, ALL, false, m))
@@ -262,14 +263,14 @@ class PromptTrainerTest {
 		siglip.save(file);
 		PromptSet back = PromptSet.load(file);
 		assertEquals(GprForm.SIGLIP, back.gprForm());
-		assertTrue(back.learnsBias(), "SigLIP's form always learns its bias");
+		assertTrue(back.learnBias, "SigLIP's form always learns its bias");
 		assertEquals(-10, back.gprBias(), 0);
 	}
 
 	@Test
 	void mvpClassifierRecordsClassPresence() throws Exception {
 		Path out = tmp.resolve("p");
-		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10)).train(TRAIN, ALL, SEEN, out, false, s -> {},
+		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, out, false, s -> {},
 			Progress.NONE);
 		try (MvpClassifier m = new MvpClassifier(clip, p, ALL, manager)) {
 			Segmenter.of(clip, manager, SegmentOptions.defaults()).run(org.mvpseg.image.ClipInput.of(TEST.get(0)

@@ -143,7 +143,8 @@ class StudentTest {
 
 	@Test
 	void resumedTrainingEqualsAnUninterruptedOneAndTheFileIsRefusedWithOtherWeights() throws Exception {
-		StudentTrainer.Config cfg = new StudentTrainer.Config(6, 3, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 2, 1L << 30);
+		StudentTrainer.Config cfg = StudentTrainer.Config.builder().iterations(6).teacherIterations(3).batch(2).seed(1)
+			.checkpointEvery(2).build();
 		Path a = tmp.resolve("a.student"), b = tmp.resolve("b.student");
 		try (Prepared p = teacher()) {
 			StudentFile full = new StudentTrainer(p.teacher(), cfg).train(images(), List.of(), a, false, s -> {},
@@ -158,15 +159,15 @@ class StudentTest {
 			};
 			assertThrows(CancellationException.class, () -> new StudentTrainer(p.teacher(), cfg).train(images(), List
 				.of(), b, false, s -> calls[0] = s.iteration(), stopAt5));
-			assertTrue(java.nio.file.Files.exists(StudentCheckpoint.pathFor(b)));
+			assertTrue(java.nio.file.Files.exists(org.mvpseg.mvp.Checkpoint.pathFor(b)));
 			StudentFile resumed = new StudentTrainer(p.teacher(), cfg).train(images(), List.of(), b, true, s -> {},
 				Progress.NONE);
 			for (int i = 0; i < full.head.params.length; i++) assertArrayEquals(full.head.params[i], resumed.head.params[i]);
 			StudentFile loaded = StudentFile.load(a);
 			assertEquals(List.of("red", "green"), loaded.classes());
 			assertArrayEquals(full.head.params[0], loaded.head.params[0]);
-			var other = org.mvpseg.models.ModelResolver.resolve(TestFiles.fixture("clip-rn-tiny").resolve("clip.pt")
-				.toString(), null, Progress.NONE);
+			var other = new org.mvpseg.pipeline.ModelChoice(TestFiles.fixture("clip-rn-tiny").resolve("clip.pt"), null,
+				null, null).resolve(Progress.NONE);
 			var e = assertThrows(IllegalArgumentException.class, () -> loaded.checkBackbone(other));
 			assertTrue(e.getMessage().contains("trained on other weights"), e.getMessage());
 		}
@@ -230,8 +231,9 @@ class StudentTest {
 
 	@Test
 	void featuresSpilledToDiskTrainTheSameStudent() throws Exception {
-		StudentTrainer.Config inMemory = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100,
-			1L << 30), onDisk = new StudentTrainer.Config(3, 2, 2, 1, 0.01, 1e-4, 0.9, 0.9, 5e-4, true, 100, 0);
+		StudentTrainer.Config inMemory = StudentTrainer.Config.builder().iterations(3).teacherIterations(2).batch(2).seed(1)
+			.build(), onDisk = StudentTrainer.Config.builder().iterations(3).teacherIterations(2).batch(2).seed(1)
+				.memoryBudget(0).build();
 		try (Prepared p = teacher()) {
 			StudentFile a = new StudentTrainer(p.teacher(), inMemory).train(images(), List.of(), tmp.resolve(
 				"m.student"), false, s -> {}, Progress.NONE);
@@ -245,8 +247,8 @@ class StudentTest {
 
 	@Test
 	void aFineTunedLastBlockIsLearnedSavedAndUsedWhenSegmenting() throws Exception {
-		StudentTrainer.Config tuned = new StudentTrainer.Config(3, 3, 2, 1, 0.05, 1e-4, 0.9, 0.9, 5e-4, true, 100, 1L << 30,
-			true, 1.0);
+		StudentTrainer.Config tuned = StudentTrainer.Config.builder().iterations(3).teacherIterations(3).batch(2).seed(1).lr(0.05)
+			.fineTuneLastBlock(true, 1.0).build();
 		Path f = tmp.resolve("t.student");
 		try (Prepared p = teacher()) {
 			float[][] before = org.mvpseg.clip.LastBlock.initial(p.teacher().model());
@@ -284,8 +286,8 @@ class StudentTest {
 		StudentTrainer.clip(g, 1, 1.0);
 		assertArrayEquals(new float[] { 100 }, g[0], "tensors before 'from' are left alone");
 		assertArrayEquals(new float[] { 0.6f, 0.8f }, g[1], 1e-6f);
-		StudentTrainer.Config wild = new StudentTrainer.Config(6, 6, 2, 1, 1e30, 1e-4, 0.9, 0.9, 5e-4, true, 100,
-			1L << 30);
+		StudentTrainer.Config wild = StudentTrainer.Config.builder().iterations(6).teacherIterations(6).batch(2).seed(1).lr(1e30)
+			.build();
 		Path f = tmp.resolve("wild.student");
 		try (Prepared p = teacher()) {
 			var e = assertThrows(IllegalStateException.class, () -> new StudentTrainer(p.teacher(), wild).train(
