@@ -2,7 +2,6 @@ package org.mvpseg.mvp;
 
 import com.google.gson.JsonObject;
 import org.mvpseg.clip.ClipModel;
-import org.mvpseg.clip.ClipTokenizer;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.runtime.Progress;
 
@@ -161,7 +160,7 @@ public final class PromptTrainer {
 	{
 		Data data = data(images, classNames, seen);
 		int crop = crop();
-		int[][] tokens = classTokens(seen);
+		int[][] tokens = classTokens(model, seen);
 		PromptSet p = initialPrompts(seen, crop);
 		Checkpoint.Sgd sgd = new Checkpoint.Sgd(p.context.length);
 		Path ckpt = Checkpoint.pathFor(out);
@@ -263,10 +262,10 @@ public final class PromptTrainer {
 		return model.config().textWidth();
 	}
 
-	/** BPE ids of each class name (without SOT/EOT), as the prompt sentences need them. */
-	public static int[][] classTokens(List<String> names) {
+	/** The model's tokens of each class name (BPE or WordPiece, no special tokens), as prompt sentences need them. */
+	public static int[][] classTokens(ClipModel model, List<String> names) {
 		int[][] t = new int[names.size()][];
-		for (int i = 0; i < t.length; i++) t[i] = ClipTokenizer.get().encode(names.get(i));
+		for (int i = 0; i < t.length; i++) t[i] = model.nameTokens(names.get(i));
 		return t;
 	}
 
