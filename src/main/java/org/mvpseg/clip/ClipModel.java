@@ -34,7 +34,8 @@ public final class ClipModel implements AutoCloseable {
 		throws WeightFormatException
 	{
 		boolean timmBert = TimmBertLayout.matches(tensors);
-		this.config = timmBert ? TimmBertLayout.config(tensors, file) : ClipConfig.infer(tensors);
+		this.config = timmBert ? TimmBertLayout.config(tensors, file) : ClipConfig.infer(tensors).withQuickGelu(BesideFiles
+			.quickGelu(file));
 		WordPieceTokenizer vocab = timmBert ? TimmBertLayout.tokenizer(file) : null;
 		this.dtype = dtype;
 		this.manager = parent.newSubManager();

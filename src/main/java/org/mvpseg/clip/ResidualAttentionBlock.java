@@ -25,11 +25,19 @@ final class ResidualAttentionBlock {
 
 		static final Names OPENAI = new Names("ln_1", "attn.in_proj_", "attn.out_proj", "ln_2", "mlp.c_fc",
 			"mlp.c_proj", 1e-5f, true);
+		/** OpenAI's names with the exact GELU: open_clip's CLIP without quick_gelu (its default). */
+		static final Names OPENAI_GELU = new Names("ln_1", "attn.in_proj_", "attn.out_proj", "ln_2", "mlp.c_fc",
+			"mlp.c_proj", 1e-5f, false);
 		static final Names TIMM = new Names("norm1", "attn.qkv.", "attn.proj", "norm2", "mlp.fc1", "mlp.fc2", 1e-6f,
 			false);
 	}
 
 	final Names names;
+
+	/** OpenAI's names, with QuickGELU or the exact GELU. */
+	static Names openAi(boolean quickGelu) {
+		return quickGelu ? Names.OPENAI : Names.OPENAI_GELU;
+	}
 
 	ResidualAttentionBlock(Weights w, String p, int width, int heads) throws WeightFormatException {
 		this(w, p, width, heads, Names.OPENAI);

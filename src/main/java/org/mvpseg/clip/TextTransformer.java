@@ -49,7 +49,8 @@ final class TextTransformer implements TextTower {
 		projection = w.get("text_projection", width, embed);
 		blocks = new ResidualAttentionBlock[c.textLayers()];
 		for (int i = 0; i < blocks.length; i++)
-			blocks[i] = new ResidualAttentionBlock(w, "transformer.resblocks." + i + ".", width, c.textHeads());
+			blocks[i] = new ResidualAttentionBlock(w, "transformer.resblocks." + i + ".", width, c.textHeads(),
+				ResidualAttentionBlock.openAi(c.quickGelu()));
 	}
 
 	@Override

@@ -1,8 +1,5 @@
 package org.mvpseg.clip;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import org.mvpseg.clip.io.RawTensor;
 import org.mvpseg.clip.io.WeightFormatException;
 
@@ -21,7 +18,7 @@ import java.util.Map;
  */
 final class TimmBertLayout {
 
-	static final String CONFIG = "open_clip_config.json", VOCAB = "vocab.txt";
+	static final String VOCAB = "vocab.txt";
 	private static final int HEAD_WIDTH = 64, DEFAULT_CONTEXT = 256;
 
 	private TimmBertLayout() {}
@@ -36,9 +33,9 @@ final class TimmBertLayout {
 		TimmVisionTower.Config v = TimmVisionTower.Config.of(t, heads(t.get(TimmVisionTower.T + "patch_embed.proj.weight")
 			.shape()[0]));
 		BertTextTower.Config b = bert(t);
-		int context = Math.min(context(weights), b.positions());
+		int context = Math.min(BesideFiles.openClipContext(weights, DEFAULT_CONTEXT), b.positions());
 		return new ClipConfig(true, v.embed(), v.imageSize(), v.width(), v.layers(), v.patch(), null, context, b.vocab(),
-			b.width(), b.heads(), b.layers(), true);
+			b.width(), b.heads(), b.layers(), true, false);
 	}
 
 	static BertTextTower.Config bert(Map<String, RawTensor> t) throws WeightFormatException {
@@ -53,22 +50,6 @@ final class TimmBertLayout {
 
 	private static int heads(long width) {
 		return (int) Math.max(1, width / HEAD_WIDTH);
-	}
-
-	/** {@code model_cfg.text_cfg.context_length} of the config beside {@code weights}, or 256. */
-	private static int context(Path weights) throws WeightFormatException {
-		Path f = weights.resolveSibling(CONFIG);
-		if (!Files.isRegularFile(f)) return DEFAULT_CONTEXT;
-		try {
-			JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-			JsonElement c = o.has("model_cfg") ? o.getAsJsonObject("model_cfg").getAsJsonObject("text_cfg").get(
-				"context_length") : null;
-			return c == null ? DEFAULT_CONTEXT : c.getAsInt();
-		}
-		catch (IOException | RuntimeException e) {
-			throw new WeightFormatException(f.getFileName() + " beside the weights cannot be read as open_clip's "
-				+ "config: " + e.getMessage(), e);
-		}
 	}
 
 	/** The WordPiece vocabulary beside {@code weights}. */

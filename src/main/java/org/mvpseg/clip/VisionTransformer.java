@@ -34,6 +34,10 @@ final class VisionTransformer implements VisionTower {
 		static final Layout TIMM = new Layout("visual.trunk.patch_embed.proj.weight", "visual.trunk.patch_embed.proj.bias",
 			"visual.trunk.cls_token", "visual.trunk.pos_embed", null, "visual.trunk.norm", "visual.head.proj.weight", true,
 			"visual.trunk.blocks.", ResidualAttentionBlock.Names.TIMM);
+
+		Layout withBlock(ResidualAttentionBlock.Names n) {
+			return new Layout(conv, convBias, cls, pos, lnPre, lnPost, proj, projIsLinear, blocks, n);
+		}
 	}
 
 	private final Layout layout;
@@ -45,7 +49,7 @@ final class VisionTransformer implements VisionTower {
 	private final Map<Long, NDArray> posCache = new ConcurrentHashMap<>();
 
 	VisionTransformer(Weights w, ClipConfig c, NDManager cacheManager) throws WeightFormatException {
-		this(w, Layout.OPENAI, new Sizes(c.visionWidth(), c.visionHeads(), c.visionLayers(), c.patchSize(), c
+		this(w, Layout.OPENAI.withBlock(ResidualAttentionBlock.openAi(c.quickGelu())), new Sizes(c.visionWidth(), c.visionHeads(), c.visionLayers(), c.patchSize(), c
 			.imageResolution() / c.patchSize(), c.embedDim()), cacheManager);
 	}
 
@@ -57,7 +61,7 @@ final class VisionTransformer implements VisionTower {
 		embed = s.embed();
 		this.cacheManager = cacheManager;
 		long rows = (long) grid * grid + 1;
-		boolean openAi = l == Layout.OPENAI;
+		boolean openAi = l.pos.equals(Layout.OPENAI.pos); // [rows, W] tables; timm's carry a leading 1
 		conv1 = w.get(l.conv, width, 3, patch, patch);
 		convB = l.convBias == null ? null : w.get(l.convBias, width);
 		classEmbedding = w.create(openAi ? w.floats(l.cls, width) : w.floats(l.cls, 1, 1, width), width);
@@ -134,8 +138,8 @@ final class VisionTransformer implements VisionTower {
 
 	/** The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order. */
 	float[][] lastBlockParameters() {
-		if (layout != Layout.OPENAI) throw new org.mvpseg.runtime.RequestException("Fine-tuning the last stage works "
-			+ "on OpenAI's ViT (QuickGELU); timm's ViT is not supported yet.");
+		if (!layout.equals(Layout.OPENAI)) throw new org.mvpseg.runtime.RequestException("Fine-tuning the last stage "
+			+ "works on OpenAI's ViT with QuickGELU; timm's ViT and GELU towers are not supported yet.");
 		ResidualAttentionBlock b = blocks[blocks.length - 1];
 		float g = (float) ResidualAttentionBlock.QUICK_GELU;
 		float[] fcW = b.fcW.toFloatArray(), fcB = b.fcB.toFloatArray(), projW = b.projW.toFloatArray();
