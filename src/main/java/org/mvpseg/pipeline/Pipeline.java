@@ -92,12 +92,27 @@ public final class Pipeline {
 	}
 
 	private static List<String> templates(SegmentRequest r) {
-		return r.templates() != null ? r.templates() : Templates.ensemble();
+		if (r.templates() != null) return r.templates();
+		List<String> own = modelTemplates(r.model());
+		return own != null ? own : Templates.ensemble();
 	}
 
 	private static String templatesText(SegmentRequest r) {
-		return r.templates() != null ? "\"" + r.templates().get(0) + "\"" : Templates.ensemble().size()
-			+ " (MaskCLIP's ensemble)";
+		if (r.templates() != null) return "\"" + r.templates().get(0) + "\"";
+		List<String> own = modelTemplates(r.model());
+		return own != null ? own.size() + " (" + r.model().name() + "'s own, models/science-models.json)" : Templates
+			.ensemble().size() + " (MaskCLIP's ensemble)";
+	}
+
+	/** A registry model's own default templates (BiomedCLIP, PLIP, QuiltNet), or null: MaskCLIP's ensemble. */
+	static List<String> modelTemplates(ModelChoice m) {
+		if (m.weights() != null) return null;
+		try {
+			return m.loadRegistry().about(m.name()).templates();
+		}
+		catch (IOException | IllegalArgumentException e) { // an unknown name was refused before anything loaded
+			return null;
+		}
 	}
 
 	/** CLIP reads 77 tokens: say which class sentences are cut (the end of the name is then not seen). */
