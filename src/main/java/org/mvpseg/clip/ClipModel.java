@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * CLIP as OpenAI's {@code clip/model.py} computes it: an image tower (ViT or ModifiedResNet), a
- * text tower, their joint embedding, MaskCLIP dense features and CoOp prompt encoding. Weights are
+ * text tower, their joint embedding, MaskCLIP dense features and CoOp prompt encoding. The same for open_clip's
+ * timm ViT + BERT models (BiomedCLIP; {@link TimmBertLayout}): the towers differ, the interface does not. Weights are
  * frozen and live in their own (capped) manager; every method scopes its temporaries, and results
  * belong to the manager of the caller's input. Safe to share between threads.
  */
