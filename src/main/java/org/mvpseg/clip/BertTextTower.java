@@ -1,8 +1,6 @@
 package org.mvpseg.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -214,7 +212,7 @@ public final class BertTextTower implements TextTower, AutoCloseable {
 	@Override
 	public NDArray encodePrompts(NDArray ctx, int[][] classTokens) {
 		NDManager scope = ctx.getManager();
-		long p = ctx.getShape().get(0), m = ctx.getShape().get(1), w = ctx.getShape().get(2);
+		long p = ctx.getShape().get(0), m = ctx.getShape().get(1);
 		int c = classTokens.length, room = (int) (context - m - 3);
 		if (room < 1) throw new IllegalArgumentException("too many context vectors: " + m);
 		int dot = tokenizer().ids(".")[0], cls = tokenizer().cls(), sep = tokenizer().sep();
@@ -231,10 +229,7 @@ public final class BertTextTower implements TextTower, AutoCloseable {
 		}
 		NDArray id = Nn.owned(scope.create(ids, new Shape(c, len)));
 		NDArray emb = Embedding.embedding(id, word, SparseFormat.DENSE).singletonOrThrow(); // [C, L, W]
-		NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
-		NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
-		NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
-		NDArray x = NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
+		NDArray x = TextTower.withContext(emb, ctx);
 		NDArray allIds = id.expandDims(0).broadcast(p, c, len).reshape(p * c, len);
 		return encodeWords(x, allIds);
 	}

@@ -1,6 +1,8 @@
 package org.mvpseg.clip;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 import java.util.List;
@@ -35,6 +37,19 @@ interface TextTower {
 	 * {@code ctx}.
 	 */
 	NDArray encodePrompts(NDArray ctx, int[][] classTokens);
+
+	/**
+	 * CoOp's sentences: the token vectors {@code emb} [C, L, W] of every class's sentence with rows 1..M replaced by
+	 * each prompt's context vectors {@code ctx} [P, M, W]; [P·C, L, W] prompt-major (docs/formulas.md §5).
+	 */
+	static NDArray withContext(NDArray emb, NDArray ctx) {
+		long p = ctx.getShape().get(0), m = ctx.getShape().get(1), w = ctx.getShape().get(2);
+		long c = emb.getShape().get(0), len = emb.getShape().get(1);
+		NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
+		NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
+		NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
+		return NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
+	}
 
 	/** Passes through the tower so far. */
 	long passes();

@@ -70,7 +70,7 @@ final class TextTransformer implements TextTower {
 	@Override
 	public NDArray encodePrompts(NDArray ctx, int[][] classTokens) {
 		NDManager scope = ctx.getManager();
-		long p = ctx.getShape().get(0), m = ctx.getShape().get(1), w = ctx.getShape().get(2);
+		long p = ctx.getShape().get(0), m = ctx.getShape().get(1);
 		int c = classTokens.length, len = context;
 		if (1 + m + 2 > len) throw new IllegalArgumentException("too many context vectors: " + m);
 		int dot = ClipTokenizer.get().encode(".")[0];
@@ -87,10 +87,7 @@ final class TextTransformer implements TextTower {
 			for (int q = 0; q < p; q++) eot[q * c + k] = 2 + m + n;
 		}
 		NDArray emb = embed(Nn.owned(scope.create(ids, new Shape(c, len)))); // [C, L, W]
-		NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
-		NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
-		NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
-		NDArray x = NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
+		NDArray x = TextTower.withContext(emb, ctx);
 		return encodeEmbeddings(x, eot);
 	}
 
