@@ -64,6 +64,22 @@ class BiomedClipModelTest {
 	}
 
 	@Test
+	void halfPrecisionStaysCloseAndHandsOutFloat32() throws Exception {
+		JsonObject x = JsonParser.parseString(Files.readString(DIR.resolve("expected.json"))).getAsJsonObject();
+		try (NDManager m = NDManager.newBaseManager("PyTorch"); ClipModel clip = ClipModel.load(WEIGHTS, m,
+			ai.djl.ndarray.types.DataType.FLOAT16))
+		{
+			NDArray f = clip.encodeText(m, "a photo of red.", "histology image showing tissue , cells and nuclei.");
+			assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, f.getDataType());
+			float[] want = floats(x, "text_features"), got = f.toFloatArray();
+			for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 0.05, "text feature " + i);
+			float[] img = clip.encodeImage(array(m, x.getAsJsonObject("image"))).toFloatArray();
+			float[] wantImg = floats(x, "image_features");
+			for (int i = 0; i < img.length; i++) assertEquals(wantImg[i], img[i], 0.05, "image feature " + i);
+		}
+	}
+
+	@Test
 	void withoutItsVocabularyTheModelIsRefused() throws Exception {
 		Path copy = tmp.resolve("open_clip_pytorch_model.bin");
 		Files.copy(WEIGHTS, copy);
