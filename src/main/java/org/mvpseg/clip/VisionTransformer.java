@@ -136,12 +136,13 @@ final class VisionTransformer implements VisionTower {
 		return Nn.scoped(images, x -> tokens(x, blocks.length - 1).get(":, 1:, :"));
 	}
 
-	/** The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order. */
+	/**
+	 * The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order
+	 * (timm: norm1 … norm and head.projᵀ under the same names).
+	 */
 	float[][] lastBlockParameters() {
-		if (!layout.equals(Layout.OPENAI)) throw new org.mvpseg.runtime.RequestException("Fine-tuning the last stage "
-			+ "works on OpenAI's ViT with QuickGELU; timm's ViT and GELU towers are not supported yet.");
 		ResidualAttentionBlock b = blocks[blocks.length - 1];
-		float g = (float) ResidualAttentionBlock.QUICK_GELU;
+		float g = layout.block().quickGelu() ? (float) ResidualAttentionBlock.QUICK_GELU : 1; // QuickGELU's fold undone
 		float[] fcW = b.fcW.toFloatArray(), fcB = b.fcB.toFloatArray(), projW = b.projW.toFloatArray();
 		for (int i = 0; i < fcW.length; i++) fcW[i] /= g;
 		for (int i = 0; i < fcB.length; i++) fcB[i] /= g;

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 /**
  * A BiomedCLIP-type model (timm ViT + BERT, open_clip's layout; fixtures/biomedclip-tiny) through the commands:
  * zero-shot {@code segment}, MVP-SEG {@code train} (prompts on the BERT tower) and segmenting with them, and MVP-SEG+
- * {@code transfer} with a student that segments.
+ * {@code transfer} with a fine-tuned last block (timm's) and a student that segments.
  */
 class BiomedClipCommandsTest {
 
@@ -48,8 +48,9 @@ class BiomedClipCommandsTest {
 
 		MainTest.Result x = MainTest.run("transfer", "--unlabeled", data.resolve("images").toString(), "--zero-shot",
 			"--classes", "red, green, blue", "--student-out", student.toString(), "--weights", W, "--iterations", "2",
-			"--batch", "2");
+			"--batch", "2", "--fine-tune-last-block");
 		assertEquals(0, x.code(), x.out() + x.err());
+		assertTrue(x.out().contains("last block fine-tuned"), x.out());
 		MainTest.Result u = MainTest.run("segment", img.toString(), "--classes", "blue, red", "--student", student
 			.toString(), "--weights", W, "--out", tmp.resolve("student").toString());
 		assertEquals(0, u.code(), u.out() + u.err());

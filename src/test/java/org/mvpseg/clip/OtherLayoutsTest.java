@@ -62,8 +62,6 @@ class OtherLayoutsTest {
 			}
 			TimmVisionTowerTest.assertClose(BiomedClipModelTest.floats(x, "text_features"), clip.encodeText(m.create(
 				rows)), "text features");
-			var e = assertThrows(org.mvpseg.runtime.RequestException.class, () -> LastBlock.initial(clip));
-			assertTrue(e.getMessage().contains("QuickGELU"), e.getMessage());
 		}
 	}
 
