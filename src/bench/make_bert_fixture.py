@@ -73,8 +73,8 @@ def linear(x, t, name):
     return torch.nn.functional.linear(x, t[name + ".weight"], t.get(name + ".bias"))
 
 
-def embeddings(ids, t):  # modeling_bert.py BertEmbeddings.forward
-    e = t[PREFIX + "embeddings.word_embeddings.weight"][ids]
+def embeddings(ids, t, words=None):  # modeling_bert.py BertEmbeddings.forward; words: its inputs_embeds
+    e = t[PREFIX + "embeddings.word_embeddings.weight"][ids] if words is None else words
     e = e + t[PREFIX + "embeddings.token_type_embeddings.weight"][torch.zeros_like(ids)]
     e = e + t[PREFIX + "embeddings.position_embeddings.weight"][: ids.shape[1]].unsqueeze(0)
     return layer_norm(e, t, PREFIX + "embeddings.LayerNorm")
@@ -102,9 +102,9 @@ def layer(h, mask, t, i):  # BertLayer: attention (self + BertSelfOutput), BertI
     return layer_norm(linear(inter, t, p + "output.dense") + a, t, p + "output.LayerNorm")
 
 
-def encode_text(ids, t):  # open_clip hf_model.py HFTextEncoder.forward
+def encode_text(ids, t, words=None):  # open_clip hf_model.py HFTextEncoder.forward (words: BertModel's inputs_embeds)
     mask = (ids != 0).long()
-    h = embeddings(ids, t)
+    h = embeddings(ids, t, words)
     for i in range(LAYERS):
         h = layer(h, mask, t, i)
     pooled = h[:, 0, :]  # ClsLastHiddenStatePooler

@@ -45,9 +45,16 @@ def ln(x, sd, p):
     return F.layer_norm(x, (x.shape[-1],), sd[p + ".weight"], sd[p + ".bias"], 1e-5)
 
 
+def quick_gelu(h):
+    return h * torch.sigmoid(1.702 * h)
+
+
+ACTIVATION = quick_gelu  # OpenAI's; make_hf_openclip_fixtures.py sets F.gelu for open_clip's default
+
+
 def mlp(x, sd, p):  # c_fc -> QuickGELU -> c_proj
     h = F.linear(x, sd[p + "mlp.c_fc.weight"], sd[p + "mlp.c_fc.bias"])
-    h = h * torch.sigmoid(1.702 * h)
+    h = ACTIVATION(h)
     return F.linear(h, sd[p + "mlp.c_proj.weight"], sd[p + "mlp.c_proj.bias"])
 
 

@@ -22,7 +22,7 @@ final class ModelsCommand implements Main.Subcommand {
 		ModelCache cache = ModelCache.locate(a.has("dir") ? a.path("dir") : null);
 		out.println("model cache: " + cache.dir() + " (set with --dir, -D" + ModelCache.PROPERTY + " or "
 			+ ModelCache.ENV + ")");
-		out.printf("%-16s %-22s %10s  %s%n", "name", "file", "size", "status");
+		out.printf("%-16s %-38s %10s  %s%n", "name", "file", "size", "status");
 		int bad = 0;
 		for (ModelRegistry.Entry e : registry.entries()) {
 			String status, size = "";
@@ -42,7 +42,7 @@ final class ModelsCommand implements Main.Subcommand {
 				}
 				else status = "cached, not yet verified (run with --verify)";
 			}
-			out.printf("%-16s %-22s %10s  %s%s%n", e.name(), e.file(), size, status, e.name().equals(
+			out.printf("%-16s %-38s %10s  %s%s%n", e.name(), e.file(), size, status, e.name().equals(
 				ModelRegistry.DEFAULT_MODEL) ? "  [default]" : "");
 		}
 		return bad == 0 ? 0 : 1;

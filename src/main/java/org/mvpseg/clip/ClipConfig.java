@@ -10,10 +10,13 @@ import java.util.regex.Pattern;
 /**
  * The architecture of a CLIP checkpoint, inferred from its tensor shapes exactly as OpenAI's
  * {@code build_model} does (ViT if {@code visual.proj} exists, else ModifiedResNet; heads = width / 64).
+ * {@code timmBert}: a timm ViT and a BERT text tower in open_clip's layout (BiomedCLIP; {@link TimmBertLayout}).
+ * {@code quickGelu}: OpenAI's towers' MLP activation, QuickGELU (OpenAI, PLIP) or the exact GELU (open_clip's default:
+ * {@link BesideFiles#quickGelu}).
  */
 public record ClipConfig(boolean vit, int embedDim, int imageResolution, int visionWidth, int visionLayers,
 	int patchSize, int[] resnetLayers, int contextLength, int vocabSize, int textWidth, int textHeads,
-	int textLayers)
+	int textLayers, boolean timmBert, boolean quickGelu)
 {
 	private static final Pattern VIT_BLOCK = Pattern.compile("visual\\.transformer\\.resblocks\\.(\\d+)\\.attn\\.in_proj_weight");
 	private static final Pattern TEXT_BLOCK = Pattern.compile("transformer\\.resblocks\\.(\\d+)\\..*");
@@ -70,7 +73,13 @@ public record ClipConfig(boolean vit, int embedDim, int imageResolution, int vis
 			+ visionWidth + " is not a multiple of 64 (CLIP uses 64-wide heads).");
 		return new ClipConfig(vit, embedDim, resolution, visionWidth, visionLayers, patch, rn,
 			(int) need(w, "positional_embedding").dim(0), (int) need(w, "token_embedding.weight").dim(0),
-			textWidth, Math.max(1, textWidth / 64), textLayers);
+			textWidth, Math.max(1, textWidth / 64), textLayers, false, true);
+	}
+
+	/** The same architecture with the MLP activation {@code quick} (QuickGELU) or the exact GELU. */
+	public ClipConfig withQuickGelu(boolean quick) {
+		return new ClipConfig(vit, embedDim, imageResolution, visionWidth, visionLayers, patchSize, resnetLayers,
+			contextLength, vocabSize, textWidth, textHeads, textLayers, timmBert, quick);
 	}
 
 	/** Attention heads of the image tower: width/64 (ViT) or width·32/64 (ResNet attention pool). */
@@ -84,9 +93,11 @@ public record ClipConfig(boolean vit, int embedDim, int imageResolution, int vis
 	}
 
 	public String describe() {
-		String image = vit ? String.format("ViT width %d, %d layers, patch %d", visionWidth, visionLayers, patchSize)
+		String image = vit ? String.format((timmBert ? "timm " : "") + "ViT width %d, %d layers, patch %d", visionWidth, visionLayers, patchSize)
 			: String.format("ModifiedResNet layers %s, width %d", java.util.Arrays.toString(resnetLayers), visionWidth);
-		return String.format("%s, %d px; text width %d, %d layers; embed %d", image, imageResolution, textWidth,
+		if (!quickGelu && !timmBert) image += ", GELU";
+		return String.format("%s, %d px; %stext width %d, %d layers; embed %d", image, imageResolution, timmBert ? "BERT "
+			: "", textWidth,
 			textLayers, embedDim);
 	}
 

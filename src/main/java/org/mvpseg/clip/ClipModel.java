@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * CLIP as OpenAI's {@code clip/model.py} computes it: an image tower (ViT or ModifiedResNet), a
- * text tower, their joint embedding, MaskCLIP dense features and CoOp prompt encoding. Weights are
+ * text tower, their joint embedding, MaskCLIP dense features and CoOp prompt encoding. The same for open_clip's
+ * timm ViT + BERT models (BiomedCLIP; {@link TimmBertLayout}): the towers differ, the interface does not. Weights are
  * frozen and live in their own (capped) manager; every method scopes its temporaries, and results
  * belong to the manager of the caller's input. Safe to share between threads.
  */
@@ -25,21 +26,32 @@ public final class ClipModel implements AutoCloseable {
 	private final ClipConfig config;
 	private final NDManager manager;
 	private final VisionTower visual;
-	private final TextTransformer text;
+	private final TextTower text;
 	private final float logitScale;
 	private final DataType dtype;
 	private final TextEmbeddings textEmbeddings = new TextEmbeddings(this);
 
-	private ClipModel(Map<String, RawTensor> tensors, NDManager parent, DataType dtype) throws WeightFormatException {
-		this.config = ClipConfig.infer(tensors);
+	private ClipModel(Map<String, RawTensor> tensors, Path file, NDManager parent, DataType dtype)
+		throws WeightFormatException
+	{
+		boolean timmBert = TimmBertLayout.matches(tensors);
+		this.config = timmBert ? TimmBertLayout.config(tensors, file) : ClipConfig.infer(tensors).withQuickGelu(BesideFiles
+			.quickGelu(file));
+		WordPieceTokenizer vocab = timmBert ? TimmBertLayout.tokenizer(file) : null;
 		this.dtype = dtype;
 		this.manager = parent.newSubManager();
 		try {
 			NDManager weightsManager = manager.newSubManager();
 			NDManager cacheManager = manager.newSubManager();
 			Weights w = new Weights(tensors, weightsManager, dtype);
-			visual = config.vit() ? new VisionTransformer(w, config, cacheManager) : new ModifiedResNet(w, config);
-			text = new TextTransformer(w, config, cacheManager);
+			if (timmBert) {
+				visual = TimmVisionTower.build(w, TimmBertLayout.timm(config), cacheManager);
+				text = new BertTextTower(w, TimmBertLayout.bert(tensors), vocab, config.contextLength(), null);
+			}
+			else {
+				visual = config.vit() ? new VisionTransformer(w, config, cacheManager) : new ModifiedResNet(w, config);
+				text = new TextTransformer(w, config, cacheManager);
+			}
 			logitScale = w.floats("logit_scale")[0];
 			weightsManager.cap(); // any op that would attach a result to the frozen weights now fails loudly
 		}
@@ -49,7 +61,10 @@ public final class ClipModel implements AutoCloseable {
 		}
 	}
 
-	/** Reads a weight file (.pt archive, torch.save zip, safetensors; OpenAI or Hugging Face names). */
+	/**
+	 * Reads a weight file (.pt archive, torch.save zip, safetensors; OpenAI, Hugging Face or open_clip names; open_clip's
+	 * timm + BERT layout with its config and vocab.txt beside it, {@link TimmBertLayout}).
+	 */
 	public static ClipModel load(Path file, NDManager parent) throws IOException {
 		return load(file, parent, DataType.FLOAT32);
 	}
@@ -59,7 +74,7 @@ public final class ClipModel implements AutoCloseable {
 	 * option; outputs are handed on in FLOAT32) or FLOAT64 (gradient checks).
 	 */
 	public static ClipModel load(Path file, NDManager parent, DataType dtype) throws IOException {
-		return Weights.build(file, t -> new ClipModel(t, parent, dtype));
+		return Weights.build(file, t -> new ClipModel(t, file, parent, dtype));
 	}
 
 	public ClipConfig config() {
@@ -126,14 +141,14 @@ public final class ClipModel implements AutoCloseable {
 
 	/** Tokenizes and encodes texts; the result lives in {@code into}. */
 	public NDArray encodeText(NDManager into, String... texts) {
-		ClipTokenizer tok = ClipTokenizer.get();
-		long[] ids = new long[texts.length * config.contextLength()];
+		int len = text.contextLength();
+		long[] ids = new long[texts.length * len];
 		for (int i = 0; i < texts.length; i++) {
-			int[] t = tok.tokenize(texts[i]);
-			for (int j = 0; j < t.length; j++) ids[i * config.contextLength() + j] = t[j];
+			int[] t = text.tokenize(texts[i]);
+			for (int j = 0; j < t.length; j++) ids[i * len + j] = t[j];
 		}
 		try (NDManager tmp = into.newSubManager()) {
-			NDArray out = encodeText(tmp.create(ids, new Shape(texts.length, config.contextLength())));
+			NDArray out = encodeText(tmp.create(ids, new Shape(texts.length, len)));
 			out.attach(into);
 			return out;
 		}
@@ -178,38 +193,22 @@ public final class ClipModel implements AutoCloseable {
 	 * @return [P·C, E], prompt-major (row p·C + c)
 	 */
 	public NDArray encodePrompts(NDArray context, int[][] classTokens) {
-		NDArray ctx3 = context.getShape().dimension() == 2 ? null : context;
 		NDManager caller = context.getManager();
 		try (NDManager scope = caller.newSubManager()) {
 			context.tempAttach(scope);
-			NDArray ctx = ctx3 != null ? context : context.expandDims(0);
-			long p = ctx.getShape().get(0), m = ctx.getShape().get(1), w = ctx.getShape().get(2);
+			NDArray ctx = context.getShape().dimension() == 2 ? context.expandDims(0) : context;
+			long w = ctx.getShape().get(2);
 			if (w != text.width()) throw new IllegalArgumentException("context vectors have width " + w
 				+ " but the text tower has width " + text.width());
-			int c = classTokens.length, len = text.contextLength();
-			if (1 + m + 2 > len) throw new IllegalArgumentException("too many context vectors: " + m);
-			int dot = ClipTokenizer.get().encode(".")[0];
-			long[] ids = new long[c * len];
-			long[] eot = new long[(int) p * c];
-			for (int k = 0; k < c; k++) {
-				int room = (int) (len - 1 - m - 2);
-				int n = Math.min(classTokens[k].length, room);
-				int at = k * len;
-				ids[at] = ClipTokenizer.SOT;
-				for (int j = 0; j < n; j++) ids[at + 1 + (int) m + j] = classTokens[k][j];
-				ids[at + 1 + (int) m + n] = dot;
-				ids[at + 2 + (int) m + n] = ClipTokenizer.EOT;
-				for (int q = 0; q < p; q++) eot[q * c + k] = 2 + m + n;
-			}
-			NDArray emb = text.embed(Nn.owned(scope.create(ids, new Shape(c, len)))); // [C, L, W]
-			NDArray prefix = emb.get(":, :1, :").expandDims(0).broadcast(p, c, 1, w);
-			NDArray suffix = emb.get(":, " + (1 + m) + ":, :").expandDims(0).broadcast(p, c, len - 1 - m, w);
-			NDArray mid = ctx.expandDims(1).broadcast(p, c, m, w);
-			NDArray x = NDArrays.concat(new NDList(prefix, mid, suffix), 2).reshape(p * c, len, w);
-			NDArray out = out(text.encodeEmbeddings(x, eot));
+			NDArray out = out(text.encodePrompts(ctx, classTokens));
 			out.attach(caller);
 			return out;
 		}
+	}
+
+	/** The tokens of a class name as prompt sentences take them (BPE or WordPiece, no special tokens). */
+	public int[] nameTokens(String name) {
+		return text.nameTokens(name);
 	}
 
 	@Override

@@ -15,6 +15,7 @@ import java.util.List;
  * <pre>
  * o = out_proj(v_proj(ln_1(x)))                     value (MaskCLIP's paper)
  * h = o + x;  h = h + c_proj(QuickGELU(c_fc(ln_2(h))))   maskclip (MaskCLIP's released code) adds these
+ *                                                      (timm's ViT and GELU towers: their eps and the exact GELU)
  * F = ln_post(h) @ proj
  * </pre>
  * Starting from the weights' own values it computes exactly {@link ClipModel#denseFeatures} for these modes.
@@ -58,17 +59,22 @@ public final class LastBlock {
 		return l;
 	}
 
-	/** [B, h·w, W] patch tokens → [B, gh, gw, E] dense features. */
-	public static NDArray features(NDArray tokens, List<NDArray> p, DenseMode mode, int gh, int gw) {
-		NDArray n = Nn.layerNorm(tokens, p.get(0), p.get(1));
+	/**
+	 * [B, h·w, W] patch tokens → [B, gh, gw, E] dense features, with {@code model}'s LayerNorm eps and MLP activation
+	 * (OpenAI's ViT: 1e-5 and QuickGELU; timm's: 1e-6 and the exact GELU; open_clip's GELU towers: 1e-5 and GELU).
+	 */
+	public static NDArray features(ClipModel model, NDArray tokens, List<NDArray> p, DenseMode mode, int gh, int gw) {
+		ClipConfig c = model.config();
+		float eps = c.timmBert() ? ResidualAttentionBlock.Names.TIMM.eps() : ResidualAttentionBlock.Names.OPENAI.eps();
+		NDArray n = Nn.layerNorm(tokens, p.get(0), p.get(1), eps);
 		NDArray h = Nn.linear(Nn.linear(n, p.get(2), p.get(3)), p.get(4), p.get(5));
 		if (mode == DenseMode.MASKCLIP) {
 			h = h.add(tokens);
-			NDArray y = Nn.linear(Nn.layerNorm(h, p.get(6), p.get(7)), p.get(8), p.get(9));
-			NDArray gelu = y.mul(Activation.sigmoid(y.mul(1.702f)));
-			h = h.add(Nn.linear(gelu, p.get(10), p.get(11)));
+			NDArray y = Nn.linear(Nn.layerNorm(h, p.get(6), p.get(7), eps), p.get(8), p.get(9));
+			NDArray act = c.quickGelu() ? y.mul(Activation.sigmoid(y.mul(1.702f))) : Activation.gelu(y);
+			h = h.add(Nn.linear(act, p.get(10), p.get(11)));
 		}
-		NDArray f = Nn.layerNorm(h, p.get(12), p.get(13)).matMul(p.get(14));
+		NDArray f = Nn.layerNorm(h, p.get(12), p.get(13), eps).matMul(p.get(14));
 		return f.reshape(tokens.getShape().get(0), gh, gw, -1);
 	}
 }

@@ -27,7 +27,19 @@ public final class Nn {
 
 	/** LayerNorm over the last axis, eps 1e-5. */
 	static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, 1e-5f).singletonOrThrow();
+		return layerNorm(x, gamma, beta, 1e-5f);
+	}
+
+	/** LayerNorm over the last axis with the given eps (timm's ViT: 1e-6). */
+	static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, float eps) {
+		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, eps).singletonOrThrow();
+	}
+
+	/** The exact GELU x·Φ(x) (torch.nn.GELU(), BERT's "gelu"). Consumes {@code x}. */
+	static NDArray gelu(NDArray x) {
+		NDArray y = Activation.gelu(x);
+		x.close();
+		return y;
 	}
 
 	/** SiLU(x) = x·sigmoid(x) (QuickGELU once 1.702 is folded into the weights). Consumes {@code x}. */

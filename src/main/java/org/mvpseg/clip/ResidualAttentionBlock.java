@@ -17,30 +17,59 @@ final class ResidualAttentionBlock {
 	/** The key rows of in_proj, for MaskCLIP's key smoothing (a view of inW, inB). */
 	final NDArray kW, kB;
 
+	/**
+	 * Where a block's tensors are and how it normalises and activates: OpenAI's (eps 1e-5, QuickGELU, stacked
+	 * in_proj) or timm's (eps 1e-6, exact GELU, one qkv Linear). The computation is the same otherwise.
+	 */
+	record Names(String ln1, String in, String out, String ln2, String fc, String proj, float eps, boolean quickGelu) {
+
+		static final Names OPENAI = new Names("ln_1", "attn.in_proj_", "attn.out_proj", "ln_2", "mlp.c_fc",
+			"mlp.c_proj", 1e-5f, true);
+		/** OpenAI's names with the exact GELU: open_clip's CLIP without quick_gelu (its default). */
+		static final Names OPENAI_GELU = new Names("ln_1", "attn.in_proj_", "attn.out_proj", "ln_2", "mlp.c_fc",
+			"mlp.c_proj", 1e-5f, false);
+		static final Names TIMM = new Names("norm1", "attn.qkv.", "attn.proj", "norm2", "mlp.fc1", "mlp.fc2", 1e-6f,
+			false);
+	}
+
+	final Names names;
+
+	/** OpenAI's names, with QuickGELU or the exact GELU. */
+	static Names openAi(boolean quickGelu) {
+		return quickGelu ? Names.OPENAI : Names.OPENAI_GELU;
+	}
+
 	ResidualAttentionBlock(Weights w, String p, int width, int heads) throws WeightFormatException {
+		this(w, p, width, heads, Names.OPENAI);
+	}
+
+	ResidualAttentionBlock(Weights w, String p, int width, int heads, Names n) throws WeightFormatException {
 		this.width = width;
 		this.heads = heads;
-		ln1W = w.get(p + "ln_1.weight", width);
-		ln1B = w.get(p + "ln_1.bias", width);
+		this.names = n;
+		ln1W = w.get(p + n.ln1 + ".weight", width);
+		ln1B = w.get(p + n.ln1 + ".bias", width);
 		// 1/sqrt(head_dim) folded into the query rows: q·k/sqrt(d) with one elementwise pass fewer.
-		float[] in = w.floats(p + "attn.in_proj_weight", 3L * width, width);
-		float[] inBias = w.floats(p + "attn.in_proj_bias", 3L * width);
+		String in = p + n.in;
+		float[] inWeight = w.floats(in + "weight", 3L * width, width);
+		float[] inBias = w.floats(in + "bias", 3L * width);
 		float scale = (float) (1.0 / Math.sqrt(width / heads));
-		float[] inScaled = in.clone(), biasScaled = inBias.clone();
+		float[] inScaled = inWeight.clone(), biasScaled = inBias.clone();
 		for (int i = 0; i < width * width; i++) inScaled[i] *= scale;
 		for (int i = 0; i < width; i++) biasScaled[i] *= scale;
 		inW = w.create(inScaled, 3L * width, width);
 		inB = w.create(biasScaled, 3L * width);
-		outW = w.get(p + "attn.out_proj.weight", width, width);
-		outB = w.get(p + "attn.out_proj.bias", width);
-		ln2W = w.get(p + "ln_2.weight", width);
-		ln2B = w.get(p + "ln_2.bias", width);
+		outW = w.get(p + n.out + ".weight", width, width);
+		outB = w.get(p + n.out + ".bias", width);
+		ln2W = w.get(p + n.ln2 + ".weight", width);
+		ln2B = w.get(p + n.ln2 + ".bias", width);
 		// QuickGELU(y) = y·σ(1.702y) = (y'·σ(y')) / 1.702 with y' = 1.702y: the factor 1.702 goes into
 		// c_fc and its inverse into c_proj, which saves one elementwise pass over the widest activation.
-		fcW = scaled(w, p + "mlp.c_fc.weight", QUICK_GELU, 4L * width, width);
-		fcB = scaled(w, p + "mlp.c_fc.bias", QUICK_GELU, 4L * width);
-		projW = scaled(w, p + "mlp.c_proj.weight", 1 / QUICK_GELU, width, 4L * width);
-		projB = w.get(p + "mlp.c_proj.bias", width);
+		double g = n.quickGelu ? QUICK_GELU : 1;
+		fcW = scaled(w, p + n.fc + ".weight", g, 4L * width, width);
+		fcB = scaled(w, p + n.fc + ".bias", g, 4L * width);
+		projW = scaled(w, p + n.proj + ".weight", 1 / g, width, 4L * width);
+		projB = w.get(p + n.proj + ".bias", width);
 		// The key and value rows as views of in_proj (only its query rows carry the scale): no second copy, which
 		// saved about 80 MB on a ViT-B/16 model (README, Performance).
 		kW = inW.get("{}:{}", width, 2 * width);
@@ -68,7 +97,7 @@ final class ResidualAttentionBlock {
 	 * views of it, as in PyTorch's own attention: the matrix products read them in place (no head-major copy).
 	 */
 	NDArray qkvHeads(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
 		NDArray lin = Nn.linear(n, inW, inB); // [B, L, 3W]
 		n.close();
 		NDArray heads = lin.reshape(x.getShape().get(0), x.getShape().get(1), 3, this.heads, width / this.heads);
@@ -86,12 +115,13 @@ final class ResidualAttentionBlock {
 		return out;
 	}
 
-	/** c_proj(QuickGELU(c_fc(ln_2(x)))) with the 1.702 folded into the weights; {@code x} is left intact. */
+	/** c_proj(QuickGELU(c_fc(ln_2(x)))) with the 1.702 folded into the weights (timm: GELU); {@code x} is left intact. */
 	NDArray mlp(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln2W, ln2B);
+		NDArray n = Nn.layerNorm(x, ln2W, ln2B, names.eps);
 		NDArray y = Nn.linear(n, fcW, fcB); // 1.702 × c_fc(x)
 		n.close();
-		NDArray g = Nn.silu(y); // 1.702 × QuickGELU(c_fc(x)); c_proj carries the 1/1.702
+		// OpenAI: 1.702 × QuickGELU(c_fc(x)), c_proj carries the 1/1.702; timm: the exact GELU
+		NDArray g = names.quickGelu ? Nn.silu(y) : Nn.gelu(y);
 		NDArray out = Nn.linear(g, projW, projB);
 		g.close();
 		return out;
@@ -201,7 +231,7 @@ final class ResidualAttentionBlock {
 	 * rows of in_proj, then the attention's out_proj with its bias (docs/formulas.md §4).
 	 */
 	NDArray keys(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
 		NDArray k = Nn.linear(n, kW, kB);
 		n.close();
 		NDArray projected = Nn.linear(k, outW, outB);
@@ -211,7 +241,7 @@ final class ResidualAttentionBlock {
 
 	/** The pure value path: out_proj(value part of in_proj(ln_1(x))), no residual, no FFN. */
 	NDArray valueOnly(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
 		NDArray v = Nn.linear(n, vW, vB);
 		n.close();
 		return Nn.linear(v, outW, outB);
@@ -219,7 +249,7 @@ final class ResidualAttentionBlock {
 
 	/** MaskCLIP's last block: value path only, residual and FFN kept (docs/formulas.md §3). */
 	NDArray valuePath(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B);
+		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
 		NDArray v = Nn.linear(n, vW, vB);
 		n.close();
 		NDArray h = Nn.addInto(Nn.linear(v, outW, outB), x);

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ln_final → the row at the EOT token → text_projection. Also encodes CoOp prompts whose
  * positions 1..M are learnable vectors, with gradients flowing through the frozen blocks.
  */
-final class TextTransformer {
+final class TextTransformer implements TextTower {
 
 	private final int width, context, embed, vocab;
 	private final NDArray tokenEmbedding, lnFinalW, lnFinalB, projection;
@@ -49,19 +49,61 @@ final class TextTransformer {
 		projection = w.get("text_projection", width, embed);
 		blocks = new ResidualAttentionBlock[c.textLayers()];
 		for (int i = 0; i < blocks.length; i++)
-			blocks[i] = new ResidualAttentionBlock(w, "transformer.resblocks." + i + ".", width, c.textHeads());
+			blocks[i] = new ResidualAttentionBlock(w, "transformer.resblocks." + i + ".", width, c.textHeads(),
+				ResidualAttentionBlock.openAi(c.quickGelu()));
 	}
 
-	int width() {
+	@Override
+	public int width() {
 		return width;
 	}
 
-	int contextLength() {
+	@Override
+	public int contextLength() {
 		return context;
 	}
 
+	/**
+	 * CoOp's sentence {@code [SOT] ctx_p(1..M) tokens(c) "." [EOT]} for every prompt p and class c, through the
+	 * frozen blocks, feature at EOT; [P·C, E] prompt-major. {@code ctx} [P, M, W] lives in the caller's scope.
+	 */
+	@Override
+	public NDArray encodePrompts(NDArray ctx, int[][] classTokens) {
+		NDManager scope = ctx.getManager();
+		long p = ctx.getShape().get(0), m = ctx.getShape().get(1);
+		int c = classTokens.length, len = context;
+		if (1 + m + 2 > len) throw new IllegalArgumentException("too many context vectors: " + m);
+		int dot = ClipTokenizer.get().encode(".")[0];
+		long[] ids = new long[c * len];
+		long[] eot = new long[(int) p * c];
+		for (int k = 0; k < c; k++) {
+			int room = (int) (len - 1 - m - 2);
+			int n = Math.min(classTokens[k].length, room);
+			int at = k * len;
+			ids[at] = ClipTokenizer.SOT;
+			for (int j = 0; j < n; j++) ids[at + 1 + (int) m + j] = classTokens[k][j];
+			ids[at + 1 + (int) m + n] = dot;
+			ids[at + 2 + (int) m + n] = ClipTokenizer.EOT;
+			for (int q = 0; q < p; q++) eot[q * c + k] = 2 + m + n;
+		}
+		NDArray emb = embed(Nn.owned(scope.create(ids, new Shape(c, len)))); // [C, L, W]
+		NDArray x = TextTower.withContext(emb, ctx);
+		return encodeEmbeddings(x, eot);
+	}
+
+	@Override
+	public int[] tokenize(String text) {
+		return ClipTokenizer.get().tokenize(text);
+	}
+
+	@Override
+	public int[] nameTokens(String name) {
+		return ClipTokenizer.get().encode(name);
+	}
+
 	/** [N, 77] int64 token ids → [N, E]. */
-	NDArray encode(NDArray ids) {
+	@Override
+	public NDArray encode(NDArray ids) {
 		return Nn.scoped(ids, t -> {
 			long[] eot = argmaxRows(t);
 			NDArray x = Embedding.embedding(t.toType(DataType.INT64, false), tokenEmbedding, SparseFormat.DENSE)
@@ -106,7 +148,8 @@ final class TextTransformer {
 	}
 
 	/** Passes through the transformer so far, all methods together (a test and the benchmark count them). */
-	long passes() {
+	@Override
+	public long passes() {
 		return passes.get();
 	}
 
@@ -118,7 +161,8 @@ final class TextTransformer {
 	 * share one pass. A sentence whose tokens do not begin so (a name glued to the template's text) is computed in
 	 * full and counted in {@link #fullSentences}.
 	 */
-	NDArray encodeFilled(NDManager into, List<String> templates, List<String> names) {
+	@Override
+	public NDArray encodeFilled(NDManager into, List<String> templates, List<String> names) {
 		Prefixes pf = prefixes.acquire(templates);
 		try (NDManager m = into.newSubManager()) {
 			Plan plan = Plan.of(pf, templates, names, context);
@@ -151,7 +195,8 @@ final class TextTransformer {
 	}
 
 	/** Sentences computed in full by {@link #encodeFilled} so far (their tokens do not begin with the prefix's). */
-	long fullSentences() {
+	@Override
+	public long fullSentences() {
 		return fullSentences.get();
 	}
 

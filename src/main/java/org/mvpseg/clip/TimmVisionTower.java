@@ -1,12 +1,9 @@
 package org.mvpseg.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.LayerNorm;
 import org.mvpseg.clip.io.RawTensor;
 import org.mvpseg.clip.io.WeightFormatException;
 
@@ -16,22 +13,19 @@ import java.util.Map;
 
 /**
  * timm's ViT as BiomedCLIP's image tower (open_clip's TimmModel with pool '' and proj 'linear'; docs/formulas.md,
- * "BERT text tower"). It differs from OpenAI's ViT in small, exact ways: the patch convolution has a bias, there is no
- * ln_pre, the MLP uses the exact GELU, LayerNorms use eps 1e-6, and the image features are the class token's row after
- * the final norm times {@code head.proj} (no bias). Shapes: images [B, 3, S, S] normalised, features [B, E].
- * <pre>
- * x = [cls; conv(image) + b] + pos
- * per block:  x = x + proj(attn(LN₁(x)));  x = x + fc₂(GELU(fc₁(LN₂(x))))
- * f = LN(x)[:, 0] · head.projᵀ
- * </pre>
- * The head count is not in the tensors' shapes: the caller gives it (ViT-B/16: 12). Dense features on this tower are
- * not done yet.
+ * "timm ViT"), computed by {@link VisionTransformer} under {@link VisionTransformer.Layout#TIMM}: the patch convolution
+ * has a bias, there is no ln_pre, the MLP uses the exact GELU, LayerNorms use eps 1e-6, and the features are the final
+ * norm's rows times {@code head.proj}ᵀ (no bias). Image features are the class token's row; dense features (every
+ * {@link DenseMode}) are the patch rows after the same last-block surgery as on OpenAI's ViT. Shapes: images
+ * [B, 3, H, W] normalised (H, W multiples of the patch; positions resized bicubically off the native grid, as MaskCLIP
+ * does), features [B, E], dense features [B, H/p, W/p, E].
+ * <p>
+ * The head count is not in the tensors' shapes: the caller gives it (ViT-B/16: 12).
  */
-public final class TimmVisionTower implements AutoCloseable {
+public final class TimmVisionTower implements VisionTower, AutoCloseable {
 
 	private static final String WHAT = "a timm ViT in open_clip's layout";
 	static final String T = "visual.trunk.";
-	static final float EPS = 1e-6f;
 
 	/** Sizes, all but {@code heads} read from the tensors' shapes. */
 	public record Config(int width, int heads, int layers, int patch, int grid, int embed) {
@@ -49,41 +43,34 @@ public final class TimmVisionTower implements AutoCloseable {
 			return new Config(width, heads, layers, (int) conv.shape()[2], grid, (int) embed);
 		}
 
-
 		public int imageSize() {
 			return patch * grid;
 		}
-	}
 
-	private record Block(NDArray ln1W, NDArray ln1B, NDArray qkvW, NDArray qkvB, NDArray projW, NDArray projB,
-		NDArray ln2W, NDArray ln2B, NDArray fc1W, NDArray fc1B, NDArray fc2W, NDArray fc2B) {}
+		VisionTransformer.Sizes sizes() {
+			return new VisionTransformer.Sizes(width, heads, layers, patch, grid, embed);
+		}
+	}
 
 	private final Config config;
 	private final NDManager manager;
-	private final NDArray conv, convB, cls, pos, normW, normB, head;
-	private final Block[] blocks;
+	private final VisionTransformer vit;
 
 	private TimmVisionTower(Map<String, RawTensor> t, int heads, NDManager parent) throws WeightFormatException {
 		config = Config.of(t, heads);
 		manager = parent.newSubManager();
-		Weights w = new Weights(t, manager, DataType.FLOAT32);
-		int d = config.width, p = config.patch;
-		conv = w.get(T + "patch_embed.proj.weight", d, 3, p, p);
-		convB = w.get(T + "patch_embed.proj.bias", d);
-		cls = w.get(T + "cls_token", 1, 1, d);
-		pos = w.get(T + "pos_embed", 1, (long) config.grid * config.grid + 1, d);
-		blocks = new Block[config.layers];
-		for (int i = 0; i < blocks.length; i++) blocks[i] = block(w, T + "blocks." + i + ".", d);
-		normW = w.get(T + "norm.weight", d);
-		normB = w.get(T + "norm.bias", d);
-		head = w.get("visual.head.proj.weight", config.embed, d);
+		try {
+			vit = build(new Weights(t, manager, DataType.FLOAT32), config, manager);
+		}
+		catch (WeightFormatException | RuntimeException e) {
+			manager.close();
+			throw e;
+		}
 	}
 
-	private static Block block(Weights w, String p, int d) throws WeightFormatException {
-		return new Block(w.get(p + "norm1.weight", d), w.get(p + "norm1.bias", d), w.get(p + "attn.qkv.weight", 3L * d, d),
-			w.get(p + "attn.qkv.bias", 3L * d), w.get(p + "attn.proj.weight", d, d), w.get(p + "attn.proj.bias", d), w.get(p
-				+ "norm2.weight", d), w.get(p + "norm2.bias", d), w.get(p + "mlp.fc1.weight", 4L * d, d), w.get(p
-					+ "mlp.fc1.bias", 4L * d), w.get(p + "mlp.fc2.weight", d, 4L * d), w.get(p + "mlp.fc2.bias", d));
+	/** The tower as a {@link VisionTransformer} on {@code w}; positions resized for other grids are cached in {@code cache}. */
+	static VisionTransformer build(Weights w, Config c, NDManager cache) throws WeightFormatException {
+		return new VisionTransformer(w, VisionTransformer.Layout.TIMM, c.sizes(), cache);
 	}
 
 	/** The tower in {@code file} (safetensors or a PyTorch checkpoint under open_clip's names). */
@@ -95,33 +82,20 @@ public final class TimmVisionTower implements AutoCloseable {
 		return config;
 	}
 
-	/** Image features [B, E] (not normalised) of normalised images [B, 3, S, S] at the tower's own size. */
+	/** Image features [B, E] (not normalised) of normalised images [B, 3, H, W]. */
+	@Override
 	public NDArray encodeImage(NDArray images) {
-		long b = images.getShape().get(0);
-		if (images.getShape().get(2) != config.imageSize() || images.getShape().get(3) != config.imageSize())
-			throw new IllegalArgumentException("This tower takes " + config.imageSize() + " px images; got " + images
-				.getShape() + ".");
-		NDArray patches = Nn.conv2d(images, conv, convB, config.patch, 0).reshape(b, config.width, -1).transpose(0, 2, 1);
-		NDArray x = NDArrays.concat(new NDList(cls.broadcast(b, 1, config.width), patches), 1).add(pos);
-		for (Block blk : blocks) x = forward(blk, x);
-		return Nn.linear(layerNorm(x.get(":, 0, :"), normW, normB), head, null);
+		return vit.encodeImage(images);
 	}
 
-	private NDArray forward(Block w, NDArray x) {
-		long b = x.getShape().get(0), n = x.getShape().get(1);
-		int heads = config.heads, dh = config.width / heads;
-		NDArray qkv = Nn.linear(layerNorm(x, w.ln1W, w.ln1B), w.qkvW, w.qkvB).reshape(b, n, 3, heads, dh).transpose(2, 0,
-			3, 1, 4);
-		NDArray q = qkv.get(0), k = qkv.get(1), v = qkv.get(2);
-		NDArray a = q.matMul(k.transpose(0, 1, 3, 2)).mul(1 / Math.sqrt(dh)).softmax(-1);
-		NDArray o = a.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, config.width);
-		x = x.add(Nn.linear(o, w.projW, w.projB));
-		NDArray h = BertTextTower.gelu(Nn.linear(layerNorm(x, w.ln2W, w.ln2B), w.fc1W, w.fc1B));
-		return x.add(Nn.linear(h, w.fc2W, w.fc2B));
+	@Override
+	public NDArray denseFeatures(NDArray images, DenseMode mode) {
+		return vit.denseFeatures(images, mode);
 	}
 
-	private static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-		return LayerNorm.layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta, EPS).singletonOrThrow();
+	@Override
+	public NDList denseFeaturesAndKeys(NDArray images, DenseMode mode) {
+		return vit.denseFeaturesAndKeys(images, mode);
 	}
 
 	@Override

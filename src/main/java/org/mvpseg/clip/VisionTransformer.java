@@ -10,33 +10,84 @@ import org.mvpseg.clip.io.WeightFormatException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** OpenAI's {@code VisionTransformer}, plus MaskCLIP's dense value path for any input size. */
+/**
+ * OpenAI's {@code VisionTransformer}, plus MaskCLIP's dense value path for any input size. The same code runs timm's
+ * ViT (BiomedCLIP's image tower), which differs only in names and in small exact ways ({@link Layout#TIMM};
+ * docs/formulas.md, "timm ViT"), so every dense mode works on both.
+ */
 final class VisionTransformer implements VisionTower {
 
+	/** Sizes of a ViT: width, heads, blocks, patch, native grid (positions per side) and embedding width. */
+	record Sizes(int width, int heads, int layers, int patch, int grid, int embed) {}
+
+	/**
+	 * Tower-level tensor names and the differences between OpenAI's ViT and timm's under open_clip's TimmModel (pool
+	 * '', proj 'linear'): timm's patch convolution has a bias, there is no ln_pre, the final norm has eps 1e-6 and the
+	 * head is a Linear without bias ([E, W], used transposed). A null name is a part the layout lacks.
+	 */
+	record Layout(String conv, String convBias, String cls, String pos, String lnPre, String lnPost, String proj,
+		boolean projIsLinear, String blocks, ResidualAttentionBlock.Names block)
+	{
+		static final Layout OPENAI = new Layout("visual.conv1.weight", null, "visual.class_embedding",
+			"visual.positional_embedding", "visual.ln_pre", "visual.ln_post", "visual.proj", false,
+			"visual.transformer.resblocks.", ResidualAttentionBlock.Names.OPENAI);
+		static final Layout TIMM = new Layout("visual.trunk.patch_embed.proj.weight", "visual.trunk.patch_embed.proj.bias",
+			"visual.trunk.cls_token", "visual.trunk.pos_embed", null, "visual.trunk.norm", "visual.head.proj.weight", true,
+			"visual.trunk.blocks.", ResidualAttentionBlock.Names.TIMM);
+
+		Layout withBlock(ResidualAttentionBlock.Names n) {
+			return new Layout(conv, convBias, cls, pos, lnPre, lnPost, proj, projIsLinear, blocks, n);
+		}
+	}
+
+	private final Layout layout;
 	private final int width, patch, grid, embed;
-	private final NDArray conv1, classEmbedding, lnPreW, lnPreB, lnPostW, lnPostB, proj;
+	private final NDArray conv1, convB, classEmbedding, lnPreW, lnPreB, lnPostW, lnPostB, proj;
 	private final float[] positional;
 	private final ResidualAttentionBlock[] blocks;
 	private final NDManager cacheManager;
 	private final Map<Long, NDArray> posCache = new ConcurrentHashMap<>();
 
 	VisionTransformer(Weights w, ClipConfig c, NDManager cacheManager) throws WeightFormatException {
-		width = c.visionWidth();
-		patch = c.patchSize();
-		grid = c.imageResolution() / patch;
-		embed = c.embedDim();
+		this(w, Layout.OPENAI.withBlock(ResidualAttentionBlock.openAi(c.quickGelu())), new Sizes(c.visionWidth(), c.visionHeads(), c.visionLayers(), c.patchSize(), c
+			.imageResolution() / c.patchSize(), c.embedDim()), cacheManager);
+	}
+
+	VisionTransformer(Weights w, Layout l, Sizes s, NDManager cacheManager) throws WeightFormatException {
+		layout = l;
+		width = s.width();
+		patch = s.patch();
+		grid = s.grid();
+		embed = s.embed();
 		this.cacheManager = cacheManager;
-		conv1 = w.get("visual.conv1.weight", width, 3, patch, patch);
-		classEmbedding = w.get("visual.class_embedding", width);
-		positional = w.floats("visual.positional_embedding", (long) grid * grid + 1, width);
-		lnPreW = w.get("visual.ln_pre.weight", width);
-		lnPreB = w.get("visual.ln_pre.bias", width);
-		lnPostW = w.get("visual.ln_post.weight", width);
-		lnPostB = w.get("visual.ln_post.bias", width);
-		proj = w.get("visual.proj", width, embed);
-		blocks = new ResidualAttentionBlock[c.visionLayers()];
+		long rows = (long) grid * grid + 1;
+		boolean openAi = l.pos.equals(Layout.OPENAI.pos); // [rows, W] tables; timm's carry a leading 1
+		conv1 = w.get(l.conv, width, 3, patch, patch);
+		convB = l.convBias == null ? null : w.get(l.convBias, width);
+		classEmbedding = w.create(openAi ? w.floats(l.cls, width) : w.floats(l.cls, 1, 1, width), width);
+		positional = openAi ? w.floats(l.pos, rows, width) : w.floats(l.pos, 1, rows, width);
+		lnPreW = l.lnPre == null ? null : w.get(l.lnPre + ".weight", width);
+		lnPreB = l.lnPre == null ? null : w.get(l.lnPre + ".bias", width);
+		lnPostW = w.get(l.lnPost + ".weight", width);
+		lnPostB = w.get(l.lnPost + ".bias", width);
+		proj = l.projIsLinear ? w.create(transposed(w.floats(l.proj, embed, width), embed, width), width, embed) : w.get(
+			l.proj, width, embed);
+		blocks = new ResidualAttentionBlock[s.layers()];
 		for (int i = 0; i < blocks.length; i++)
-			blocks[i] = new ResidualAttentionBlock(w, "visual.transformer.resblocks." + i + ".", width, c.visionHeads());
+			blocks[i] = new ResidualAttentionBlock(w, l.blocks + i + ".", width, s.heads(), l.block);
+	}
+
+	/** A row-major [r, c] matrix as [c, r]. */
+	private static float[] transposed(float[] a, int r, int c) {
+		float[] t = new float[a.length];
+		for (int i = 0; i < r; i++)
+			for (int j = 0; j < c; j++) t[j * r + i] = a[i * c + j];
+		return t;
+	}
+
+	/** The final norm and the projection into the joint space: ln_post(x)·proj (timm: norm(x)·head.projᵀ). */
+	private NDArray head(NDArray x) {
+		return Nn.layerNorm(x, lnPostW, lnPostB, layout.block.eps()).matMul(proj);
 	}
 
 	@Override
@@ -46,7 +97,7 @@ final class VisionTransformer implements VisionTower {
 			// Only the class token of the last block is used: compute just that row.
 			h = Nn.step(h, t -> blocks[blocks.length - 1].forwardFirstToken(t));
 			long b = x.getShape().get(0);
-			return Nn.layerNorm(h.reshape(b, width), lnPostW, lnPostB).matMul(proj);
+			return head(h.reshape(b, width));
 		});
 	}
 
@@ -57,7 +108,7 @@ final class VisionTransformer implements VisionTower {
 			long b = x.getShape().get(0);
 			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
 			h = Nn.step(h, t -> lastBlock(t, mode, gh, gw));
-			return Nn.layerNorm(h, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
+			return head(h).reshape(b, gh, gw, embed);
 		});
 	}
 
@@ -73,7 +124,7 @@ final class VisionTransformer implements VisionTower {
 			ResidualAttentionBlock last = blocks[blocks.length - 1];
 			NDArray keys = last.keys(h.get(":, 1:, :")).reshape(b, gh, gw, width);
 			NDArray f = lastBlock(h, mode, gh, gw);
-			f = Nn.layerNorm(f, lnPostW, lnPostB).matMul(proj).reshape(b, gh, gw, embed);
+			f = head(f).reshape(b, gh, gw, embed);
 			f.attach(caller);
 			keys.attach(caller);
 			return new ai.djl.ndarray.NDList(f, keys);
@@ -85,10 +136,13 @@ final class VisionTransformer implements VisionTower {
 		return Nn.scoped(images, x -> tokens(x, blocks.length - 1).get(":, 1:, :"));
 	}
 
-	/** The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order. */
+	/**
+	 * The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order
+	 * (timm: norm1 … norm and head.projᵀ under the same names).
+	 */
 	float[][] lastBlockParameters() {
 		ResidualAttentionBlock b = blocks[blocks.length - 1];
-		float g = (float) ResidualAttentionBlock.QUICK_GELU;
+		float g = layout.block().quickGelu() ? (float) ResidualAttentionBlock.QUICK_GELU : 1; // QuickGELU's fold undone
 		float[] fcW = b.fcW.toFloatArray(), fcB = b.fcB.toFloatArray(), projW = b.projW.toFloatArray();
 		for (int i = 0; i < fcW.length; i++) fcW[i] /= g;
 		for (int i = 0; i < fcB.length; i++) fcB[i] /= g;
@@ -132,15 +186,15 @@ final class VisionTransformer implements VisionTower {
 		return Nn.owned(m.create(g, new Shape(l, l)).toType(dtype, false));
 	}
 
-	/** conv1 → class token → positional embedding → ln_pre → the first {@code depth} blocks. */
+	/** conv1 → class token → positional embedding → ln_pre (OpenAI only) → the first {@code depth} blocks. */
 	private NDArray tokens(NDArray x, int depth) {
 		checkInput(x);
 		long b = x.getShape().get(0);
 		int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
-		NDArray p = Nn.conv2d(x, conv1, null, patch, 0).reshape(b, width, (long) gh * gw).transpose(0, 2, 1);
+		NDArray p = Nn.conv2d(x, conv1, convB, patch, 0).reshape(b, width, (long) gh * gw).transpose(0, 2, 1);
 		NDArray cls = x.getManager().zeros(new Shape(b, 1, width), x.getDataType()).add(classEmbedding);
 		NDArray h = NDArrays.concat(new NDList(cls, p), 1).add(positionalEmbedding(gh, gw));
-		h = Nn.layerNorm(h, lnPreW, lnPreB);
+		if (lnPreW != null) h = Nn.layerNorm(h, lnPreW, lnPreB);
 		for (int i = 0; i < depth; i++) {
 			ResidualAttentionBlock blk = blocks[i];
 			h = Nn.step(h, t -> blk.forward(t, null));

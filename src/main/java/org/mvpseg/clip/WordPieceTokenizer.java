@@ -41,6 +41,16 @@ public final class WordPieceTokenizer {
 		return new WordPieceTokenizer(Files.readAllLines(vocabTxt, StandardCharsets.UTF_8));
 	}
 
+	/** The id of {@code [CLS]}. */
+	public int cls() {
+		return cls;
+	}
+
+	/** The id of {@code [SEP]}. */
+	public int sep() {
+		return sep;
+	}
+
 	private int id(String special) {
 		Integer i = vocab.get(special);
 		if (i == null) throw new IllegalArgumentException("The vocabulary lacks " + special + ": not a BERT vocab.txt.");
@@ -52,13 +62,21 @@ public final class WordPieceTokenizer {
 	 * keeps its first {@code contextLength - 2} pieces (the {@code [SEP]} stays).
 	 */
 	public int[] encode(String text, int contextLength) {
-		List<String> pieces = tokenize(text);
-		int n = Math.min(pieces.size(), contextLength - 2);
+		int[] pieces = ids(text);
+		int n = Math.min(pieces.length, contextLength - 2);
 		int[] ids = new int[contextLength];
 		Arrays.fill(ids, pad);
 		ids[0] = cls;
-		for (int i = 0; i < n; i++) ids[i + 1] = vocab.getOrDefault(pieces.get(i), unk);
+		System.arraycopy(pieces, 0, ids, 1, n);
 		ids[n + 1] = sep;
+		return ids;
+	}
+
+	/** The ids of {@code text}'s pieces, without special tokens. */
+	public int[] ids(String text) {
+		List<String> pieces = tokenize(text);
+		int[] ids = new int[pieces.size()];
+		for (int i = 0; i < ids.length; i++) ids[i] = vocab.getOrDefault(pieces.get(i), unk);
 		return ids;
 	}
 

@@ -6,9 +6,9 @@ import org.scijava.plugin.Parameter;
 /** The weights every model-using command takes: a registry model, or a weights file that wins over it. */
 public abstract class ModelCommand implements Command {
 
-	// the registry's names; a test keeps this list equal to models/openai-models.json
+	// the registry's names; a test keeps this list equal to models/openai-models.json and science-models.json
 	@Parameter(label = "CLIP model (downloaded and verified on first use)", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px",
-		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64" })
+		"RN50", "RN101", "RN50x4", "RN50x16", "RN50x64", "BiomedCLIP", "PLIP", "QuiltNet" })
 	@ModelName
 	public String model = "ViT-B/16";
 

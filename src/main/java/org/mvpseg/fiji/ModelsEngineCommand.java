@@ -32,9 +32,9 @@ public class ModelsEngineCommand implements Command {
 			+ "or newer), which the next start of Fiji uses")
 	public String action = "Show";
 
-	// the registry's names; a test keeps this list equal to models/openai-models.json
+	// the registry's names; a test keeps this list equal to models/openai-models.json and science-models.json
 	@Parameter(label = "CLIP model (downloaded and verified on first use)", persist = false, choices = { "ViT-B/16", "ViT-B/32", "ViT-L/14", "ViT-L/14@336px", "RN50", "RN101", "RN50x4",
-		"RN50x16", "RN50x64" })
+		"RN50x16", "RN50x64", "BiomedCLIP", "PLIP", "QuiltNet" })
 	@ModelName
 	public String model = "ViT-B/16";
 

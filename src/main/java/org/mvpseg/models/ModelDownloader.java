@@ -60,18 +60,18 @@ public final class ModelDownloader {
 		Path target = cache.pathOf(e);
 		if (Files.isRegularFile(target)) return cache.verified(e);
 		try {
-			Files.createDirectories(cache.dir());
+			Files.createDirectories(target.getParent()); // the cache, or a model's own folder in it
 		}
 		catch (IOException ex) {
 			throw new IOException("Cannot create the model cache " + cache.dir() + " (" + ex.getMessage()
 				+ "). Choose another folder with --dir or the " + ModelCache.ENV + " environment variable.");
 		}
-		Path lockFile = cache.dir().resolve("." + e.file() + ".lock");
+		Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
 		try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 			FileLock lock = lockOrWait(ch, e, progress))
 		{
 			if (Files.isRegularFile(target)) return cache.verified(e); // another process finished it
-			Path part = cache.dir().resolve(e.file() + ".part");
+			Path part = target.resolveSibling(target.getFileName() + ".part");
 			try {
 				download(e, part, progress);
 				String actual = ModelCache.sha256(part);

@@ -58,8 +58,12 @@ public final class ModelResolver {
 			return new Resolved(weights, null, cache);
 		}
 		ModelRegistry.Entry e = registry.get(model == null || model.isBlank() ? ModelRegistry.DEFAULT_MODEL : model);
+		for (ModelRegistry.Entry b : registry.beside(e)) // a model's config and vocabulary, small: fetched first
+			if (!cache.isPresent(b)) new ModelDownloader(cache).fetch(b, progress);
 		if (cache.isPresent(e)) return new Resolved(cache.verified(e), e.sha256(), cache);
-		progress.update("downloading " + e.name() + " (first use; about " + sizeHint(e) + ") into " + cache.dir(), 0,
+		String size = registry.about(e.name()).sizeText();
+		progress.update("downloading " + e.name() + " (first use; about " + (size != null ? size : sizeHint(e)) + ") into "
+			+ cache.dir(), 0,
 			e.size());
 		return new Resolved(new ModelDownloader(cache).fetch(e, progress), e.sha256(), cache);
 	}

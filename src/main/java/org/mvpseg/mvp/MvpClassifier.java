@@ -50,7 +50,7 @@ public final class MvpClassifier implements PixelClassifier {
 		this.manager = parent.newSubManager();
 		NDArray ctx = Nn.owned(manager.create(prompts.context, new Shape(prompts.k + 1, prompts.m, prompts.width))
 			.toType(model.dataType(), false));
-		this.text = MvpHead.textFeatures(model, ctx, PromptTrainer.classTokens(names));
+		this.text = MvpHead.textFeatures(model, ctx, PromptTrainer.classTokens(model, names));
 		this.tau1Log = scalar(prompts.tau1Log, model);
 		this.tau2 = scalar(TrainingStep.tau2Parameter(prompts), model); // τ₂ or log τ₂, as its GPR form takes it
 		this.bias = prompts.learnBias ? scalar(prompts.gprBias, model) : null;

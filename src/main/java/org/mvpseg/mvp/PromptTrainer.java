@@ -232,7 +232,7 @@ public final class PromptTrainer {
 	{
 		Data data = data(images, classNames, seen);
 		int crop = crop();
-		int[][] tokens = classTokens(seen);
+		int[][] tokens = classTokens(model, seen);
 		PromptSet p = initialPrompts(seen, crop);
 		Sgd sgd = new Sgd(p.context.length, 3);
 		Path ckpt = Checkpoint.pathFor(out);
@@ -387,10 +387,10 @@ public final class PromptTrainer {
 		return model.config().textWidth();
 	}
 
-	/** BPE ids of each class name (without SOT/EOT), as the prompt sentences need them. */
-	public static int[][] classTokens(List<String> names) {
+	/** The model's tokens of each class name (BPE or WordPiece, no special tokens), as prompt sentences need them. */
+	public static int[][] classTokens(ClipModel model, List<String> names) {
 		int[][] t = new int[names.size()][];
-		for (int i = 0; i < t.length; i++) t[i] = ClipTokenizer.get().encode(names.get(i));
+		for (int i = 0; i < t.length; i++) t[i] = model.nameTokens(names.get(i));
 		return t;
 	}
 

@@ -2,7 +2,6 @@ package org.mvpseg.pipeline;
 
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.clip.DenseMode;
-import org.mvpseg.clip.ClipTokenizer;
 import org.mvpseg.models.ModelResolver;
 import org.mvpseg.mvp.MvpClassifier;
 import org.mvpseg.mvp.PromptSet;
@@ -60,8 +59,8 @@ public final class Pipeline {
 			+ "asked, but the prompts were trained with " + prompts.denseMode().label());
 		if (request.half() && !Torch.defaultDevice().isGpu()) notes.add("half precision on the CPU: libtorch's CPU fp16 "
 			+ "kernels are about 4× slower than fp32 (bench --precisions fp32,fp16); fp16 is meant for GPUs");
-		if (prompts != null) notes.addAll(promptLengthNotes(request.classes(), prompts.contextVectors()));
-		else if (student == null) notes.addAll(templateLengthNotes(request.classes(), templates(request)));
+		if (prompts != null) notes.addAll(promptLengthNotes(model, request.classes(), prompts.contextVectors()));
+		else if (student == null) notes.addAll(templateLengthNotes(model, request.classes(), templates(request)));
 		PixelClassifier classifier = studentClassifier != null ? studentClassifier : classifier(request, prompts, model,
 			weights, models, progress);
 		Resolved resolved = new Resolved(weights.weights(), model.config().describe(), Torch.describe(), request.half()
@@ -93,34 +92,50 @@ public final class Pipeline {
 	}
 
 	private static List<String> templates(SegmentRequest r) {
-		return r.templates() != null ? r.templates() : Templates.ensemble();
+		if (r.templates() != null) return r.templates();
+		List<String> own = modelTemplates(r.model());
+		return own != null ? own : Templates.ensemble();
 	}
 
 	private static String templatesText(SegmentRequest r) {
-		return r.templates() != null ? "\"" + r.templates().get(0) + "\"" : Templates.ensemble().size()
-			+ " (MaskCLIP's ensemble)";
+		if (r.templates() != null) return "\"" + r.templates().get(0) + "\"";
+		List<String> own = modelTemplates(r.model());
+		return own != null ? own.size() + " (" + r.model().name() + "'s own, models/science-models.json)" : Templates
+			.ensemble().size() + " (MaskCLIP's ensemble)";
 	}
 
-	/** CLIP reads 77 tokens: say which class sentences are cut (the end of the name is then not seen). */
-	static List<String> templateLengthNotes(List<String> classes, List<String> templates) {
+	/** A registry model's own default templates (BiomedCLIP, PLIP, QuiltNet), or null: MaskCLIP's ensemble. */
+	static List<String> modelTemplates(ModelChoice m) {
+		if (m.weights() != null) return null;
+		try {
+			return m.loadRegistry().about(m.name()).templates();
+		}
+		catch (IOException | IllegalArgumentException e) { // an unknown name was refused before anything loaded
+			return null;
+		}
+	}
+
+	/** CLIP reads 77 tokens (BiomedCLIP 256): say which class sentences are cut (the end of the name is then not seen). */
+	static List<String> templateLengthNotes(ClipModel model, List<String> classes, List<String> templates) {
 		List<String> notes = new ArrayList<>();
+		int context = model.config().contextLength();
 		for (String c : classes) {
 			int longest = 0;
-			for (String t : templates) longest = Math.max(longest, ClipTokenizer.get().encode(t.replace("{}", c)).length);
-			if (longest + 2 > ClipTokenizer.CONTEXT_LENGTH) notes.add("class \"" + c + "\" makes sentences of up to "
-				+ (longest + 2) + " tokens; CLIP reads the first " + ClipTokenizer.CONTEXT_LENGTH + ", the rest is cut");
+			for (String t : templates) longest = Math.max(longest, model.nameTokens(t.replace("{}", c)).length);
+			if (longest + 2 > context) notes.add("class \"" + c + "\" makes sentences of up to " + (longest + 2)
+				+ " tokens; CLIP reads the first " + context + ", the rest is cut");
 		}
 		return notes;
 	}
 
-	/** With learned prompts a sentence is [SOT] M context vectors, the name, "." [EOT]. */
-	static List<String> promptLengthNotes(List<String> classes, int contextVectors) {
+	/** With learned prompts a sentence is [SOT] M context vectors, the name, "." [EOT] (BERT: [CLS] … [SEP]). */
+	static List<String> promptLengthNotes(ClipModel model, List<String> classes, int contextVectors) {
 		List<String> notes = new ArrayList<>();
-		int room = ClipTokenizer.CONTEXT_LENGTH - 3 - contextVectors;
+		int context = model.config().contextLength(), room = context - 3 - contextVectors;
 		for (String c : classes) {
-			int n = ClipTokenizer.get().encode(c).length;
+			int n = model.nameTokens(c).length;
 			if (n > room) notes.add("class \"" + c + "\" is " + n + " tokens; after " + contextVectors + " prompt vectors "
-				+ "only its first " + room + " fit in CLIP's " + ClipTokenizer.CONTEXT_LENGTH + " tokens");
+				+ "only its first " + room + " fit in CLIP's " + context + " tokens");
 		}
 		return notes;
 	}

@@ -47,7 +47,7 @@ public final class StudentClassifier implements PixelClassifier {
 		return x -> {
 			NDArray tokens = model.patchTokensBeforeLastBlock(x);
 			int gh = (int) (x.getShape().get(2) / cell), gw = (int) (x.getShape().get(3) / cell);
-			return org.mvpseg.clip.LastBlock.features(tokens, block, student.denseMode, gh, gw);
+			return org.mvpseg.clip.LastBlock.features(model, tokens, block, student.denseMode, gh, gw);
 		};
 	}
 

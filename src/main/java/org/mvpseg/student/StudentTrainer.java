@@ -334,8 +334,8 @@ public final class StudentTrainer {
 
 	/** The cached features, or the fine-tuned last block's features of the cached tokens. */
 	private NDArray features(NDArray cached, List<NDArray> block, int cells) {
-		return block.isEmpty() ? cached : org.mvpseg.clip.LastBlock.features(cached, block, teacher.denseMode(), cells,
-			cells);
+		return block.isEmpty() ? cached : org.mvpseg.clip.LastBlock.features(teacher.model(), cached, block, teacher
+			.denseMode(), cells, cells);
 	}
 
 	/** Copies a tile's [cells, cells, E] features, mirrored left–right if asked. */

@@ -19,7 +19,8 @@ import java.nio.file.Path;
 
 /**
  * The timm ViT image tower against src/bench/make_timm_fixture.py (timm's VisionTransformer and open_clip's TimmModel
- * head as BiomedCLIP configures them, re-written in PyTorch) on a tiny random tower.
+ * head as BiomedCLIP configures them, re-written in PyTorch) on a tiny random tower: image features and the dense
+ * features of every {@link DenseMode}.
  */
 class TimmVisionTowerTest {
 
@@ -39,10 +40,52 @@ class TimmVisionTowerTest {
 			NDArray got = tower.encodeImage(m.create(images, new Shape(2, 3, 32, 32)));
 			double worst = BertTextTowerTest.largestDifference(got, features);
 			assertTrue(worst < 1e-4, "largest difference " + worst);
-			var size = assertThrows(IllegalArgumentException.class, () -> tower.encodeImage(m.zeros(new Shape(1, 3, 64,
-				64))));
-			assertTrue(size.getMessage().contains("32 px"), size.getMessage());
+			var size = assertThrows(IllegalArgumentException.class, () -> tower.encodeImage(m.zeros(new Shape(1, 3, 30,
+				32))));
+			assertTrue(size.getMessage().contains("patch size 8"), size.getMessage());
 		}
+	}
+
+	/**
+	 * Every dense mode and MaskCLIP's keys on the native 4×4 grid and on a 6×5 grid (positions resized bicubically),
+	 * against the same last-block surgery as make_peer_fixtures.py's, on timm's blocks.
+	 */
+	@Test
+	void denseFeaturesOfEveryModeEqualTheReference() throws Exception {
+		JsonObject expected = JsonParser.parseString(Files.readString(DIR.resolve("expected.json"))).getAsJsonObject();
+		JsonObject dense = expected.getAsJsonObject("dense");
+		JsonArray px = expected.getAsJsonArray("images");
+		float[] native_ = new float[px.size()];
+		for (int i = 0; i < native_.length; i++) native_[i] = px.get(i).getAsFloat();
+		try (NDManager m = NDManager.newBaseManager("PyTorch"); TimmVisionTower tower = TimmVisionTower.load(DIR.resolve(
+			"visual.safetensors"), 4, m))
+		{
+			NDArray[] images = { m.create(native_, new Shape(2, 3, 32, 32)), m.create(floats(expected.getAsJsonObject(
+				"other_image")), new Shape(1, 3, 48, 40)) };
+			String[] grids = { "native", "other" };
+			for (int g = 0; g < 2; g++) {
+				for (DenseMode mode : DenseMode.values()) assertClose(floats(dense.getAsJsonObject(grids[g] + "_" + mode
+					.label())), tower.denseFeatures(images[g], mode), grids[g] + " " + mode.label());
+				assertClose(floats(dense.getAsJsonObject(grids[g] + "_keys")), tower.denseFeaturesAndKeys(images[g],
+					DenseMode.MASKCLIP).get(1), grids[g] + " keys");
+			}
+		}
+	}
+
+	/** The {@code data} of a {@code {"shape", "data"}} array. */
+	static float[] floats(JsonObject array) {
+		JsonArray a = array.getAsJsonArray("data");
+		float[] v = new float[a.size()];
+		for (int i = 0; i < v.length; i++) v[i] = a.get(i).getAsFloat();
+		return v;
+	}
+
+	static void assertClose(float[] expected, NDArray got, String what) {
+		float[] g = got.toFloatArray();
+		assertEquals(expected.length, g.length, what + ": size");
+		double worst = 0;
+		for (int i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - expected[i]));
+		assertTrue(worst < 1e-4, what + ": largest difference " + worst);
 	}
 
 	@Test

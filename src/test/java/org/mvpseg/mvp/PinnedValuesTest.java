@@ -123,7 +123,7 @@ class PinnedValuesTest {
 			m.getEngine().setRandomSeed(5);
 			NDArray ctx = m.randomNormal(0, 0.02f, new Shape(3, 4, clip.config().textWidth()),
 				ai.djl.ndarray.types.DataType.FLOAT32);
-			int[][] tokens = PromptTrainer.classTokens(List.of("cat", "green grass", "sky"));
+			int[][] tokens = PromptTrainer.classTokens(clip, List.of("cat", "green grass", "sky"));
 			NDArray all = MvpHead.textFeatures(clip, ctx, tokens); // [P, C, E]
 			for (int p = 0; p < 3; p++) {
 				NDArray one = MvpHead.textFeatures(clip, ctx.get(p + ":" + (p + 1)), tokens);
