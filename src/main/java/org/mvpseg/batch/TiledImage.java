@@ -1,4 +1,4 @@
-package org.mvpseg.cli;
+package org.mvpseg.batch;
 
 import org.mvpseg.features.FeatureFile;
 import org.mvpseg.files.AtomicFiles;
@@ -33,10 +33,10 @@ import java.util.Map;
  * One huge image segmented as tiles (docs/spark.md › Huge images), without Spark: the plan (cores of at most
  * {@code tile × tile} pixels), one core's segmentation into a staged file, and the staged cores assembled into the
  * files {@code segment} writes. Each core is segmented with the whole image's windows that touch it and the whole
- * image's intensity scaling, so the stitched labels are those of a run over the whole image. {@link SparkTiles}
- * hands the cores to Spark's executors.
+ * image's intensity scaling, so the stitched labels are those of a run over the whole image. The Spark job
+ * ({@code org.mvpseg.spark}) hands the cores to its executors.
  */
-final class TiledImage {
+public final class TiledImage {
 
 	private TiledImage() {}
 
@@ -44,23 +44,23 @@ final class TiledImage {
 	 * An image and its cores (row-major); {@code key} names its staged tiles, so that a re-run with the same options
 	 * and the same file reuses the tiles a lost job finished.
 	 */
-	record Plan(String image, int width, int height, int channels, ImageSource.Kind kind,
+	public record Plan(String image, int width, int height, int channels, ImageSource.Kind kind,
 		ImageSource.Calibration calibration, int tile, List<Rect> cores, String key) implements Serializable
 	{
-		String baseName() {
+		public String baseName() {
 			return ImageFiles.baseName(Path.of(image));
 		}
 
-		long pixels() {
+		public long pixels() {
 			return (long) width * height;
 		}
 	}
 
 	/**
 	 * The plan for {@code img}, or null when it is not a TIFF read by rectangles or fits in one tile (it is then
-	 * segmented whole, like any image).
+	 * segmented whole, like any image); {@code options}: what decides the segmentation, as text (part of the key).
 	 */
-	static Plan plan(Path img, int tile, String options) throws IOException {
+	public static Plan plan(Path img, int tile, String options) throws IOException {
 		if (!ImageFiles.isTiff(img)) return null;
 		try (TiffSource t = TiffSource.open(img)) {
 			if (t == null || t.width() <= tile && t.height() <= tile) return null;
@@ -87,12 +87,12 @@ final class TiledImage {
 	}
 
 	/** Where an image's staged tiles lie: a hidden folder in the output folder, removed once assembled. */
-	static Path staging(Path outDir, Plan p) {
+	public static Path staging(Path outDir, Plan p) {
 		return outDir.resolve(".mvpseg-tiles").resolve(p.baseName() + "-" + p.key());
 	}
 
 	/** What one core's segmentation gives the assembly (also stored beside its staged labels, for a re-run). */
-	static final class TileResult implements Serializable {
+	public static final class TileResult implements Serializable {
 		private static final long serialVersionUID = 1L;
 		int index;
 		String error; // null when segmented
@@ -107,7 +107,21 @@ final class TiledImage {
 		boolean reused; // read back from a stage an earlier attempt completed
 		int featuresReused, featuresComputed; // windows taken from and put into the tile's feature file (--features)
 
-		static TileResult failed(int index, String error) {
+		public int index() {
+			return index;
+		}
+
+		/** Why the core failed, or null. */
+		public String error() {
+			return error;
+		}
+
+		/** Read back from a stage an earlier attempt completed. */
+		public boolean reused() {
+			return reused;
+		}
+
+		public static TileResult failed(int index, String error) {
 			TileResult t = new TileResult();
 			t.index = index;
 			t.error = error;
@@ -122,8 +136,8 @@ final class TiledImage {
 	 * mark, each written under a temporary name and moved into place), or returns the result a previous attempt
 	 * stored there: a retried or re-run tile never leaves partial or mixed files.
 	 */
-	static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir,
-		SegmentCommand.Target target) throws IOException
+	public static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir,
+		FileSegmentation.Target target) throws IOException
 	{
 		Path labels = dir.resolve("tile-" + index + ".labels"), json = dir.resolve("tile-" + index + ".json");
 		if (Files.exists(json) && Files.exists(labels)) {
@@ -209,14 +223,16 @@ final class TiledImage {
 	}
 
 	/** The whole image's figures, summed over its tiles, for the summary and the results table. */
-	record Assembled(Segmenter.Result result, double[] meanProbability, double[] presenceMax, double pixelArea,
+	public record Assembled(Segmenter.Result result, double[] meanProbability, double[] presenceMax, double pixelArea,
 		String unit, org.mvpseg.objects.ObjectTable objects) {}
 
 	/**
 	 * Writes the image's outputs from its staged tiles (labels row by row, never whole in memory; the summary),
 	 * exactly as {@code segment} names and completes them, then removes the staged tiles.
 	 */
-	static Assembled assemble(Plan plan, List<TileResult> tiles, SegmentCommand.Target target) throws IOException {
+	public static Assembled assemble(Plan plan, List<TileResult> tiles, FileSegmentation.Target target)
+		throws IOException
+	{
 		tiles = new ArrayList<>(tiles);
 		tiles.sort(java.util.Comparator.comparingInt(t -> t.index));
 		TileResult first = tiles.get(0);
