@@ -11,7 +11,6 @@ import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.objects.ObjectTable;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.runtime.Progress;
-import org.mvpseg.segment.ClassMeans;
 import org.mvpseg.segment.SegmentationSink;
 
 import java.io.IOException;
@@ -52,17 +51,16 @@ public final class FileSegmentation {
 	}
 
 	/**
-	 * One image's segmentation: the result, the input's pixel area and unit, each class's mean probability, and what
-	 * to tell beside (features reused or written, partial files of a killed run removed), or null.
+	 * One image's segmentation: the result, the input's pixel area and unit, what to tell beside (features reused or
+	 * written, partial files of a killed run removed) or null, and the objects (null without them).
 	 */
-	public record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
-		double[] meanProbability, String note, ObjectTable objects) {}
+	public record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit, String note,
+		ObjectTable objects) {}
 
 	/** Segments one image and writes its set of outputs into {@code target}. */
 	public static Outcome segment(Path img, Prepared p, Target target, Progress progress) throws IOException {
 		try (TiffSource tiff = rectangles(img); FeatureFile store = target.features(ImageFiles.baseName(img), p)) {
 			ClipInput input = p.input(tiff != null ? tiff : source(img));
-			ClassMeans means = new ClassMeans(p.classNames().size());
 			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
 				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
 					.provenance(img.getFileName().toString(), input)).objects(target.objects()))
@@ -71,7 +69,6 @@ public final class FileSegmentation {
 					@Override
 					public void rows(int y0, int rows, int width, float[][] pr, int[] l) throws IOException {
 						files.rows(y0, rows, width, pr, l);
-						means.add(pr, l, rows * width);
 					}
 
 					@Override
@@ -80,7 +77,7 @@ public final class FileSegmentation {
 					}
 				}, progress, null, store);
 				Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
-				extra.put("mean_probability", means.byName(p.classNames())); // over each class's own pixels
+				extra.put("mean_probability", r.result().means().byName(p.classNames())); // over each class's own pixels
 				if (store != null) { // kept even when the outputs then conflict: they are right for the image
 					store.commit();
 					extra.put("features", store.summary());
@@ -89,8 +86,8 @@ public final class FileSegmentation {
 				var cal = input.source().calibration();
 				String note = (store == null ? "" : store.describe()) + (files.staleRemoved() == 0 ? "" : (store == null ? ""
 					: "\n  ") + "removed " + files.staleRemoved() + " partial file(s) a killed earlier run left");
-				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), note.isEmpty()
-					? null : note, files.objectTable());
+				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), note.isEmpty() ? null : note,
+					files.objectTable());
 			}
 		}
 	}

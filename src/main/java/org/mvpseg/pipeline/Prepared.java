@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * A ready pipeline: segmenter and classifier set up from one {@link SegmentRequest}, and the
- * {@link Resolved} values. Segment any number of images with it, then close it.
+ * {@link Resolved} values. Segment any number of images with it, from any number of threads at once (it keeps
+ * nothing of an image: each image's figures, presence included, are its {@link ImageResult}), then close it.
  */
 public final class Prepared implements AutoCloseable {
 
@@ -72,9 +73,8 @@ public final class Prepared implements AutoCloseable {
 	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress,
 		org.mvpseg.image.Rect core, org.mvpseg.features.FeatureStore store) throws IOException
 	{
-		classifier.startImage();
 		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core, store);
-		return new ImageResult(r, classifier.presence());
+		return new ImageResult(r, Optional.ofNullable(r.presence()));
 	}
 
 	/**

@@ -1,7 +1,10 @@
 package org.mvpseg.spark;
 
 import org.mvpseg.batch.FileSegmentation;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.runtime.Progress;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,6 +47,31 @@ public record Job(SegmentRequest request, FileSegmentation.Target target, List<S
 			throw new IllegalStateException(e); // every Java has SHA-256
 		}
 		return new Job(request, target, images, tile, partitions, master, java.util.HexFormat.of().formatHex(d));
+	}
+
+	/** Each executor JVM's pipelines, by job key: prepared once, shared by the JVM's task threads. */
+	private static final java.util.Map<String, Prepared> PREPARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+	/**
+	 * This JVM's pipeline for the job, prepared by the first task that asks and kept for the later ones (Spark reuses
+	 * its executors), so an executor encodes the class texts once; the model itself is shared by the whole JVM anyway
+	 * ({@code ModelService}). One for all task threads: a prepared pipeline keeps nothing of the images it segments.
+	 * Not to be closed: the JVM keeps it.
+	 */
+	Prepared prepared() throws IOException {
+		try {
+			return PREPARED.computeIfAbsent(key, k -> {
+				try {
+					return Pipeline.prepare(request, Progress.NONE);
+				}
+				catch (IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			});
+		}
+		catch (java.io.UncheckedIOException e) {
+			throw e.getCause(); // not kept: the next task tries again
+		}
 	}
 
 	/** The job serialised, to hand to the driver in Spark's own class loader ({@link #read}). */

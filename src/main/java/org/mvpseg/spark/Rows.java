@@ -26,14 +26,15 @@ final class Rows {
 	private Rows() {}
 
 	/**
-	 * An image's rows: one per class ({@code presence}: GPR's highest g_c, or null without GPR; {@code objects}: the
-	 * objects of each class, null for a class not split or without {@code --objects}).
+	 * An image's rows: one per class, with GPR's highest g_c where it has one ({@code objects}: the objects of each
+	 * class, null for a class not split or without {@code --objects}).
 	 */
 	static List<Row> classRows(String image, org.mvpseg.segment.Segmenter.Result r, double pixelArea, String unit,
-		double[] meanProbability, double[] presence, Long[] objects)
+		Long[] objects)
 	{
 		List<Row> out = new ArrayList<>();
 		long total = (long) r.width() * r.height();
+		double[] meanProbability = r.meanProbability(), presence = r.presence() == null ? null : r.presence().max();
 		for (int c = 0; c < r.classes().size(); c++) {
 			long n = r.pixelCounts()[c];
 			out.add(RowFactory.create(image, "done", r.classes().get(c), c, n, n / (double) total, n * pixelArea, unit,

@@ -37,7 +37,7 @@ final class SegmentImages implements FlatMapFunction<Iterator<String>, Row> {
 		Job j = job.value();
 		Prepared p;
 		try {
-			p = TaskPipelines.get(j);
+			p = j.prepared();
 		}
 		catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every image says why
 			String why = "set-up failed on this executor: " + Rows.message(e);
@@ -63,9 +63,8 @@ final class SegmentImages implements FlatMapFunction<Iterator<String>, Row> {
 				return Rows.fromSummary(img, summary, p.resolved().toMap());
 			}
 			FileSegmentation.Outcome o = FileSegmentation.segment(img, p, target, Progress.NONE);
-			return Rows.classRows(img.toString(), o.result().result(), o.pixelArea(), o.unit(), o.meanProbability(), o
-				.result().presence().map(x -> x.max()).orElse(null), Rows.objectCounts(o.objects(), p.classNames(), target
-					.objects()));
+			return Rows.classRows(img.toString(), o.result().result(), o.pixelArea(), o.unit(), Rows.objectCounts(o
+				.objects(), p.classNames(), target.objects()));
 		}
 		catch (Exception | OutOfMemoryError e) { // one bad image never fails the job
 			return List.of(Rows.failed(img.toString(), Rows.message(e)));

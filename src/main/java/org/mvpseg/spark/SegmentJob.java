@@ -90,8 +90,8 @@ public final class SegmentJob {
 
 	/**
 	 * The tasks asked for, or one task per image or tile (at most {@link #MAX_TASKS}): Spark counts a task's work
-	 * only when the task ends, so small tasks keep the progress line moving, and each task thread prepares its
-	 * pipeline once whatever the number of tasks ({@link TaskPipelines}).
+	 * only when the task ends, so small tasks keep the progress line moving, and each executor prepares its pipeline
+	 * once whatever the number of tasks ({@link Job#prepared()}).
 	 */
 	static int partitions(Job job, int items) {
 		return job.partitions() > 0 ? job.partitions() : Math.max(1, Math.min(items, MAX_TASKS));

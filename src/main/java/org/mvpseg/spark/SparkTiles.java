@@ -12,6 +12,7 @@ import org.mvpseg.image.IntensityStats;
 import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.io.TiffSource;
 import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.segment.Segmenter;
 import scala.Tuple2;
 
 import java.io.Serializable;
@@ -144,7 +145,7 @@ final class SparkTiles {
 			FileSegmentation.Target target = job.value().target();
 			Prepared p;
 			try {
-				p = TaskPipelines.get(job.value());
+				p = job.value().prepared();
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every tile says why
 				refs.forEachRemaining(r -> results.add(new Tuple2<>(r[0], TiledImage.TileResult.failed(r[1],
@@ -181,8 +182,9 @@ final class SparkTiles {
 		}
 		try {
 			TiledImage.Assembled a = TiledImage.assemble(plan, tiles, target);
-			return Rows.classRows(plan.image(), a.result(), a.pixelArea(), a.unit(), a.meanProbability(), a
-				.presenceMax(), Rows.objectCounts(a.objects(), a.result().classes(), target.objects()));
+			Segmenter.Result r = a.result();
+			return Rows.classRows(plan.image(), r, a.pixelArea(), a.unit(), Rows.objectCounts(a.objects(), r.classes(),
+				target.objects()));
 		}
 		catch (Exception | OutOfMemoryError e) {
 			return List.of(Rows.failed(plan.image(), Rows.message(e)));
