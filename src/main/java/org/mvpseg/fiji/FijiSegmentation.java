@@ -127,8 +127,7 @@ public final class FijiSegmentation {
 				int z = planes.get(k)[0], t = planes.get(k)[1];
 				Plane plane = segmentPlane(p, imp, z, t, out.wide(), planeProgress(progress, k, planes.size()));
 				if (scaling == null) scaling = plane.provenance();
-				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result(), plane.result().result()
-					.meanProbability());
+				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result());
 				if (objects != null) objects.addPlane(z, t, plane.labels(), plane.probabilities(), out.manager() != null);
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="

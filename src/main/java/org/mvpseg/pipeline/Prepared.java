@@ -39,7 +39,13 @@ public final class Prepared implements AutoCloseable {
 	}
 
 	/** One image's result: the segmenter's figures and, for MVP-SEG, GPR's class presence. */
-	public record ImageResult(Segmenter.Result result, Optional<PixelClassifier.Presence> presence) {}
+	public record ImageResult(Segmenter.Result result) {
+
+		/** GPR's class presence over the image's windows; empty for methods without one. */
+		public Optional<PixelClassifier.Presence> presence() {
+			return Optional.ofNullable(result.presence());
+		}
+	}
 
 	/** The percentiles that 16- and 32-bit intensities are scaled between. */
 	public static final double LOW_PERCENTILE = 0.5, HIGH_PERCENTILE = 99.5;
@@ -74,7 +80,7 @@ public final class Prepared implements AutoCloseable {
 		org.mvpseg.image.Rect core, org.mvpseg.features.FeatureStore store) throws IOException
 	{
 		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core, store);
-		return new ImageResult(r, Optional.ofNullable(r.presence()));
+		return new ImageResult(r);
 	}
 
 	/**

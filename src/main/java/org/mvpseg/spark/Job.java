@@ -1,10 +1,7 @@
 package org.mvpseg.spark;
 
 import org.mvpseg.batch.FileSegmentation;
-import org.mvpseg.pipeline.Pipeline;
-import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.pipeline.SegmentRequest;
-import org.mvpseg.runtime.Progress;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,7 +15,8 @@ import java.util.List;
 /**
  * What the driver made of the command line, once: the request, where and what to write, the images, the tiles of huge
  * images, and where to run. Every path in it is absolute (executors run in folders of their own). This record, not
- * the command line, is what reaches the executors (broadcast), so no executor parses options.
+ * the command line, is what reaches the executors (broadcast), so no executor parses options. It names no Spark class:
+ * the subcommand builds it where Spark is not loaded.
  *
  * @param images the images, absolute
  * @param tile the largest core of a tiled image (0: no tiling)
@@ -47,31 +45,6 @@ public record Job(SegmentRequest request, FileSegmentation.Target target, List<S
 			throw new IllegalStateException(e); // every Java has SHA-256
 		}
 		return new Job(request, target, images, tile, partitions, master, java.util.HexFormat.of().formatHex(d));
-	}
-
-	/** Each executor JVM's pipelines, by job key: prepared once, shared by the JVM's task threads. */
-	private static final java.util.Map<String, Prepared> PREPARED = new java.util.concurrent.ConcurrentHashMap<>();
-
-	/**
-	 * This JVM's pipeline for the job, prepared by the first task that asks and kept for the later ones (Spark reuses
-	 * its executors), so an executor encodes the class texts once; the model itself is shared by the whole JVM anyway
-	 * ({@code ModelService}). One for all task threads: a prepared pipeline keeps nothing of the images it segments.
-	 * Not to be closed: the JVM keeps it.
-	 */
-	Prepared prepared() throws IOException {
-		try {
-			return PREPARED.computeIfAbsent(key, k -> {
-				try {
-					return Pipeline.prepare(request, Progress.NONE);
-				}
-				catch (IOException e) {
-					throw new java.io.UncheckedIOException(e);
-				}
-			});
-		}
-		catch (java.io.UncheckedIOException e) {
-			throw e.getCause(); // not kept: the next task tries again
-		}
 	}
 
 	/** The job serialised, to hand to the driver in Spark's own class loader ({@link #read}). */

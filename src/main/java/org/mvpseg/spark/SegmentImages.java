@@ -37,7 +37,7 @@ final class SegmentImages implements FlatMapFunction<Iterator<String>, Row> {
 		Job j = job.value();
 		Prepared p;
 		try {
-			p = j.prepared();
+			p = SegmentJob.prepared(j);
 		}
 		catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every image says why
 			String why = "set-up failed on this executor: " + Rows.message(e);

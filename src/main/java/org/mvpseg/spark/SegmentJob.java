@@ -9,6 +9,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.mvpseg.batch.TiledImage;
+import org.mvpseg.pipeline.Pipeline;
+import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.RequestException;
 
 import java.io.IOException;
@@ -85,13 +88,38 @@ public final class SegmentJob {
 		}
 	}
 
+	/** This executor JVM's pipelines for the application it serves, by job key. */
+	private static final java.util.Map<String, Prepared> PREPARED = new java.util.HashMap<>();
+	private static String application;
+
+	/**
+	 * This executor JVM's pipeline for {@code job}, prepared by the first task that asks and kept for the later ones
+	 * (Spark reuses its executors), so an executor encodes the class texts once; the model itself is shared by the
+	 * whole JVM anyway ({@code ModelService}). One for all task threads: a prepared pipeline keeps nothing of the
+	 * images it segments. Kept for one application only: a JVM that runs another (local masters, one after another)
+	 * may have loaded other weights meanwhile, closing the model an older pipeline holds. Not to be closed.
+	 */
+	static synchronized Prepared prepared(Job job) throws IOException {
+		String app = org.apache.spark.SparkEnv.get().conf().getAppId();
+		if (!app.equals(application)) {
+			PREPARED.clear();
+			application = app;
+		}
+		Prepared p = PREPARED.get(job.key());
+		if (p == null) { // a failure is not kept: the next task tries again
+			p = Pipeline.prepare(job.request(), Progress.NONE);
+			PREPARED.put(job.key(), p);
+		}
+		return p;
+	}
+
 	/** Most tasks by default: beyond it, several images or tiles share a task. */
 	static final int MAX_TASKS = 10_000;
 
 	/**
 	 * The tasks asked for, or one task per image or tile (at most {@link #MAX_TASKS}): Spark counts a task's work
 	 * only when the task ends, so small tasks keep the progress line moving, and each executor prepares its pipeline
-	 * once whatever the number of tasks ({@link Job#prepared()}).
+	 * once whatever the number of tasks ({@link #prepared}).
 	 */
 	static int partitions(Job job, int items) {
 		return job.partitions() > 0 ? job.partitions() : Math.max(1, Math.min(items, MAX_TASKS));

@@ -145,7 +145,7 @@ final class SparkTiles {
 			FileSegmentation.Target target = job.value().target();
 			Prepared p;
 			try {
-				p = job.value().prepared();
+				p = SegmentJob.prepared(job.value());
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every tile says why
 				refs.forEachRemaining(r -> results.add(new Tuple2<>(r[0], TiledImage.TileResult.failed(r[1],
