@@ -50,8 +50,19 @@ class ArchitectureTest {
 		for (String p : CORE) for (String bad : List.of("ij", "scijava", "cli", "fiji", "imagej")) assertTrue(!g
 			.getOrDefault(p, Set.of()).contains(bad), p + " must not use " + bad + ": " + g.get(p));
 		assertTrue(!g.get("cli").contains("fiji"), "cli uses " + g.get("cli"));
-		assertTrue(!g.get("fiji").contains("cli"), "fiji uses " + g.get("fiji"));
-		assertTrue(!g.get("imagej").contains("fiji") && !g.get("imagej").contains("cli"), "imagej: " + g.get("imagej"));
+		assertTrue(!g.get("fiji").contains("cli") && !g.get("fiji").contains("spark"), "fiji uses " + g.get("fiji"));
+		for (String shared : List.of("imagej", "batch")) for (String adapter : List.of("cli", "fiji", "spark"))
+			assertTrue(!g.get(shared).contains(adapter), shared + " uses " + g.get(shared));
+	}
+
+	/**
+	 * The Spark job takes the job record the {@code spark} subcommand parsed, never the command line: nothing in
+	 * {@code spark} (driver or executors) refers to {@code cli}, so no executor can parse options again.
+	 */
+	@Test
+	void sparkKnowsNothingOfTheCommandLine() throws Exception {
+		Map<String, Set<String>> g = graph();
+		assertTrue(!g.get("spark").contains("cli") && !g.get("spark").contains("fiji"), "spark uses " + g.get("spark"));
 	}
 
 	@Test

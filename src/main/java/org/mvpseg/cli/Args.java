@@ -43,6 +43,16 @@ final class Args {
 		}
 	}
 
+	/**
+	 * The options of {@code keys} that were given, made absolute against this process's working folder (given as
+	 * {@code --key value} or {@code --key=value} alike); returns this.
+	 */
+	Args absolute(Set<String> keys) {
+		// java.io.File: a glob's * is no valid path character everywhere
+		for (String k : keys) options.computeIfPresent(k, (key, v) -> new java.io.File(v).getAbsolutePath());
+		return this;
+	}
+
 	String get(String key, String fallback) {
 		return options.getOrDefault(key, fallback);
 	}

@@ -1,11 +1,9 @@
 package org.mvpseg.cli;
 
-import ij.ImagePlus;
+import org.mvpseg.batch.FileSegmentation;
 import org.mvpseg.features.FeatureFile;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.imagej.ImageFiles;
-import org.mvpseg.imagej.ImagePlusSource;
-import org.mvpseg.io.TiffSource;
 import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
@@ -59,7 +57,7 @@ final class SegmentCommand implements Main.Subcommand {
 			"labels,probabilities,summary"));
 		List<Path> images = ImageFiles.collect(a.positional);
 		requireDistinctNames(images);
-		Target target = Target.of(a, Path.of(a.get("out", "mvpseg-results")), outputs);
+		FileSegmentation.Target target = target(a, Path.of(a.get("out", "mvpseg-results")), outputs);
 		Progress progress = new ConsoleProgress(System.err);
 		try (Prepared p = Pipeline.prepare(request, progress)) {
 			out.println("model: " + p.resolved().weights() + " on " + p.resolved().device());
@@ -121,69 +119,49 @@ final class SegmentCommand implements Main.Subcommand {
 	}
 
 	/**
-	 * Where and what to write; {@code features}: the folder where each image's features are kept and reused
-	 * ({@code --features}), or null.
+	 * Where and what to write, from the command's options: the outputs into {@code dir}, features where {@code
+	 * --features} says, objects as {@code --objects} says.
 	 */
-	record Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite, Path features,
-		FeatureFile.Precision precision, ObjectOptions objects)
-	{
-		Target(Path dir, EnumSet<SegmentationFiles.Output> outputs, boolean overwrite) {
-			this(dir, outputs, overwrite, null, FeatureFile.Precision.FP32, null);
+	static FileSegmentation.Target target(Args a, Path dir, EnumSet<SegmentationFiles.Output> outputs) {
+		Path features = a.has("features") ? Path.of(a.get("features", null)) : null;
+		if (features != null && java.nio.file.Files.exists(features) && !java.nio.file.Files.isDirectory(features))
+			throw new Args.UsageException("--features names a folder where image features are kept; " + features
+				+ " is a file");
+		if (features == null && a.has("features-precision")) throw new Args.UsageException("--features-precision "
+			+ "needs --features DIR");
+		FeatureFile.Precision precision;
+		try {
+			precision = FeatureFile.Precision.parse(a.get("features-precision", "fp32"));
 		}
-
-		/** From the command's options: the outputs into {@code dir}, features where {@code --features} says. */
-		static Target of(Args a, Path dir, EnumSet<SegmentationFiles.Output> outputs) {
-			Path features = a.has("features") ? Path.of(a.get("features", null)) : null;
-			if (features != null && java.nio.file.Files.exists(features) && !java.nio.file.Files.isDirectory(features))
-				throw new Args.UsageException("--features names a folder where image features are kept; " + features
-					+ " is a file");
-			if (features == null && a.has("features-precision")) throw new Args.UsageException("--features-precision "
-				+ "needs --features DIR");
-			FeatureFile.Precision precision;
-			try {
-				precision = FeatureFile.Precision.parse(a.get("features-precision", "fp32"));
-			}
-			catch (IllegalArgumentException e) {
-				throw new Args.UsageException("--features-precision: " + e.getMessage());
-			}
-			return new Target(dir, outputs, a.has("overwrite"), features, precision, objects(a));
+		catch (IllegalArgumentException e) {
+			throw new Args.UsageException("--features-precision: " + e.getMessage());
 		}
-
-		/**
-		 * {@code --objects} and its settings, checked against {@code --classes} before any model loads; null without
-		 * it. Connectivity or a minimum size without {@code --objects} would do nothing, so they are refused.
-		 */
-		static ObjectOptions objects(Args a) {
-			if (!a.has("objects")) {
-				for (String o : List.of("connectivity", "min-size")) if (a.has(o)) throw new Args.UsageException("--" + o
-					+ " shapes the objects of --objects: add --objects \"CLASS, …\" or --objects all, or leave --" + o
-					+ " out");
-				return null;
-			}
-			ObjectOptions o = ObjectOptions.parse(a.get("objects", ""), a.get("connectivity", null), a.get("min-size",
-				null));
-			o.chosen(Templates.parseClassNames(a.require("classes")));
-			return o;
-		}
-
-		/** The feature file of an image (or of one tile: {@code name} says which), or null without --features. */
-		FeatureFile features(String name, Prepared p) throws IOException {
-			return features == null ? null : FeatureFile.open(features.resolve(name + ".features"), p.featureIdentity(),
-				precision);
-		}
+		return new FileSegmentation.Target(dir, outputs, a.has("overwrite"), features, precision, objects(a));
 	}
 
 	/**
-	 * One image's segmentation: the result, the input's pixel area and unit, each class's mean probability, and what
-	 * to tell beside (features reused or written, partial files of a killed run removed), or null.
+	 * {@code --objects} and its settings, checked against {@code --classes} before any model loads; null without
+	 * it. Connectivity or a minimum size without {@code --objects} would do nothing, so they are refused.
 	 */
-	record Outcome(Prepared.ImageResult result, ClipInput input, double pixelArea, String unit,
-		double[] meanProbability, String note, org.mvpseg.objects.ObjectTable objects) {}
+	static ObjectOptions objects(Args a) {
+		if (!a.has("objects")) {
+			for (String o : List.of("connectivity", "min-size")) if (a.has(o)) throw new Args.UsageException("--" + o
+				+ " shapes the objects of --objects: add --objects \"CLASS, …\" or --objects all, or leave --" + o
+				+ " out");
+			return null;
+		}
+		ObjectOptions o = ObjectOptions.parse(a.get("objects", ""), a.get("connectivity", null), a.get("min-size",
+			null));
+		o.chosen(Templates.parseClassNames(a.require("classes")));
+		return o;
+	}
 
 	/** Segments one image and writes its set of outputs; false (with the reason printed) when it failed. */
-	private static boolean segmentOne(Path img, Prepared p, Target target, Progress progress, PrintStream out) {
+	private static boolean segmentOne(Path img, Prepared p, FileSegmentation.Target target, Progress progress,
+		PrintStream out)
+	{
 		try {
-			Outcome o = segmentFile(img, p, target, progress);
+			FileSegmentation.Outcome o = FileSegmentation.segment(img, p, target, progress);
 			report(o.result().result(), o.input(), out);
 			if (o.objects() != null) out.println("  objects: " + objectCounts(o.objects(), p.classNames(), target
 				.objects()));
@@ -198,69 +176,6 @@ final class SegmentCommand implements Main.Subcommand {
 			out.println("  failed: " + img.getFileName() + ": " + e.getCause().getMessage());
 			return false;
 		}
-	}
-
-	/** Segments one image into its set of outputs (the same files whichever front end asks: segment, spark). */
-	static Outcome segmentFile(Path img, Prepared p, Target target, Progress progress) throws IOException {
-		try (TiffSource tiff = rectangles(img); FeatureFile store = target.features(ImageFiles.baseName(img), p)) {
-			ClipInput input = p.input(tiff != null ? tiff : source(img));
-			org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
-			try (SegmentationFiles files = new SegmentationFiles(target.dir(), ImageFiles.baseName(img), target.outputs(),
-				p.classNames(), input.width(), input.height(), input.source().calibration(), target.overwrite(), p
-					.provenance(img.getFileName().toString(), input)).objects(target.objects()))
-			{
-				Prepared.ImageResult r = p.segment(input, new org.mvpseg.segment.SegmentationSink() {
-					@Override
-					public void rows(int y0, int rows, int width, float[][] pr, int[] l) throws IOException {
-						files.rows(y0, rows, width, pr, l);
-						means.add(pr, l, rows * width);
-					}
-
-					@Override
-					public void finish() throws IOException {
-						files.finish();
-					}
-				}, progress, null, store);
-				java.util.Map<String, Object> extra = p.summary(img.toAbsolutePath().toString(), r);
-				extra.put("mean_probability", means.byName(p.classNames())); // over each class's own pixels
-				if (store != null) { // kept even when the outputs then conflict: they are right for the image
-					store.commit();
-					extra.put("features", store.summary());
-				}
-				files.complete(r.result(), extra);
-				var cal = input.source().calibration();
-				String note = (store == null ? "" : store.describe()) + (files.staleRemoved() == 0 ? "" : (store == null ? ""
-					: "\n  ") + "removed " + files.staleRemoved() + " partial file(s) a killed earlier run left");
-				return new Outcome(r, input, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), means.means(), note.isEmpty()
-					? null : note, files.objectTable());
-			}
-		}
-	}
-
-	/** Above this many pixels a TIFF is read by rectangles even where ImageJ would read its pixel size otherwise. */
-	static final long STREAM_ALWAYS = 1L << 28;
-
-	/**
-	 * The TIFF read by rectangles, or null for ImageJ: every single-plane TIFF whose pixel size is read as ImageJ reads
-	 * it, and any that is too large to open whole (its pixel size then from its own tags).
-	 */
-	private static TiffSource rectangles(Path img) throws IOException {
-		TiffSource t = ImageFiles.isTiff(img) ? TiffSource.open(img) : null;
-		if (t == null || t.calibrationAsImageJ() || (long) t.width() * t.height() * t.channels() > STREAM_ALWAYS) return t;
-		t.close();
-		return null;
-	}
-
-	/**
-	 * An image ImageJ reads whole (a single-plane TIFF is read by rectangles instead, whatever its size: {@link
-	 * TiffSource}).
-	 */
-	private static ImagePlusSource source(Path img) throws IOException {
-		ImagePlus imp = ImageFiles.open(img);
-		if (imp.getNSlices() * imp.getNFrames() > 1) throw new IllegalArgumentException(img.getFileName() + " has "
-			+ imp.getNSlices() + " slices and " + imp.getNFrames() + " frames; the command line segments 2-D images "
-			+ "(use Fiji's Segment by Name, which segments every plane).");
-		return new ImagePlusSource(imp, 1, 1);
 	}
 
 	/** "nucleus 12, cell 3 (2 smaller than 20 pixels dropped)": the objects of each split class. */

@@ -1,7 +1,13 @@
 package org.mvpseg.cli;
 
+import org.mvpseg.batch.FileSegmentation;
+import org.mvpseg.imagej.ImageFiles;
 import org.mvpseg.io.SegmentationFiles;
+import org.mvpseg.pipeline.SegmentRequest;
+import org.mvpseg.spark.Job;
+import org.mvpseg.spark.SegmentJob;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
@@ -10,13 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code spark}: runs {@link SparkJob}. With Spark on the class path (spark-submit, tests) directly; from
+ * {@code spark}: parses the command line once into a {@link Job} (every path absolute, every mistake refused before
+ * Spark starts) and runs {@link SegmentJob} with it. With Spark on the class path (spark-submit, tests) directly; from
  * {@code java -jar mvp-seg.jar} it loads the job and Spark from this jar's folder ({@code lib/} and {@code lib/spark/},
  * which {@code mvn package} fills) in a class loader of their own, so Spark never rides along into the ImageJ and
- * Fiji installs. This class itself names no Spark class.
+ * Fiji installs; the job then crosses into that loader serialised. This class itself names no Spark class.
  */
 final class SparkCommand implements Main.Subcommand {
 
@@ -29,19 +37,19 @@ final class SparkCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		parse(argv); // an unknown option is refused before Spark starts
-		if (sparkPresent(SparkCommand.class.getClassLoader())) return SparkJob.run(argv, out);
+		Job job = job(argv);
+		if (sparkPresent(SparkCommand.class.getClassLoader())) return SegmentJob.run(job, out);
 		if (System.getProperty("log4j2.configurationFile") == null) System.setProperty("log4j2.configurationFile",
 			String.valueOf(SparkCommand.class.getResource("spark-log4j2.properties")));
 		URL[] classPath = classPath();
-		shipJars(parse(argv).get("master", "local[*]"), classPath);
+		shipJars(job.master() == null ? "local[*]" : job.master(), classPath);
 		// left open: Spark's and Hadoop's shutdown hooks load classes from it when the JVM exits
 		URLClassLoader loader = new URLClassLoader(classPath, ClassLoader.getPlatformClassLoader());
 		ClassLoader previous = Thread.currentThread().getContextClassLoader();
 		Thread.currentThread().setContextClassLoader(loader);
 		try {
-			return (Integer) loader.loadClass(SparkJob.class.getName()).getMethod("run", String[].class, PrintStream.class)
-				.invoke(null, argv, out);
+			return (Integer) loader.loadClass(SegmentJob.class.getName()).getMethod("run", byte[].class, PrintStream.class)
+				.invoke(null, job.bytes(), out);
 		}
 		catch (InvocationTargetException e) {
 			throw ownClass(e.getCause());
@@ -49,6 +57,33 @@ final class SparkCommand implements Main.Subcommand {
 		finally {
 			Thread.currentThread().setContextClassLoader(previous);
 		}
+	}
+
+	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
+	static final Set<String> PATH_OPTIONS = Set.of("input", "out", "weights", "models-dir", "registry", "prompts",
+		"student", "features");
+
+	/**
+	 * The job from the command line, parsed once: the request and the outputs (checked as {@code segment} checks
+	 * them), the images, every path absolute; mistakes the driver can see stop here, before Spark starts.
+	 */
+	static Job job(String[] argv) throws IOException {
+		Args a = parse(argv).absolute(PATH_OPTIONS);
+		Path outDir = Path.of(a.require("out"));
+		List<String> images = inputs(a.require("input"));
+		SegmentCommand.requireDistinctNames(images.stream().map(Path::of).toList());
+		if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new Args.UsageException(outDir + " is a file: "
+			+ "give a folder with --out (it is created if missing)");
+		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
+			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
+				+ "image are then replaced), or choose another --out");
+		SegmentRequest request = SegmentCommand.request(a, "classes");
+		FileSegmentation.Target target = SegmentCommand.target(a, outDir, SegmentationFiles.Output.parse(outputs(a)));
+		Path weights = request.model().weights();
+		if (weights != null && !Files.isRegularFile(weights)) throw new java.nio.file.NoSuchFileException(weights
+			+ " (the weights must be where the driver and every executor can read them)");
+		return Job.of(request, target, images, a.integer("tile", 0, 64), a.integer("partitions", 0, 1), a.get("master",
+			null));
 	}
 
 	/**
@@ -68,27 +103,25 @@ final class SparkCommand implements Main.Subcommand {
 	 */
 	static Exception ownClass(Throwable t) {
 		String name = t.getClass().getName();
-		if (name.equals(Args.UsageException.class.getName())) return new Args.UsageException(t.getMessage());
 		if (name.equals(org.mvpseg.runtime.RequestException.class.getName())) return new org.mvpseg.runtime
 			.RequestException(t.getMessage());
 		if (name.startsWith("org.mvpseg.")) return new IllegalStateException(t.getMessage(), t);
 		return t instanceof Exception x ? x : new RuntimeException(t);
 	}
 
-	static final java.util.Set<String> JOB_OPTIONS = java.util.Set.of("master", "input", "out", "partitions",
-		"outputs", "tile");
+	static final Set<String> JOB_OPTIONS = Set.of("master", "input", "out", "partitions", "outputs", "tile");
 
 	/**
 	 * The job's options: those of segment, and where the images are, the master, the partitions and the tiles of huge
 	 * images. Tiled images are segmented at their own size and write no probabilities: refused here, before Spark.
 	 */
 	static Args parse(String[] argv) {
-		java.util.Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
+		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
 		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
 		valued.addAll(JOB_OPTIONS);
 		valued.addAll(SegmentCommand.FEATURE_OPTIONS);
 		valued.addAll(SegmentCommand.OBJECT_OPTIONS);
-		Args a = new Args(argv, 1, valued, java.util.Set.of("overwrite", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
 		if (a.has("tile")) {
 			a.integer("tile", 0, 64);
 			if (a.has("short-side") || "paper".equals(a.get("protocol", null))) throw new Args.UsageException("--tile "
@@ -106,15 +139,39 @@ final class SparkCommand implements Main.Subcommand {
 		return a.get("outputs", a.has("tile") ? "labels,summary" : "labels,probabilities,summary");
 	}
 
-	/** The options that decide a segmentation's result (not where, how many tasks, or whether to overwrite). */
-	static List<String> segmentationOptions(String[] argv) {
-		List<String> out = new ArrayList<>();
-		for (int i = 1; i < argv.length; i++) {
-			String k = argv[i];
-			if (List.of("--master", "--partitions", "--input", "--out").contains(k)) i++;
-			else if (!k.equals("--overwrite")) out.add(k);
+	/**
+	 * A folder's images, the images a glob matches ({@code /data/plate*}{@code /*.tif}; {@code **} crosses folders),
+	 * or the lines of a list file (one path per line); paths every executor must see.
+	 */
+	static List<String> inputs(String input) throws IOException {
+		if (input.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0)) return glob(input);
+		Path p = Path.of(input);
+		if (Files.isRegularFile(p) && !ImageFiles.isImage(p)) {
+			List<String> out = new ArrayList<>();
+			for (String line : Files.readAllLines(p)) if (!line.isBlank()) out.add(Path.of(line.strip()).toAbsolutePath()
+				.toString());
+			if (out.isEmpty()) throw new Args.UsageException(input + " lists no images");
+			return out;
 		}
-		return out;
+		return ImageFiles.collect(List.of(input)).stream().map(x -> x.toAbsolutePath().toString()).toList();
+	}
+
+	/** The images whose absolute paths match the glob {@code pattern}, sorted. */
+	static List<String> glob(String pattern) throws IOException {
+		String[] parts = pattern.split("/", -1);
+		int fixed = 0; // leading folders without wildcards: where to start looking
+		while (fixed < parts.length - 1 && parts[fixed].chars().noneMatch(ch -> "*?[{".indexOf(ch) >= 0)) fixed++;
+		Path base = Path.of(fixed == 0 ? "/" : String.join("/", java.util.Arrays.copyOf(parts, fixed)) + "/");
+		int depth = pattern.contains("**") ? Integer.MAX_VALUE : parts.length - fixed;
+		java.nio.file.PathMatcher m = base.getFileSystem().getPathMatcher("glob:" + pattern);
+		if (!Files.isDirectory(base)) throw new java.nio.file.NoSuchFileException(base.toString());
+		try (var s = Files.walk(base, depth)) {
+			List<String> out = s.filter(x -> Files.isRegularFile(x) && m.matches(x) && ImageFiles.isImage(x)).map(
+				Path::toString).sorted().toList();
+			if (out.isEmpty()) throw new Args.UsageException(pattern + " matches no images (quote it, so that the "
+				+ "shell leaves it to MVP-SEG)");
+			return out;
+		}
 	}
 
 	static boolean sparkPresent(ClassLoader loader) {

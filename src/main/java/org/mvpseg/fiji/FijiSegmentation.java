@@ -83,7 +83,7 @@ public final class FijiSegmentation {
 				int z = planes.get(k)[0], t = planes.get(k)[1];
 				Plane plane = segmentPlane(p, imp, z, t, out.wide(), planeProgress(progress, k, planes.size()));
 				if (scaling == null) scaling = plane.provenance();
-				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result(), plane.means());
+				out.addPlane(z, t, plane.labels(), plane.probabilities(), plane.result());
 				if (objects != null) objects.addPlane(z, t, plane.labels(), plane.probabilities(), out.manager() != null);
 			}
 			String provenance = scaling + "\nplanes: " + (o.allPlanes() ? "all (" + planes.size() + ")" : "current (z="
@@ -97,11 +97,11 @@ public final class FijiSegmentation {
 	}
 
 	/**
-	 * One plane's segmentation: labels, probabilities [class][pixel], the result, each class's mean probability,
-	 * the provenance text and what the plane's kept features gave.
+	 * One plane's segmentation: labels, probabilities [class][pixel], the result (with each class's mean
+	 * probability), the provenance text and what the plane's kept features gave.
 	 */
-	record Plane(ImageProcessor labels, float[][] probabilities, Prepared.ImageResult result, double[] means,
-		String provenance, org.mvpseg.features.FeatureStore.Stats features) {}
+	record Plane(ImageProcessor labels, float[][] probabilities, Prepared.ImageResult result, String provenance,
+		org.mvpseg.features.FeatureStore.Stats features) {}
 
 	/** Segments plane (z, t) of {@code imp}, its image side from (and into) the features kept in memory. */
 	static Plane segmentPlane(Prepared p, ImagePlus imp, int z, int t, boolean wide, Progress progress)
@@ -111,14 +111,12 @@ public final class FijiSegmentation {
 		ImageProcessor lab = wide ? new ShortProcessor(imp.getWidth(), imp.getHeight()) : new ByteProcessor(imp
 			.getWidth(), imp.getHeight());
 		float[][] prob = new float[p.classNames().size()][imp.getWidth() * imp.getHeight()];
-		org.mvpseg.segment.ClassMeans means = new org.mvpseg.segment.ClassMeans(p.classNames().size());
 		org.mvpseg.features.FeatureStore store = ImageFeatures.store(imp, z, t, p);
 		Prepared.ImageResult r = p.segment(input, (y0, rows, width, pr, labels) -> {
 			for (int i = 0; i < rows * width; i++) lab.set(y0 * width + i, labels[i]);
 			for (int c = 0; c < pr.length; c++) System.arraycopy(pr[c], 0, prob[c], y0 * width, rows * width);
-			means.add(pr, labels, rows * width);
 		}, progress, null, store);
-		return new Plane(lab, prob, r, means.means(), p.provenance(imp.getTitle(), input), store.stats());
+		return new Plane(lab, prob, r, p.provenance(imp.getTitle(), input), store.stats());
 	}
 
 	private static List<int[]> planes(ImagePlus imp, boolean all) {

@@ -72,12 +72,12 @@ final class ImageOutputs {
 		return wide;
 	}
 
-	void addPlane(int z, int t, ImageProcessor lab, float[][] prob, Prepared.ImageResult r, double[] meanProbability) {
+	void addPlane(int z, int t, ImageProcessor lab, float[][] prob, Prepared.ImageResult r) {
 		String planeName = manyPlanes ? " z=" + z + " t=" + t : "";
 		labelStack.addSlice("labels" + planeName, lab);
 		for (int c = 0; c < classes.size(); c++) probStack.addSlice(classes.get(c) + planeName, new FloatProcessor(imp
 			.getWidth(), imp.getHeight(), prob[c]));
-		double[] presence = r.presence().map(p -> p.max()).orElse(null);
+		double[] presence = r.presence().map(p -> p.max()).orElse(null), meanProbability = r.result().meanProbability();
 		for (int c = 0; c < classes.size(); c++) {
 			long n = r.result().pixelCounts()[c];
 			if (options.table()) tableRow(c, z, t, n, meanProbability[c], presence);

@@ -66,8 +66,7 @@ public final class Evaluation {
 			LabelledImage li = data.get(k);
 			int w = li.image().width();
 			boolean[] inImage = new boolean[all.size()];
-			classifier.startImage();
-			segmenter.run(input.apply(li.image()), classifier, (y0, rows, width, p, labels) -> {
+			Segmenter.Result r = segmenter.run(input.apply(li.image()), classifier, (y0, rows, width, p, labels) -> {
 				for (int i = 0; i < rows * width; i++) {
 					int v = li.labels()[y0 * w + i];
 					int gt = v >= 0 && v < map.length ? map[v] : -1;
@@ -75,7 +74,7 @@ public final class Evaluation {
 					if (gt >= 0) inImage[gt] = true;
 				}
 			}, Progress.NONE);
-			classifier.presence().ifPresent(g -> e.addPresence(g, inImage));
+			if (r.presence() != null) e.addPresence(r.presence(), inImage);
 		}
 		progress.update("evaluating images", data.size(), data.size());
 		return e;

@@ -14,7 +14,8 @@ import java.util.Locale;
 /**
  * MVP-SEG inference in the shared sliding-window pipeline: per window, log m_c = log m_f^c + log g_c
  * (upsampled and averaged like any score); probabilities are m_c normalised over classes, so the
- * label is argmax_c m_c. GPR's g_c is recorded per window as the image-level class presence.
+ * label is argmax_c m_c. GPR's g_c goes with each window's scores as its class presence ({@link #score}); the
+ * classifier keeps no record of images, so one serves any number of them and of threads.
  * Any class names work, seen or not: that is the point of learned prompts.
  */
 public final class MvpClassifier implements PixelClassifier {
@@ -23,9 +24,7 @@ public final class MvpClassifier implements PixelClassifier {
 	private final PromptSet prompts;
 	private final NDManager manager;
 	private final NDArray text, tau1Log, tau2, bias;
-	private final double[] presenceMax, presenceSum;
 	private final boolean useGpr, dropAbsent;
-	private int windows;
 
 	public MvpClassifier(ClipModel model, PromptSet prompts, List<String> classNames, NDManager parent) {
 		this(model, prompts, classNames, true, parent);
@@ -54,9 +53,6 @@ public final class MvpClassifier implements PixelClassifier {
 		this.tau1Log = scalar(prompts.tau1Log, model);
 		this.tau2 = scalar(TrainingStep.tau2Parameter(prompts), model); // τ₂ or log τ₂, as its GPR form takes it
 		this.bias = prompts.learnBias ? scalar(prompts.gprBias, model) : null;
-		this.presenceMax = new double[names.size()];
-		this.presenceSum = new double[names.size()];
-		resetPresence();
 	}
 
 	private NDArray scalar(double v, ClipModel model) {
@@ -70,26 +66,22 @@ public final class MvpClassifier implements PixelClassifier {
 
 	@Override
 	public NDArray scores(NDArray features) {
+		return score(features, null).scores();
+	}
+
+	/** The scores and each window's g_c, [B·C] (GPR's presence, reported whether or not it weighs the scores). */
+	@Override
+	public Scored score(NDArray features, NDArray keys) {
 		NDArray maps = MvpHead.maps(features, text);
 		NDArray gpr = MvpHead.gprLogits(prompts.gprForm, maps, prompts.gamma, tau2, bias);
 		float[] g = Activation.sigmoid(gpr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-		synchronized (this) {
-			int c = names.size();
-			for (int w = 0; w < g.length / c; w++) {
-				for (int i = 0; i < c; i++) {
-					presenceMax[i] = Math.max(presenceMax[i], g[w * c + i]);
-					presenceSum[i] += g[w * c + i];
-				}
-				windows++;
-			}
-		}
 		NDArray fused = MvpHead.fusedLogits(maps, tau1Log);
 		NDArray s = useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
-		if (!dropAbsent) return s;
+		if (!dropAbsent) return new Scored(s, g);
 		long b = gpr.getShape().get(0), c = gpr.getShape().get(1);
 		NDArray penalty = Nn.owned(features.getManager().create(MvpHead.absentPenalty(g, (int) c), new Shape(b, c, 1, 1))
 			.toType(s.getDataType(), false));
-		return s.add(penalty);
+		return new Scored(s.add(penalty), g);
 	}
 
 	/** The K segmentation prompts' text features (the global prompt p₀ left out): [K, C, E]. */
@@ -108,30 +100,6 @@ public final class MvpClassifier implements PixelClassifier {
 	@Override
 	public String method() {
 		return "MVP-SEG";
-	}
-
-	@Override
-	public void startImage() {
-		resetPresence();
-	}
-
-	@Override
-	public synchronized java.util.Optional<Presence> presence() {
-		return java.util.Optional.of(new Presence(presenceMax.clone(), meanPresence()));
-	}
-
-	/** Starts a new image's presence record. */
-	private synchronized void resetPresence() {
-		java.util.Arrays.fill(presenceMax, 0);
-		java.util.Arrays.fill(presenceSum, 0);
-		windows = 0;
-	}
-
-	/** GPR's g_c averaged over windows. */
-	private synchronized double[] meanPresence() {
-		double[] m = presenceSum.clone();
-		for (int i = 0; i < m.length; i++) m[i] /= Math.max(1, windows);
-		return m;
 	}
 
 	@Override

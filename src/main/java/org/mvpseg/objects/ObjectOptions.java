@@ -12,7 +12,9 @@ import java.util.List;
  * @param classes the class names to split, or null for every class
  * @param minSize objects with fewer pixels are dropped (and counted as dropped); 0 keeps all
  */
-public record ObjectOptions(List<String> classes, Connectivity connectivity, int minSize) {
+public record ObjectOptions(List<String> classes, Connectivity connectivity, int minSize)
+	implements java.io.Serializable
+{
 
 	public ObjectOptions {
 		if (classes != null) {

@@ -19,11 +19,16 @@ import java.nio.file.Path;
  * @param modelsDir the model cache (null: flag, property, environment or the user's cache folder)
  * @param registry a registry file replacing the built-in one (tests, mirrors), or null
  */
-public record ModelChoice(Path weights, String name, Path modelsDir, Path registry) {
+public record ModelChoice(Path weights, String name, Path modelsDir, Path registry) implements java.io.Serializable {
 
 	public ModelChoice {
 		if (name == null || name.isBlank()) name = ModelRegistry.DEFAULT_MODEL;
 		name = name.strip();
+	}
+
+	/** Sent to Spark's executors: Paths as text ({@link org.mvpseg.files.SerialRecord}). */
+	private Object writeReplace() {
+		return new org.mvpseg.files.SerialRecord(this);
 	}
 
 	/** The default model, from the built-in registry and the default cache. */

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * A ready pipeline: segmenter and classifier set up from one {@link SegmentRequest}, and the
- * {@link Resolved} values. Segment any number of images with it, then close it.
+ * {@link Resolved} values. Segment any number of images with it, from any number of threads at once (it keeps
+ * nothing of an image: each image's figures, presence included, are its {@link ImageResult}), then close it.
  */
 public final class Prepared implements AutoCloseable {
 
@@ -38,7 +39,13 @@ public final class Prepared implements AutoCloseable {
 	}
 
 	/** One image's result: the segmenter's figures and, for MVP-SEG, GPR's class presence. */
-	public record ImageResult(Segmenter.Result result, Optional<PixelClassifier.Presence> presence) {}
+	public record ImageResult(Segmenter.Result result) {
+
+		/** GPR's class presence over the image's windows; empty for methods without one. */
+		public Optional<PixelClassifier.Presence> presence() {
+			return Optional.ofNullable(result.presence());
+		}
+	}
 
 	/** The percentiles that 16- and 32-bit intensities are scaled between. */
 	public static final double LOW_PERCENTILE = 0.5, HIGH_PERCENTILE = 99.5;
@@ -72,9 +79,8 @@ public final class Prepared implements AutoCloseable {
 	public ImageResult segment(ClipInput input, SegmentationSink sink, Progress progress,
 		org.mvpseg.image.Rect core, org.mvpseg.features.FeatureStore store) throws IOException
 	{
-		classifier.startImage();
 		Segmenter.Result r = segmenter.run(input, classifier, sink, progress, core, store);
-		return new ImageResult(r, classifier.presence());
+		return new ImageResult(r);
 	}
 
 	/**

@@ -33,6 +33,7 @@ import java.util.List;
 public record SegmentRequest(ModelChoice model, Path prompts, List<String> classes, List<String> templates,
 	DenseMode denseMode, double denoise, double keySmoothing, SegmentOptions windows, int[] channels, double temperature,
 	boolean gpr, boolean dropAbsent, Path student, org.mvpseg.runtime.DeviceChoice device, boolean half)
+	implements java.io.Serializable
 {
 	/**
 	 * Dense features where nothing decides them (zero-shot, a training not told): MaskCLIP's, as README documents.
@@ -75,6 +76,11 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			for (int c : channels) if (c < 0) throw new RequestException("Channels are counted from 1.");
 			channels = channels.clone();
 		}
+	}
+
+	/** Sent to Spark's executors: Paths as text ({@link org.mvpseg.files.SerialRecord}). */
+	private Object writeReplace() {
+		return new org.mvpseg.files.SerialRecord(this);
 	}
 
 	private static void unitInterval(String what, double v) {

@@ -10,7 +10,7 @@ import java.util.Locale;
  * @param kind "auto", "cpu" or "gpu"
  * @param index the GPU's index for "gpu" (0 for plain "gpu")
  */
-public record DeviceChoice(String kind, int index) {
+public record DeviceChoice(String kind, int index) implements java.io.Serializable {
 
 	public static final DeviceChoice AUTO = new DeviceChoice("auto", 0);
 

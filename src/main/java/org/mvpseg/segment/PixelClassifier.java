@@ -27,6 +27,19 @@ public interface PixelClassifier extends AutoCloseable {
 		return scores(features);
 	}
 
+	/**
+	 * A batch's scores and, for methods that judge it (MVP-SEG's GPR), each window's class presence g_c ([B·C]
+	 * row-major; null otherwise); {@code keys} null unless {@link #usesKeys()}. The classifier keeps nothing of the
+	 * batch: an image's presence is the segmenter's record ({@link Segmenter.Result#presence()}), so one classifier
+	 * serves any number of images and threads at once.
+	 */
+	default Scored score(NDArray features, NDArray keys) {
+		return new Scored(keys == null ? scores(features) : scores(features, keys), null);
+	}
+
+	/** [B, C, h, w] scores and [B·C] presence (or null). */
+	record Scored(NDArray scores, float[] presence) {}
+
 	/** Averaged scores → probabilities, in place: {@code scores[c][offset + i]} for i < n. */
 	void toProbabilities(float[][] scores, int offset, int n);
 
@@ -35,17 +48,6 @@ public interface PixelClassifier extends AutoCloseable {
 
 	/** The method's short name for titles and provenance: "zero-shot" or "MVP-SEG". */
 	String method();
-
-	/** Called before each image: starts the image's own records (e.g. GPR presence). */
-	default void startImage() {}
-
-	/**
-	 * The image-level presence of each class since {@link #startImage()} (MVP-SEG's GPR g_c: highest
-	 * and mean over windows), or empty for methods without one.
-	 */
-	default Optional<Presence> presence() {
-		return Optional.empty();
-	}
 
 	/**
 	 * The fixed text embeddings behind the classes, [views, C, E] normalised rows (learned prompts: one view per
@@ -59,8 +61,19 @@ public interface PixelClassifier extends AutoCloseable {
 	/** [views, C, E] row-major. */
 	record Embeddings(int views, int width, float[] values) {}
 
-	/** g_c per class: the highest over windows (present somewhere) and the mean. */
-	record Presence(double[] max, double[] mean) {}
+	/**
+	 * g_c per class: the highest over windows (present somewhere) and the mean (null where not known: a tiled image's
+	 * windows overlap its tiles).
+	 */
+	record Presence(double[] max, double[] mean) implements java.io.Serializable {
+
+		/** Two parts of one image: the highest of both; the mean is not known (windows may belong to both). */
+		public Presence merge(Presence o) {
+			double[] m = max.clone();
+			for (int c = 0; c < m.length; c++) m[c] = Math.max(m[c], o.max[c]);
+			return new Presence(m, null);
+		}
+	}
 
 	/** Frees the classifier's native memory (text features). */
 	@Override

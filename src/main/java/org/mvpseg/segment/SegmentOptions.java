@@ -21,7 +21,7 @@ import java.util.List;
  *          short side the long side is also kept at most 4× it, as mmseg's keep-ratio resize to (2048, 512)
  */
 public record SegmentOptions(int window, int stride, int batch, int shortSide, long memoryBudget, boolean pamr,
-	boolean whole)
+	boolean whole) implements java.io.Serializable
 {
 	/** The paper's inference protocol (MaskCLIP's): short side 512 (long side at most 2048), the whole image at once. */
 	public static final int PAPER_SHORT_SIDE = 512;

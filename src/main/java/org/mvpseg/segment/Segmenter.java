@@ -101,10 +101,48 @@ public final class Segmenter {
 			.cellSize(), c.imageResolution(), perPixel, options);
 	}
 
-	/** What was done, for logs, summaries and provenance; {@code forwardSeconds} is the part spent in batched forward passes (features and scores). */
+	/**
+	 * What an image (or a core of one) gave, for logs, summaries, provenance and results tables; {@code forwardSeconds}
+	 * is the part spent in batched forward passes (features and scores); {@code means} each class's mean probability
+	 * over its pixels, {@code presence} GPR's class presence over the windows (null for methods without one). Nothing
+	 * of it changes after the run; the parts of a tiled image {@link #merge}.
+	 */
 	public record Result(List<String> classes, long[] pixelCounts, int width, int height, int window, int stride,
 		int windows, int batchSize, int forwardPasses, double seconds, double forwardSeconds, long nonFinite,
-		String scaling, String classifier) {}
+		String scaling, String classifier, ClassMeans means, PixelClassifier.Presence presence)
+		implements java.io.Serializable
+	{
+		/** Each class's mean probability over the pixels labelled with it. */
+		public double[] meanProbability() {
+			return means.means();
+		}
+
+		/**
+		 * The whole {@code width × height} image from its cores' results, in any order: counts, forward passes and
+		 * times summed, class means merged, GPR's highest presence kept (its mean is not: windows overlap cores);
+		 * {@code windows}: the whole image's grid.
+		 */
+		public static Result merge(List<Result> parts, int width, int height, int windows) {
+			Result f = parts.get(0);
+			long[] counts = new long[f.classes.size()];
+			int passes = 0;
+			double seconds = 0, forward = 0;
+			ClassMeans means = f.means;
+			PixelClassifier.Presence presence = f.presence;
+			for (int i = 0; i < parts.size(); i++) {
+				Result t = parts.get(i);
+				for (int c = 0; c < counts.length; c++) counts[c] += t.pixelCounts[c];
+				passes += t.forwardPasses;
+				seconds += t.seconds;
+				forward += t.forwardSeconds;
+				if (i > 0) means = means.merge(t.means);
+				if (i > 0 && presence != null) presence = presence.merge(t.presence);
+			}
+			return new Result(f.classes, counts, width, height, f.window, f.stride, windows, f.batchSize, passes, seconds,
+				forward, f.nonFinite, f.scaling, f.classifier, means, presence == null ? null : new PixelClassifier
+					.Presence(presence.max(), null));
+		}
+	}
 
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress)
 		throws IOException
@@ -134,6 +172,13 @@ public final class Segmenter {
 	public Result run(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress, Rect core,
 		FeatureStore store) throws IOException
 	{
+		ClassMeans means = new ClassMeans(classifier.classNames().size()); // of the rows the caller's sink receives
+		return segment(input, classifier, means.around(sink), progress, core, store, means);
+	}
+
+	private Result segment(ClipInput input, PixelClassifier classifier, SegmentationSink sink, Progress progress,
+		Rect core, FeatureStore store, ClassMeans means) throws IOException
+	{
 		if (core != null && (options.shortSide() > 0 || options.whole())) throw new IllegalArgumentException(
 			"A part of an image cannot be segmented with a resize or the whole-image protocol; segment the whole image.");
 		if (options.shortSide() > 0) {
@@ -147,8 +192,7 @@ public final class Segmenter {
 				.withShortSide(0)).run(input.resized(size[0], size[1]), classifier, back, progress, null, store);
 			return new Result(r.classes(), back.counts, input.width(), input.height(), r.window(), r.stride(), r
 				.windows(), r.batchSize(), r.forwardPasses(), r.seconds(), r.forwardSeconds(), r.nonFinite(), r.scaling()
-					+ "; resized to "
-					+ size[0] + "x" + size[1], r.classifier());
+					+ "; resized to " + size[0] + "x" + size[1], r.classifier(), means, r.presence());
 		}
 		long t0 = System.nanoTime();
 		int width = input.width(), height = input.height();
@@ -162,13 +206,15 @@ public final class Segmenter {
 		Band band = new Band(classes, grid, core, classifier, sink);
 		int passes = 0;
 		long[] forwardNanos = { 0 };
+		PresenceSum presence = new PresenceSum(classes);
 		boolean previousGradMode = Torch.setGradMode(false); // inference: record nothing, allow in-place ops
 		try {
 			for (int start = 0; start < grid.size();) {
 				progress.checkCancelled();
 				progress.update("segmenting windows", start, grid.size());
 				List<WindowGrid.Window> part = grid.subList(start, Math.min(grid.size(), start + batch));
-				float[][] scores = scoreOrShrink(input, part, winW, winH, classifier, store, forwardNanos, progress);
+				float[][] scores = scoreOrShrink(input, part, winW, winH, classifier, store, forwardNanos, presence,
+					progress);
 				if (scores == null) continue; // out of memory: the same windows again, in a smaller batch
 				passes++;
 				for (int i = 0; i < part.size(); i++) band.add(part.get(i), scores[i], winW, winH);
@@ -183,7 +229,40 @@ public final class Segmenter {
 		progress.update("segmenting windows", grid.size(), grid.size());
 		return new Result(classifier.classNames(), band.counts, core.width(), core.height(), window, stride, grid.size(),
 			batch, passes, (System.nanoTime() - t0) / 1e9, forwardNanos[0] / 1e9, input.nonFiniteCount(), input
-				.scalingDescription(), classifier.describe());
+				.scalingDescription(), classifier.describe(), means, presence.presence());
+	}
+
+	/** GPR's g_c over an image's windows so far: the highest and the sum (for the mean), per class. */
+	private static final class PresenceSum {
+		final double[] max, sum;
+		int windows;
+		boolean any;
+
+		PresenceSum(int classes) {
+			max = new double[classes];
+			sum = new double[classes];
+		}
+
+		/** A batch's [B·C] presence, or null from a method without one. */
+		void add(float[] g) {
+			if (g == null) return;
+			any = true;
+			int c = max.length;
+			for (int w = 0; w < g.length / c; w++) {
+				for (int i = 0; i < c; i++) {
+					max[i] = Math.max(max[i], g[w * c + i]);
+					sum[i] += g[w * c + i];
+				}
+				windows++;
+			}
+		}
+
+		PixelClassifier.Presence presence() {
+			if (!any) return null;
+			double[] mean = sum.clone();
+			for (int i = 0; i < mean.length; i++) mean[i] /= Math.max(1, windows);
+			return new PixelClassifier.Presence(max.clone(), mean);
+		}
 	}
 
 	/** The most a resize may enlarge an image (the paper's short side of 512 on a 16-pixel image). */
@@ -203,10 +282,11 @@ public final class Segmenter {
 	 * smaller one). A single window that does not fit ends the run with what to do.
 	 */
 	private float[][] scoreOrShrink(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
-		PixelClassifier classifier, FeatureStore store, long[] forwardNanos, Progress progress) throws IOException
+		PixelClassifier classifier, FeatureStore store, long[] forwardNanos, PresenceSum presence, Progress progress)
+		throws IOException
 	{
 		try {
-			return scoreBatch(input, part, winW, winH, classifier, store, forwardNanos);
+			return scoreBatch(input, part, winW, winH, classifier, store, forwardNanos, presence);
 		}
 		catch (ai.djl.engine.EngineException e) {
 			if (!outOfMemory(e)) throw e;
@@ -294,10 +374,11 @@ public final class Segmenter {
 
 	/**
 	 * One forward pass: [B][C·winH·winW] scores at window resolution; adds the time from tensor in to
-	 * scores out (features and classifier, not the resampling) to {@code forwardNanos[0]}.
+	 * scores out (features and classifier, not the resampling) to {@code forwardNanos[0]}, and the windows' class
+	 * presence to {@code presence}.
 	 */
 	private float[][] scoreBatch(ClipInput input, List<WindowGrid.Window> part, int winW, int winH,
-		PixelClassifier classifier, FeatureStore store, long[] forwardNanos) throws IOException
+		PixelClassifier classifier, FeatureStore store, long[] forwardNanos, PresenceSum presence) throws IOException
 	{
 		int n = part.size(), plane = 3 * winW * winH;
 		float[] pixels = new float[n * plane];
@@ -308,8 +389,10 @@ public final class Segmenter {
 		try (NDManager m = manager.newSubManager()) {
 			long t0 = System.nanoTime();
 			NDArray[] fk = imageSide(m, pixels, part, winW, winH, classifier.usesKeys(), store);
-			NDArray s = classifier.usesKeys() ? classifier.scores(fk[0], fk[1]) : classifier.scores(fk[0]); // [B,C,h,w]
+			PixelClassifier.Scored scored = classifier.score(fk[0], classifier.usesKeys() ? fk[1] : null);
+			NDArray s = scored.scores(); // [B,C,h,w]
 			forwardNanos[0] += System.nanoTime() - t0; // libtorch's CPU ops are synchronous
+			presence.add(scored.presence());
 			if (s.getShape().get(2) != winH || s.getShape().get(3) != winW) {
 				s = s.getNDArrayInternal().interpolation(new long[] { winH, winW }, 1 /* bilinear */, false);
 			}

@@ -60,7 +60,7 @@ public final class ObjectsStream {
 			}
 			files.finish();
 			objects = files.objectTable();
-			files.complete(new Segmenter.Result(classes, counts, w, h, 0, 0, 0, 0, 0, 0, 0, 0, "synthetic", "none"),
+			files.complete(new Segmenter.Result(classes, counts, w, h, 0, 0, 0, 0, 0, 0, 0, 0, "synthetic", "none", null, null),
 				new java.util.HashMap<>());
 		}
 		long discs = (long) (w / pitch) * (h / pitch);

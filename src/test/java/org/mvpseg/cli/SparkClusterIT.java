@@ -40,11 +40,12 @@ class SparkClusterIT {
 		ij.process.ImageProcessor sixteen = cell.getProcessor().convertToShort(false);
 		sixteen.multiply(37);
 		IJ.saveAsTiff(new ImagePlus("cell16", sixteen), in.resolve("cell16.tif").toString());
-		// relative paths: executors run in folders of their own, the driver makes them absolute
+		// relative paths, also in the --key=value form: executors run in folders of their own, the driver makes them
+		// absolute
 		Path weights = Path.of("").toAbsolutePath().relativize(Path.of(SegmentCommandTest.WEIGHTS).toAbsolutePath());
 		ProcessBuilder pb = new ProcessBuilder(java(), "-jar", jar().toString(), "spark", "--master",
 			"local-cluster[2,1,1024]", "--input", in.toString(), "--out", tmp.resolve("spark").toString(), "--classes",
-			"cat, grass, sky", "--weights", weights.toString(), "--tile", "300", "--partitions", "4").redirectErrorStream(
+			"cat, grass, sky", "--weights=" + weights, "--tile", "300", "--partitions", "4").redirectErrorStream(
 				true).redirectOutput(tmp.resolve("driver.log").toFile());
 		pb.environment().put("SPARK_HOME", home.toString());
 		pb.environment().put("SPARK_SCALA_VERSION", "2.13"); // a distribution's scripts say it; this home has none

@@ -8,6 +8,8 @@ import ij.IJ;
 import ij.ImagePlus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mvpseg.batch.TiledImage;
+import org.mvpseg.spark.Job;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,8 +98,7 @@ class SparkCommandTest {
 		String[] job = { "spark", "--master", "local[2]", "--input", in.toString(), "--out", sparkOut.toString(),
 			"--classes", "cat, grass, sky", "--weights", W, "--tile", "100" };
 		// chelsea's tile 3 cannot be staged (a folder is in the way): the image fails, its other tiles stay staged
-		TiledImage.Plan plan = TiledImage.plan(in.resolve("chelsea.tif"), 100, String.join("\u0000", SparkCommand
-			.segmentationOptions(job)));
+		TiledImage.Plan plan = TiledImage.plan(in.resolve("chelsea.tif"), 100, SparkCommand.job(job).key());
 		Path blocker = Files.createDirectories(TiledImage.staging(sparkOut, plan).resolve("tile-3.labels"));
 		Files.writeString(blocker.resolve("in-the-way"), "");
 		MainTest.Result r = MainTest.run(job);
@@ -228,6 +229,45 @@ class SparkCommandTest {
 			+ "report"), master.err());
 	}
 
+	/**
+	 * Options in the {@code --key=value} form, with relative paths: the job the driver parses holds them absolute (as
+	 * the executors need them, in folders of their own), and a job so given runs on a local master. The job is what
+	 * reaches the executors: it survives serialisation whole and carries no class of the command line (no {@code
+	 * Args}, no argv to parse again).
+	 */
+	@Test
+	void theEqualsFormWithRelativePathsReachesExecutorsAbsolute() throws Exception {
+		Path in = Files.createDirectories(tmp.resolve("in"));
+		Files.copy(Path.of("examples", "cell.png"), in.resolve("cell.png"));
+		Path cwd = Path.of("").toAbsolutePath();
+		String weights = cwd.relativize(Path.of(W).toAbsolutePath()).toString(), out = cwd.relativize(tmp.resolve("out"))
+			.toString();
+		assertTrue(!Path.of(weights).isAbsolute() && !Path.of(out).isAbsolute(), weights + " " + out);
+		String[] argv = { "spark", "--master=local[2]", "--input=" + cwd.relativize(in), "--out=" + out,
+			"--classes=cat, grass, sky", "--weights=" + weights, "--features=" + cwd.relativize(tmp.resolve("f")) };
+		Job job = SparkCommand.job(argv);
+		assertEquals(Path.of(W).toAbsolutePath(), job.request().model().weights());
+		assertTrue(job.target().dir().isAbsolute() && job.target().features().isAbsolute(), job.target().toString());
+		assertEquals(tmp.resolve("out"), job.target().dir().normalize());
+		assertEquals(tmp.resolve("f"), job.target().features().normalize());
+		assertEquals(in.resolve("cell.png"), Path.of(job.images().get(0)).normalize());
+		assertTrue(Path.of(job.images().get(0)).isAbsolute());
+		assertEquals("local[2]", job.master());
+		byte[] bytes = job.bytes();
+		Job back = Job.read(bytes);
+		assertEquals(job.key(), back.key());
+		assertEquals(job.request().model(), back.request().model());
+		assertEquals(job.request().classes(), back.request().classes());
+		assertEquals(job.target(), back.target());
+		assertEquals(job.images(), back.images());
+		String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+		assertTrue(!text.contains("org.mvpseg.cli") && !text.contains("--weights"), "the job carries no command line");
+		MainTest.Result r = MainTest.run(argv);
+		assertEquals(0, r.code(), r.out() + r.err());
+		assertTrue(Files.exists(tmp.resolve("out").resolve("cell.labels.tif")), r.out());
+		assertEquals(1, csv(tmp.resolve("out")).stream().filter(l -> l.contains("cell.png,done,cat,")).count());
+	}
+
 	/** --input as a glob: the images it matches, also across folders with **; a glob matching nothing says so. */
 	@Test
 	void globsChooseTheImages() throws Exception {
@@ -235,12 +275,12 @@ class SparkCommandTest {
 		for (Path f : List.of(a.resolve("w1.png"), a.resolve("w2.png"), b.resolve("w3.png"))) Files.copy(Path.of(
 			"examples", "cell.png"), f);
 		Files.writeString(a.resolve("notes.txt"), "not an image");
-		assertEquals(List.of(a.resolve("w1.png").toString(), a.resolve("w2.png").toString()), SparkJob.inputs(tmp
+		assertEquals(List.of(a.resolve("w1.png").toString(), a.resolve("w2.png").toString()), SparkCommand.inputs(tmp
 			+ "/plate*/*"));
-		assertEquals(List.of(b.resolve("w3.png").toString()), SparkJob.inputs(tmp + "/plate2/**/*.png"));
-		assertEquals(3, SparkJob.inputs(tmp + "/**.png").size());
+		assertEquals(List.of(b.resolve("w3.png").toString()), SparkCommand.inputs(tmp + "/plate2/**/*.png"));
+		assertEquals(3, SparkCommand.inputs(tmp + "/**.png").size());
 		Args.UsageException none = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
-			() -> SparkJob.inputs(tmp + "/plate*/*.tif"));
+			() -> SparkCommand.inputs(tmp + "/plate*/*.tif"));
 		assertTrue(none.getMessage().contains("matches no images"), none.getMessage());
 	}
 

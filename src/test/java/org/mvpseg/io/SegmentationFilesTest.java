@@ -65,7 +65,7 @@ class SegmentationFilesTest {
 			f.rows(0, 2, 4, new float[][] { new float[8], new float[8] }, l);
 			f.finish();
 			f.complete(new org.mvpseg.segment.Segmenter.Result(List.of("a", "b"), new long[2], 4, 2, 0, 0, 0, 0, 0, 0, 0, 0,
-				"", ""), new java.util.HashMap<>());
+				"", "", null, null), new java.util.HashMap<>());
 			return f.objectTable();
 		}
 	}

@@ -212,6 +212,14 @@ class PromptTrainerTest {
 		}
 	}
 
+	/** One window's g_c, as the classifier hands it on with the window's scores. */
+	private static double[] presence(MvpClassifier c, ai.djl.ndarray.NDArray oneWindow) {
+		float[] g = c.score(oneWindow, null).presence();
+		double[] out = new double[g.length];
+		for (int i = 0; i < g.length; i++) out[i] = g[i];
+		return out;
+	}
+
 	@Test
 	void dropAbsentLeavesOutExactlyTheClassesJudgedAbsentInTheWindow() throws Exception {
 		PromptSet p = PromptSet.initial(3, 8, clip.config().textWidth(), 0, true, GprForm.SIGLIP);
@@ -221,8 +229,7 @@ class PromptTrainerTest {
 			ai.djl.ndarray.NDArray f = clip.denseFeatures(m.create(px, new ai.djl.ndarray.types.Shape(1, 3, 64, 64)));
 			double[] z = new double[ALL.size()];
 			try (MvpClassifier c = new MvpClassifier(clip, p, ALL, m)) {
-				c.scores(f);
-				double[] g = c.presence().orElseThrow().max();
+				double[] g = presence(c, f);
 				for (int i = 0; i < z.length; i++) z[i] = Math.log(g[i] / (1 - g[i])); // s_c/τ₂ + β
 			}
 			double[] sorted = z.clone();
@@ -232,7 +239,7 @@ class PromptTrainerTest {
 				MvpClassifier drop = new MvpClassifier(clip, p, ALL, true, true, m))
 			{
 				float[] a = with.scores(f).toFloatArray(), b = drop.scores(f).toFloatArray();
-				double[] g = drop.presence().orElseThrow().max();
+				double[] g = presence(drop, f);
 				int hw = a.length / ALL.size(), absent = 0;
 				for (int c = 0; c < ALL.size(); c++) {
 					float expected = g[c] < 0.5 ? MvpHead.LEFT_OUT : 0;
@@ -273,9 +280,8 @@ class PromptTrainerTest {
 		PromptSet p = new PromptTrainer(clip, "sha", config(3, 10), DenseMode.MASKCLIP).train(TRAIN, ALL, SEEN, out, false, s -> {},
 			Progress.NONE);
 		try (MvpClassifier m = new MvpClassifier(clip, p, ALL, manager)) {
-			Segmenter.of(clip, manager, SegmentOptions.defaults()).run(org.mvpseg.image.ClipInput.of(TEST.get(0)
-				.image()), m, (y0, rows, w, prob, labels) -> {}, Progress.NONE);
-			double[] g = m.presence().orElseThrow().max();
+			double[] g = Segmenter.of(clip, manager, SegmentOptions.defaults()).run(org.mvpseg.image.ClipInput.of(TEST
+				.get(0).image()), m, (y0, rows, w, prob, labels) -> {}, Progress.NONE).presence().max();
 			assertEquals(ALL.size(), g.length);
 			for (double v : g) assertTrue(v > 0 && v < 1, "g_c is a probability: " + v);
 			assertTrue(m.describe().contains("K=3"));

@@ -1,4 +1,4 @@
-package org.mvpseg.cli;
+package org.mvpseg.batch;
 
 import org.mvpseg.features.FeatureFile;
 import org.mvpseg.files.AtomicFiles;
@@ -10,7 +10,6 @@ import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.io.TiffSource;
 import org.mvpseg.pipeline.Prepared;
 import org.mvpseg.runtime.Progress;
-import org.mvpseg.segment.ClassMeans;
 import org.mvpseg.segment.Segmenter;
 import org.mvpseg.segment.WindowGrid;
 
@@ -33,10 +32,10 @@ import java.util.Map;
  * One huge image segmented as tiles (docs/spark.md › Huge images), without Spark: the plan (cores of at most
  * {@code tile × tile} pixels), one core's segmentation into a staged file, and the staged cores assembled into the
  * files {@code segment} writes. Each core is segmented with the whole image's windows that touch it and the whole
- * image's intensity scaling, so the stitched labels are those of a run over the whole image. {@link SparkTiles}
- * hands the cores to Spark's executors.
+ * image's intensity scaling, so the stitched labels are those of a run over the whole image. The Spark job
+ * ({@code org.mvpseg.spark}) hands the cores to its executors.
  */
-final class TiledImage {
+public final class TiledImage {
 
 	private TiledImage() {}
 
@@ -44,23 +43,23 @@ final class TiledImage {
 	 * An image and its cores (row-major); {@code key} names its staged tiles, so that a re-run with the same options
 	 * and the same file reuses the tiles a lost job finished.
 	 */
-	record Plan(String image, int width, int height, int channels, ImageSource.Kind kind,
+	public record Plan(String image, int width, int height, int channels, ImageSource.Kind kind,
 		ImageSource.Calibration calibration, int tile, List<Rect> cores, String key) implements Serializable
 	{
-		String baseName() {
+		public String baseName() {
 			return ImageFiles.baseName(Path.of(image));
 		}
 
-		long pixels() {
+		public long pixels() {
 			return (long) width * height;
 		}
 	}
 
 	/**
 	 * The plan for {@code img}, or null when it is not a TIFF read by rectangles or fits in one tile (it is then
-	 * segmented whole, like any image).
+	 * segmented whole, like any image); {@code options}: what decides the segmentation, as text (part of the key).
 	 */
-	static Plan plan(Path img, int tile, String options) throws IOException {
+	public static Plan plan(Path img, int tile, String options) throws IOException {
 		if (!ImageFiles.isTiff(img)) return null;
 		try (TiffSource t = TiffSource.open(img)) {
 			if (t == null || t.width() <= tile && t.height() <= tile) return null;
@@ -87,31 +86,25 @@ final class TiledImage {
 	}
 
 	/** Where an image's staged tiles lie: a hidden folder in the output folder, removed once assembled. */
-	static Path staging(Path outDir, Plan p) {
+	public static Path staging(Path outDir, Plan p) {
 		return outDir.resolve(".mvpseg-tiles").resolve(p.baseName() + "-" + p.key());
 	}
 
-	/** What one core's segmentation gives the assembly (also stored beside its staged labels, for a re-run). */
-	static final class TileResult implements Serializable {
-		private static final long serialVersionUID = 1L;
-		int index;
-		String error; // null when segmented
-		List<String> classes;
-		long[] counts;
-		ClassMeans means;
-		double[] presenceMax; // GPR's g_c over the windows touching the core; null without GPR
-		int window, stride, batch, windows, forwardPasses;
-		double seconds, forwardSeconds;
-		String provenance, parameters, classifier, scaling;
-		long nonFinite;
-		boolean reused; // read back from a stage an earlier attempt completed
-		int featuresReused, featuresComputed; // windows taken from and put into the tile's feature file (--features)
+	/**
+	 * What one core's segmentation gives the assembly (also stored beside its staged labels, for a re-run): the core's
+	 * result, the provenance and parameters the image's summary shows, the windows taken from and put into the core's
+	 * feature file ({@code --features}); or, for a core that failed, why ({@code error}; the rest empty).
+	 * {@code reused}: read back from a stage an earlier attempt completed.
+	 */
+	public record TileResult(int index, String error, Segmenter.Result result, String provenance, String parameters,
+		int featuresReused, int featuresComputed, boolean reused) implements Serializable
+	{
+		public static TileResult failed(int index, String error) {
+			return new TileResult(index, error, null, null, null, 0, 0, false);
+		}
 
-		static TileResult failed(int index, String error) {
-			TileResult t = new TileResult();
-			t.index = index;
-			t.error = error;
-			return t;
+		private TileResult asReused() {
+			return new TileResult(index, error, result, provenance, parameters, featuresReused, featuresComputed, true);
 		}
 	}
 
@@ -122,20 +115,16 @@ final class TiledImage {
 	 * mark, each written under a temporary name and moved into place), or returns the result a previous attempt
 	 * stored there: a retried or re-run tile never leaves partial or mixed files.
 	 */
-	static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir,
-		SegmentCommand.Target target) throws IOException
+	public static TileResult segment(Prepared p, Plan plan, int index, ClipInput.Scaling scaling, Path dir,
+		FileSegmentation.Target target) throws IOException
 	{
 		Path labels = dir.resolve("tile-" + index + ".labels"), json = dir.resolve("tile-" + index + ".json");
-		if (Files.exists(json) && Files.exists(labels)) {
-			TileResult stored = GSON.fromJson(Files.readString(json), TileResult.class);
-			stored.reused = true;
-			return stored;
-		}
+		if (Files.exists(json) && Files.exists(labels)) return GSON.fromJson(Files.readString(json), TileResult.class)
+			.asReused();
 		Rect core = plan.cores().get(index);
 		boolean wide = p.classNames().size() > 256, objects = target.objects() != null;
-		ClassMeans means = new ClassMeans(p.classNames().size());
 		Path tmp = AtomicFiles.tempSibling(labels), ownTmp = objects ? AtomicFiles.tempSibling(own(dir, index)) : null;
-		TileResult t = new TileResult();
+		TileResult t;
 		try (TiffSource src = TiffSource.open(Path.of(plan.image())); FeatureFile store = target.features(plan
 			.baseName() + ".tile-" + index, p); DataOutputStream o = stream(tmp); DataOutputStream po = objects ? stream(
 				ownTmp) : null)
@@ -146,14 +135,11 @@ final class TiledImage {
 			Prepared.ImageResult r = p.segment(input, (y0, rows, w, pr, l) -> {
 				for (int i = 0; i < rows * w; i++) if (wide) o.writeShort(l[i]); else o.writeByte(l[i]);
 				if (po != null) for (float f : SegmentationFiles.ownProbability(pr, l, rows * w)) po.writeFloat(f);
-				means.add(pr, l, rows * w);
 			}, Progress.NONE, core, store);
-			fill(t, index, r, means, p.provenance(Path.of(plan.image()).getFileName().toString(), input), p);
-			if (store != null) {
-				store.commit();
-				t.featuresReused = store.stats().reused();
-				t.featuresComputed = store.stats().computed();
-			}
+			if (store != null) store.commit();
+			t = new TileResult(index, null, r.result(), p.provenance(Path.of(plan.image()).getFileName().toString(),
+				input), GSON.toJson(p.resolved().toMap()), store == null ? 0 : store.stats().reused(), store == null ? 0
+					: store.stats().computed(), false);
 		}
 		catch (IOException | RuntimeException e) {
 			Files.deleteIfExists(tmp);
@@ -185,98 +171,52 @@ final class TiledImage {
 		return new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
 	}
 
-	private static void fill(TileResult t, int index, Prepared.ImageResult ir, ClassMeans means, String provenance,
-		Prepared p)
-	{
-		Segmenter.Result r = ir.result();
-		t.index = index;
-		t.classes = r.classes();
-		t.counts = r.pixelCounts();
-		t.means = means;
-		t.presenceMax = ir.presence().map(x -> x.max()).orElse(null);
-		t.window = r.window();
-		t.stride = r.stride();
-		t.batch = r.batchSize();
-		t.windows = r.windows();
-		t.forwardPasses = r.forwardPasses();
-		t.seconds = r.seconds();
-		t.forwardSeconds = r.forwardSeconds();
-		t.provenance = provenance;
-		t.parameters = GSON.toJson(p.resolved().toMap());
-		t.classifier = r.classifier();
-		t.scaling = r.scaling();
-		t.nonFinite = r.nonFinite();
-	}
-
-	/** The whole image's figures, summed over its tiles, for the summary and the results table. */
-	record Assembled(Segmenter.Result result, double[] meanProbability, double[] presenceMax, double pixelArea,
-		String unit, org.mvpseg.objects.ObjectTable objects) {}
+	/** The whole image's figures, merged over its tiles, for the summary and the results table. */
+	public record Assembled(Segmenter.Result result, double pixelArea, String unit,
+		org.mvpseg.objects.ObjectTable objects) {}
 
 	/**
 	 * Writes the image's outputs from its staged tiles (labels row by row, never whole in memory; the summary),
 	 * exactly as {@code segment} names and completes them, then removes the staged tiles.
 	 */
-	static Assembled assemble(Plan plan, List<TileResult> tiles, SegmentCommand.Target target) throws IOException {
+	public static Assembled assemble(Plan plan, List<TileResult> tiles, FileSegmentation.Target target)
+		throws IOException
+	{
 		tiles = new ArrayList<>(tiles);
-		tiles.sort(java.util.Comparator.comparingInt(t -> t.index));
+		tiles.sort(java.util.Comparator.comparingInt(TileResult::index));
 		TileResult first = tiles.get(0);
+		List<String> classes = first.result().classes();
 		ImageSource.Calibration cal = plan.calibration();
 		Path dir = staging(target.dir(), plan);
-		Segmenter.Result r = merged(plan, tiles);
-		ClassMeans means = new ClassMeans(first.classes.size());
-		for (TileResult t : tiles) means.merge(t.means);
-		double[] presence = presenceMax(tiles);
+		Segmenter.Result r = Segmenter.Result.merge(tiles.stream().map(TileResult::result).toList(), plan.width(), plan
+			.height(), WindowGrid.of(plan.width(), plan.height(), first.result().window(), first.result().stride()).size());
 		org.mvpseg.objects.ObjectTable objects;
-		try (SegmentationFiles files = new SegmentationFiles(target.dir(), plan.baseName(), target.outputs(),
-			first.classes, plan.width(), plan.height(), cal, target.overwrite(), first.provenance).objects(target
-				.objects()))
+		try (SegmentationFiles files = new SegmentationFiles(target.dir(), plan.baseName(), target.outputs(), classes,
+			plan.width(), plan.height(), cal, target.overwrite(), first.provenance()).objects(target.objects()))
 		{
-			copyRows(plan, dir, first.classes.size() > 256, target.objects() != null, files);
+			copyRows(plan, dir, classes.size() > 256, target.objects() != null, files);
 			files.finish();
-			files.complete(r, extra(plan, tiles, means, presence));
+			files.complete(r, extra(plan, tiles, r));
 			objects = files.objectTable();
 		}
 		AtomicFiles.deleteTree(dir);
 		try (var left = Files.list(dir.getParent())) {
 			if (left.findAny().isEmpty()) Files.deleteIfExists(dir.getParent());
 		}
-		return new Assembled(r, means.means(), presence, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), objects);
-	}
-
-	private static Segmenter.Result merged(Plan plan, List<TileResult> tiles) {
-		TileResult f = tiles.get(0);
-		long[] counts = new long[f.classes.size()];
-		int passes = 0;
-		double seconds = 0, forward = 0;
-		for (TileResult t : tiles) {
-			for (int c = 0; c < counts.length; c++) counts[c] += t.counts[c];
-			passes += t.forwardPasses;
-			seconds += t.seconds;
-			forward += t.forwardSeconds;
-		}
-		int windows = WindowGrid.of(plan.width(), plan.height(), f.window, f.stride).size();
-		return new Segmenter.Result(f.classes, counts, plan.width(), plan.height(), f.window, f.stride, windows, f.batch,
-			passes, seconds, forward, f.nonFinite, f.scaling, f.classifier);
-	}
-
-	private static double[] presenceMax(List<TileResult> tiles) {
-		if (tiles.get(0).presenceMax == null) return null;
-		double[] m = new double[tiles.get(0).presenceMax.length];
-		for (TileResult t : tiles) for (int c = 0; c < m.length; c++) m[c] = Math.max(m[c], t.presenceMax[c]);
-		return m;
+		return new Assembled(r, cal.pixelWidth() * cal.pixelHeight(), cal.unit(), objects);
 	}
 
 	/** The summary's fields beyond the class table, as {@code segment} writes them, and how the image was tiled. */
-	private static Map<String, Object> extra(Plan plan, List<TileResult> tiles, ClassMeans means, double[] presence) {
-		TileResult first = tiles.get(0);
-		Map<String, Object> m = Prepared.summary(plan.image(), com.google.gson.JsonParser.parseString(first.parameters),
-			first.classes, presence, null);
-		m.put("mean_probability", means.byName(first.classes));
+	private static Map<String, Object> extra(Plan plan, List<TileResult> tiles, Segmenter.Result r) {
+		Map<String, Object> m = Prepared.summary(plan.image(), com.google.gson.JsonParser.parseString(tiles.get(0)
+			.parameters()), r.classes(), r.presence() == null ? null : r.presence().max(), null);
+		m.put("mean_probability", r.means().byName(r.classes()));
 		m.put("tiles", Map.of("size", plan.tile(), "count", plan.cores().size(), "seconds", "summed over tiles",
 			"gpr_presence", "max over windows; the mean is not kept for tiled images (windows overlap tiles)"));
-		if (tiles.stream().anyMatch(t -> t.featuresReused + t.featuresComputed > 0)) m.put("features", Map.of(
-			"windows_reused", tiles.stream().mapToInt(t -> t.featuresReused).sum(), "windows_computed", tiles.stream()
-				.mapToInt(t -> t.featuresComputed).sum(), "files", "one per tile: " + plan.baseName() + ".tile-N.features"));
+		if (tiles.stream().anyMatch(t -> t.featuresReused() + t.featuresComputed() > 0)) m.put("features", Map.of(
+			"windows_reused", tiles.stream().mapToInt(TileResult::featuresReused).sum(), "windows_computed", tiles.stream()
+				.mapToInt(TileResult::featuresComputed).sum(), "files", "one per tile: " + plan.baseName()
+					+ ".tile-N.features"));
 		return m;
 	}
 

@@ -1,15 +1,18 @@
-package org.mvpseg.cli;
+package org.mvpseg.spark;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
+import org.mvpseg.batch.FileSegmentation;
+import org.mvpseg.batch.TiledImage;
 import org.mvpseg.image.ClipInput;
 import org.mvpseg.image.IntensityStats;
 import org.mvpseg.io.SegmentationFiles;
 import org.mvpseg.io.TiffSource;
 import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.segment.Segmenter;
 import scala.Tuple2;
 
 import java.io.Serializable;
@@ -39,12 +42,13 @@ final class SparkTiles {
 	}
 
 	/** The rows of the tiled images: segmented, skipped (complete from an earlier run), or failed with the reason. */
-	static List<Row> run(JavaSparkContext jsc, String[] argv, List<TiledImage.Plan> plans,
-		SegmentCommand.Target target, LongAccumulator tilesDone, java.io.PrintStream out)
+	static List<Row> run(JavaSparkContext jsc, Broadcast<Job> job, List<TiledImage.Plan> plans,
+		LongAccumulator tilesDone, java.io.PrintStream out)
 	{
 		List<Row> rows = new ArrayList<>();
 		List<TiledImage.Plan> todo = new ArrayList<>();
-		Map<String, Object> request = requestParameters(SparkCommand.parse(argv));
+		FileSegmentation.Target target = job.value().target();
+		Map<String, Object> request = requestParameters(job.value().request());
 		for (TiledImage.Plan p : plans) {
 			List<Row> done = skipped(p, target, request);
 			if (done != null) rows.addAll(done);
@@ -54,19 +58,18 @@ final class SparkTiles {
 		List<int[]> refs = new ArrayList<>();
 		for (int i = 0; i < todo.size(); i++) for (int t = 0; t < todo.get(i).cores().size(); t++) refs.add(new int[] { i,
 			t });
-		Args a = SparkCommand.parse(argv);
-		int parts = SparkJob.partitions(a, refs.size());
+		int parts = SegmentJob.partitions(job.value(), refs.size());
 		Broadcast<List<TiledImage.Plan>> bp = jsc.broadcast(todo);
 		JavaRDD<int[]> tiles = jsc.parallelize(refs, parts);
-		Map<Integer, ClipInput.Scaling> scalings = scalings(jsc, tiles, bp, SegmentCommand.request(a, "classes")
-			.channels(), todo, rows);
+		Map<Integer, ClipInput.Scaling> scalings = scalings(jsc, tiles, bp, job.value().request().channels(), todo,
+			rows);
 		Broadcast<Map<Integer, ClipInput.Scaling>> bs = jsc.broadcast(scalings);
 		Map<Integer, List<TiledImage.TileResult>> byImage = new HashMap<>();
 		for (Tuple2<Integer, TiledImage.TileResult> t : tiles.filter(t -> bs.value().containsKey(t[0])).mapPartitions(
-			new SegmentCores(argv, bp, bs, target.dir().toString(), tilesDone)).collect())
+			new SegmentCores(job, bp, bs, tilesDone)).collect())
 			byImage.computeIfAbsent(t._1(), k -> new ArrayList<>()).add(t._2());
 		for (var e : byImage.entrySet()) {
-			long reused = e.getValue().stream().filter(t -> t.reused).count();
+			long reused = e.getValue().stream().filter(TiledImage.TileResult::reused).count();
 			if (reused > 0) out.printf("%s: %d of %d tiles from an earlier attempt%n", todo.get(e.getKey()).image(), reused, e
 				.getValue().size());
 			rows.addAll(assemble(todo.get(e.getKey()), e.getValue(), target));
@@ -95,7 +98,7 @@ final class SparkTiles {
 					.pixels()));
 			}
 			catch (IllegalArgumentException x) {
-				rows.add(SparkJob.failed(p.image(), x.getMessage()));
+				rows.add(Rows.failed(p.image(), x.getMessage()));
 			}
 		}
 		return out;
@@ -113,7 +116,7 @@ final class SparkTiles {
 			return new Tuple2<>(ref[0], new Part(stats, null));
 		}
 		catch (Exception | OutOfMemoryError e) {
-			return new Tuple2<>(ref[0], new Part(null, SparkJob.message(e)));
+			return new Tuple2<>(ref[0], new Part(null, Rows.message(e)));
 		}
 	}
 
@@ -121,19 +124,17 @@ final class SparkTiles {
 	static final class SegmentCores implements
 		org.apache.spark.api.java.function.FlatMapFunction<Iterator<int[]>, Tuple2<Integer, TiledImage.TileResult>>
 	{
-		private final String[] argv;
+		private final Broadcast<Job> job;
 		private final Broadcast<List<TiledImage.Plan>> plans;
 		private final Broadcast<Map<Integer, ClipInput.Scaling>> scalings;
-		private final String out;
 		private final LongAccumulator done;
 
-		SegmentCores(String[] argv, Broadcast<List<TiledImage.Plan>> plans,
-			Broadcast<Map<Integer, ClipInput.Scaling>> scalings, String out, LongAccumulator done)
+		SegmentCores(Broadcast<Job> job, Broadcast<List<TiledImage.Plan>> plans,
+			Broadcast<Map<Integer, ClipInput.Scaling>> scalings, LongAccumulator done)
 		{
-			this.argv = argv;
+			this.job = job;
 			this.plans = plans;
 			this.scalings = scalings;
-			this.out = out;
 			this.done = done;
 		}
 
@@ -141,14 +142,14 @@ final class SparkTiles {
 		public Iterator<Tuple2<Integer, TiledImage.TileResult>> call(Iterator<int[]> refs) {
 			List<Tuple2<Integer, TiledImage.TileResult>> results = new ArrayList<>();
 			if (!refs.hasNext()) return results.iterator();
-			SegmentCommand.Target target = SparkJob.target(SparkCommand.parse(argv));
+			FileSegmentation.Target target = job.value().target();
 			Prepared p;
 			try {
-				p = TaskPipelines.get(argv);
+				p = SegmentJob.prepared(job.value());
 			}
 			catch (Exception | OutOfMemoryError e) { // e.g. weights this executor cannot see: every tile says why
 				refs.forEachRemaining(r -> results.add(new Tuple2<>(r[0], TiledImage.TileResult.failed(r[1],
-					"set-up failed on this executor: " + SparkJob.message(e)))));
+					"set-up failed on this executor: " + Rows.message(e)))));
 				return results.iterator();
 			}
 			while (refs.hasNext()) {
@@ -156,11 +157,11 @@ final class SparkTiles {
 				TiledImage.Plan plan = plans.value().get(r[0]);
 				TiledImage.TileResult t;
 				try {
-					t = TiledImage.segment(p, plan, r[1], scalings.value().get(r[0]), TiledImage.staging(Path.of(out),
-						plan), target);
+					t = TiledImage.segment(p, plan, r[1], scalings.value().get(r[0]), TiledImage.staging(target.dir(), plan),
+						target);
 				}
 				catch (Exception | OutOfMemoryError e) { // one bad tile fails its image, not the job
-					t = TiledImage.TileResult.failed(r[1], SparkJob.message(e));
+					t = TiledImage.TileResult.failed(r[1], Rows.message(e));
 				}
 				results.add(new Tuple2<>(r[0], t));
 				done.add(1);
@@ -171,21 +172,22 @@ final class SparkTiles {
 
 	/** The image's rows after assembling its outputs, or a failed row naming the first tile that failed. */
 	private static List<Row> assemble(TiledImage.Plan plan, List<TiledImage.TileResult> tiles,
-		SegmentCommand.Target target)
+		FileSegmentation.Target target)
 	{
 		for (TiledImage.TileResult t : tiles) {
-			if (t.error == null) continue;
-			var c = plan.cores().get(t.index);
-			return List.of(SparkJob.failed(plan.image(), "tile " + t.index + " (x " + c.x() + ", y " + c.y() + ", " + c
-				.width() + "x" + c.height() + "): " + t.error + " (the tiles that were segmented are kept for a re-run)"));
+			if (t.error() == null) continue;
+			var c = plan.cores().get(t.index());
+			return List.of(Rows.failed(plan.image(), "tile " + t.index() + " (x " + c.x() + ", y " + c.y() + ", " + c
+				.width() + "x" + c.height() + "): " + t.error() + " (the tiles that were segmented are kept for a re-run)"));
 		}
 		try {
 			TiledImage.Assembled a = TiledImage.assemble(plan, tiles, target);
-			return SparkJob.classRows(plan.image(), a.result(), a.pixelArea(), a.unit(), a.meanProbability(), a
-				.presenceMax(), SparkJob.objectCounts(a.objects(), a.result().classes(), target.objects()));
+			Segmenter.Result r = a.result();
+			return Rows.classRows(plan.image(), r, a.pixelArea(), a.unit(), Rows.objectCounts(a.objects(), r.classes(),
+				target.objects()));
 		}
 		catch (Exception | OutOfMemoryError e) {
-			return List.of(SparkJob.failed(plan.image(), SparkJob.message(e)));
+			return List.of(Rows.failed(plan.image(), Rows.message(e)));
 		}
 	}
 
@@ -193,29 +195,29 @@ final class SparkTiles {
 	 * What the driver knows of the result's parameters without loading the model: the classes and, when given as a
 	 * file, the weights (as summary.json writes them).
 	 */
-	static Map<String, Object> requestParameters(Args a) {
+	static Map<String, Object> requestParameters(org.mvpseg.pipeline.SegmentRequest r) {
 		Map<String, Object> m = new java.util.HashMap<>();
-		m.put("classes", SegmentCommand.request(a, "classes").classes());
-		if (a.has("weights")) m.put("weights", a.path("weights").toAbsolutePath().toString());
+		m.put("classes", r.classes());
+		if (r.model().weights() != null) m.put("weights", r.model().weights().toString()); // absolute: the job's
 		return m;
 	}
 
 	/** Rows read back from a complete earlier run, a failed row where another run's files are in the way, or null. */
-	private static List<Row> skipped(TiledImage.Plan p, SegmentCommand.Target target, java.util.Map<String, ?> request) {
+	private static List<Row> skipped(TiledImage.Plan p, FileSegmentation.Target target, java.util.Map<String, ?> request) {
 		if (target.overwrite()) return null;
 		Path summary = target.dir().resolve(p.baseName() + ".summary.json");
 		try {
 			if (target.outputs().contains(SegmentationFiles.Output.SUMMARY) && Files.exists(summary)) {
-				SparkJob.sameObjects(summary, target.objects());
-				return SparkJob.fromSummary(Path.of(p.image()), summary, request);
+				Rows.sameObjects(summary, target.objects());
+				return Rows.fromSummary(Path.of(p.image()), summary, request);
 			}
 		}
 		catch (Exception e) {
-			return List.of(SparkJob.failed(p.image(), summary + " cannot be read (" + SparkJob.message(e)
+			return List.of(Rows.failed(p.image(), summary + " cannot be read (" + Rows.message(e)
 				+ "); pass --overwrite"));
 		}
 		Path labels = target.dir().resolve(p.baseName() + ".labels.tif");
-		return Files.exists(labels) ? List.of(SparkJob.failed(p.image(), labels + " exists already; nothing was "
+		return Files.exists(labels) ? List.of(Rows.failed(p.image(), labels + " exists already; nothing was "
 			+ "segmented. Choose another output folder, delete the old results, or pass --overwrite.")) : null;
 	}
 
