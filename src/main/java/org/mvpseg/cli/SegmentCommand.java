@@ -163,8 +163,8 @@ final class SegmentCommand implements Main.Subcommand {
 		try {
 			FileSegmentation.Outcome o = FileSegmentation.segment(img, p, target, progress);
 			report(o.result().result(), o.input(), out);
-			if (o.objects() != null) out.println("  objects: " + objectCounts(o.objects(), p.classNames(), target
-				.objects()));
+			if (o.objects() != null) out.println("  objects: " + target.objects().describeCounts(p.classNames(), o
+				.objects().counts(), o.objects().dropped()));
 			if (o.note() != null) out.println("  " + o.note());
 			return true;
 		}
@@ -176,20 +176,6 @@ final class SegmentCommand implements Main.Subcommand {
 			out.println("  failed: " + img.getFileName() + ": " + e.getCause().getMessage());
 			return false;
 		}
-	}
-
-	/** "nucleus 12, cell 3 (2 smaller than 20 pixels dropped)": the objects of each split class. */
-	static String objectCounts(org.mvpseg.objects.ObjectTable t, List<String> classes, ObjectOptions o) {
-		boolean[] split = o.chosen(classes);
-		long[] n = t.counts(), dropped = t.dropped();
-		StringBuilder sb = new StringBuilder();
-		long gone = 0;
-		for (int c = 0; c < classes.size(); c++) {
-			if (!split[c]) continue;
-			sb.append(sb.length() == 0 ? "" : ", ").append(classes.get(c)).append(' ').append(n[c]);
-			gone += dropped[c];
-		}
-		return sb + (gone > 0 ? " (" + gone + " smaller than " + o.minSize() + " pixels dropped)" : "");
 	}
 
 	private static void report(org.mvpseg.segment.Segmenter.Result r, ClipInput input, PrintStream out) {
