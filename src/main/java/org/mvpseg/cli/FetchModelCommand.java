@@ -1,8 +1,8 @@
 package org.mvpseg.cli;
 
 import org.mvpseg.models.ModelCache;
-import org.mvpseg.models.ModelDownloader;
 import org.mvpseg.models.ModelRegistry;
+import org.mvpseg.models.ModelResolver;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,8 +23,12 @@ final class FetchModelCommand implements Main.Subcommand {
 		ModelRegistry registry = a.has("registry") ? ModelRegistry.read(a.path("registry")) : ModelRegistry.builtIn();
 		ModelRegistry.Entry e = registry.get(a.positional.get(0));
 		ModelCache cache = ModelCache.locate(a.has("dir") ? a.path("dir") : null);
-		Path file = new ModelDownloader(cache).fetch(e, new ConsoleProgress(System.err));
-		out.println(e.name() + ": " + file + " (SHA-256 verified)");
+		// the resolver also fetches the files beside the weights (a model's config and vocabulary)
+		Path file = ModelResolver.resolve(null, e.name(), registry, cache, new ConsoleProgress(System.err)).weights();
+		String recorded = e.sha256() == null ? ModelCache.recorded(file) : null;
+		out.println(e.name() + ": " + file + (e.sha256() != null ? " (SHA-256 verified)" : " (the registry pins no "
+			+ "SHA-256; this download's, recorded beside the file: " + recorded + " — compare it with the model's "
+			+ "page)"));
 		return 0;
 	}
 }

@@ -92,6 +92,14 @@ public final class ModelCache {
 		return f;
 	}
 
+	/** The SHA-256 recorded for {@code f} when it was downloaded or verified, or null when none is on record. */
+	public static String recorded(Path f) throws IOException {
+		Path mark = marker(f);
+		if (!Files.isRegularFile(mark)) return null;
+		String[] v = Files.readString(mark).strip().split(" ");
+		return v.length == 3 && v[1].equals(Long.toString(Files.size(f))) ? v[0] : null;
+	}
+
 	void remember(Path f, String sha) throws IOException {
 		Files.writeString(marker(f), stamp(f, sha) + "\n");
 	}
