@@ -77,7 +77,7 @@ final class SparkCommand implements Main.Subcommand {
 		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
 			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
 				+ "image are then replaced), or choose another --out");
-		SegmentRequest request = SegmentCommand.request(a, "classes");
+		SegmentRequest request = SegmentCommand.request(a);
 		FileSegmentation.Target target = SegmentCommand.target(a, outDir, SegmentationFiles.Output.parse(outputs(a)));
 		Path weights = request.model().weights();
 		if (weights != null && !Files.isRegularFile(weights)) throw new java.nio.file.NoSuchFileException(weights
@@ -117,11 +117,12 @@ final class SparkCommand implements Main.Subcommand {
 	 */
 	static Args parse(String[] argv) {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
+		valued.addAll(org.mvpseg.pipeline.SegmentOption.flags(SegmentCommand.REQUEST_OPTIONS, false));
+		valued.add("classes");
 		valued.addAll(JOB_OPTIONS);
 		valued.addAll(SegmentCommand.FEATURE_OPTIONS);
 		valued.addAll(SegmentCommand.OBJECT_OPTIONS);
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS, "overwrite"));
 		if (a.has("tile")) {
 			a.integer("tile", 0, 64);
 			if (a.has("short-side") || "paper".equals(a.get("protocol", null))) throw new Args.UsageException("--tile "

@@ -34,8 +34,9 @@ class EntryPointsTest {
 
 	private static SegmentRequest cliRequest(String... argv) {
 		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
-		return SegmentCommand.request(new Args(argv, 0, valued, Set.of()), "classes");
+		valued.addAll(org.mvpseg.pipeline.SegmentOption.flags(SegmentCommand.REQUEST_OPTIONS, false));
+		valued.add("classes");
+		return SegmentCommand.request(new Args(argv, 0, valued, SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS)));
 	}
 
 	@Test
