@@ -10,44 +10,50 @@ import java.util.function.BiConsumer;
 
 /**
  * The segmentation options, one row each: the command line's flag, Fiji's macro key (a field of the SciJava
- * commands; null where Fiji does not offer it), the value's form, what leaving it out means (README's option table),
- * and how its text form reaches {@link SegmentRequest.Builder}. Every front end parses, lists and documents these
+ * commands; null where Fiji does not offer it), the key provenance reports the value used under ({@link Resolved}),
+ * the value's form, what leaving it out means (README's option table), and how its text form reaches
+ * {@link SegmentRequest.Builder}. Every front end parses, lists and documents these
  * options from this table, so a new option is one row here plus its use in the pipeline.
  * <p>
  * The rows are in the order usage lines show them. The model, weights and device are not here: training takes them
  * too, without a segmentation request (cli.ModelArgs, fiji.ModelCommand).
  */
 public enum SegmentOption {
-	PROMPTS(Group.LEARNED, "prompts", "prompts", Form.TEXT, "FILE", null, SegmentRequest.Builder::prompts),
-	NO_GPR(Group.LEARNED, "no-gpr", "no_gpr", Form.FLAG, null, "GPR on (learned prompts)", (b, v) -> b.gpr(!on(v))),
-	DROP_ABSENT(Group.LEARNED, "drop-absent", null, Form.FLAG, null, "off: every class named can be a label", (b, v) -> b
-		.dropAbsent(on(v))),
-	STUDENT(Group.STUDENT, "student", "student", Form.TEXT, "FILE", null, SegmentRequest.Builder::student),
-	DENSE_MODE(Group.COMMON, "dense-mode", "dense_mode", Form.TEXT, "maskclip|value|clearclip|sclip|naclip", "with "
-		+ "`--prompts`: the mode the prompts were trained with (prompt sets from before record none: `maskclip`); "
-		+ "otherwise `maskclip`", SegmentRequest.Builder::denseMode),
-	WINDOW(Group.COMMON, "window", "window", Form.WHOLE, "N", "the model's input size (224 for ViT-B/16)", (b, v) -> b
-		.window(whole("window", v))),
-	STRIDE(Group.COMMON, "stride", "stride", Form.WHOLE, "N", "half the window", (b, v) -> b.stride(whole("stride", v))),
-	BATCH(Group.COMMON, "batch", null, Form.WHOLE, "N", "as many windows per forward pass as 1 GiB allows, at most 8 on "
-		+ "a CPU; on a GPU as many as 70 % of its free memory holds, at most 256", (b, v) -> b.batch(whole("batch", v))),
-	SHORT_SIDE(Group.COMMON, "short-side", null, Form.WHOLE, "N", "no resize", (b, v) -> b.shortSide(whole("short side",
-		v))),
-	PROTOCOL(Group.COMMON, "protocol", "protocol", Form.TEXT, "windows|paper", "`windows`: sliding windows at the "
-		+ "image's own resolution", SegmentRequest.Builder::protocol),
-	PAMR(Group.COMMON, "pamr", "pamr", Form.FLAG, null, "off", (b, v) -> b.pamr(on(v))),
-	HALF(Group.COMMON, "half", "half_precision", Form.FLAG, null, "off (fp32)", (b, v) -> b.half(on(v))),
-	TEMPLATE(Group.ZERO_SHOT, "template", "template", Form.TEXT, "TEXT", "MaskCLIP's 85 templates",
+	// group, flag, macro key, provenance key, form, metavar, what leaving it out means (README), how it is applied
+	PROMPTS(Group.LEARNED, "prompts", "prompts", "prompts", Form.TEXT, "FILE", null, SegmentRequest.Builder::prompts),
+	NO_GPR(Group.LEARNED, "no-gpr", "no_gpr", "classifier", Form.FLAG, null, "GPR on (learned prompts)",
+		(b, v) -> b.gpr(!on(v))),
+	DROP_ABSENT(Group.LEARNED, "drop-absent", null, "classifier", Form.FLAG, null, "off: every class named can be a "
+		+ "label", (b, v) -> b.dropAbsent(on(v))),
+	STUDENT(Group.STUDENT, "student", "student", "student", Form.TEXT, "FILE", null, SegmentRequest.Builder::student),
+	DENSE_MODE(Group.COMMON, "dense-mode", "dense_mode", "dense_mode", Form.TEXT,
+		"maskclip|value|clearclip|sclip|naclip", "with `--prompts`: the mode the prompts were trained with (prompt sets "
+			+ "from before record none: `maskclip`); otherwise `maskclip`", SegmentRequest.Builder::denseMode),
+	WINDOW(Group.COMMON, "window", "window", "window", Form.WHOLE, "N", "the model's input size (224 for ViT-B/16)",
+		(b, v) -> b.window(whole("window", v))),
+	STRIDE(Group.COMMON, "stride", "stride", "stride", Form.WHOLE, "N", "half the window",
+		(b, v) -> b.stride(whole("stride", v))),
+	BATCH(Group.COMMON, "batch", null, "batch", Form.WHOLE, "N", "as many windows per forward pass as 1 GiB allows, at "
+		+ "most 8 on a CPU; on a GPU as many as 70 % of its free memory holds, at most 256",
+		(b, v) -> b.batch(whole("batch", v))),
+	SHORT_SIDE(Group.COMMON, "short-side", null, "short_side", Form.WHOLE, "N", "no resize",
+		(b, v) -> b.shortSide(whole("short side", v))),
+	PROTOCOL(Group.COMMON, "protocol", "protocol", "gpr_scope", Form.TEXT, "windows|paper", "`windows`: sliding "
+		+ "windows at the image's own resolution", SegmentRequest.Builder::protocol),
+	PAMR(Group.COMMON, "pamr", "pamr", "pamr", Form.FLAG, null, "off", (b, v) -> b.pamr(on(v))),
+	HALF(Group.COMMON, "half", "half_precision", "precision", Form.FLAG, null, "off (fp32)", (b, v) -> b.half(on(v))),
+	TEMPLATE(Group.ZERO_SHOT, "template", "template", "templates", Form.TEXT, "TEXT", "MaskCLIP's 85 templates",
 		SegmentRequest.Builder::template),
-	DENOISE(Group.ZERO_SHOT, "denoise", "denoise", Form.NUMBER, "0.5", "off", (b, v) -> b.denoise(number("denoise", v))),
-	KEY_SMOOTHING(Group.ZERO_SHOT, "key-smoothing", "key_smoothing", Form.NUMBER, "1.0", "off", (b, v) -> b.keySmoothing(
-		number("key smoothing", v))),
-	TEMPERATURE(Group.ZERO_SHOT, "temperature", "temperature", Form.NUMBER, "T", "the model's own logit scale (100 for "
-		+ "OpenAI's)", (b, v) -> b.temperature(number("temperature", v))),
-	CHANNELS(Group.COMMON, "channels", "channels", Form.TEXT, "1,2,3", "grey replicated, RGB as is, otherwise channels "
-		+ "1–3", SegmentRequest.Builder::channels);
+	DENOISE(Group.ZERO_SHOT, "denoise", "denoise", "prompt_denoising", Form.NUMBER, "0.5", "off",
+		(b, v) -> b.denoise(number("denoise", v))),
+	KEY_SMOOTHING(Group.ZERO_SHOT, "key-smoothing", "key_smoothing", "key_smoothing", Form.NUMBER, "1.0", "off",
+		(b, v) -> b.keySmoothing(number("key smoothing", v))),
+	TEMPERATURE(Group.ZERO_SHOT, "temperature", "temperature", "classifier", Form.NUMBER, "T", "the model's own logit "
+		+ "scale (100 for OpenAI's)", (b, v) -> b.temperature(number("temperature", v))),
+	CHANNELS(Group.COMMON, "channels", "channels", "channels", Form.TEXT, "1,2,3", "grey replicated, RGB as is, "
+		+ "otherwise channels 1–3", SegmentRequest.Builder::channels);
 
-	/** Which runs take an option: every method, or only learned prompts, zero-shot or a student (evaluate runs several). */
+	/** Which runs take an option: every method, or only learned prompts, zero-shot or a student (evaluate: several). */
 	public enum Group {
 		COMMON, LEARNED, ZERO_SHOT, STUDENT
 	}
@@ -58,16 +64,17 @@ public enum SegmentOption {
 	}
 
 	private final Group group;
-	private final String flag, macroKey, metavar, automatic;
+	private final String flag, macroKey, provenance, metavar, automatic;
 	private final Form form;
 	private final BiConsumer<SegmentRequest.Builder, String> apply;
 
-	SegmentOption(Group group, String flag, String macroKey, Form form, String metavar, String automatic,
-		BiConsumer<SegmentRequest.Builder, String> apply)
+	SegmentOption(Group group, String flag, String macroKey, String provenance, Form form, String metavar,
+		String automatic, BiConsumer<SegmentRequest.Builder, String> apply)
 	{
 		this.group = group;
 		this.flag = flag;
 		this.macroKey = macroKey;
+		this.provenance = provenance;
 		this.form = form;
 		this.metavar = metavar;
 		this.automatic = automatic;
@@ -86,6 +93,14 @@ public enum SegmentOption {
 	/** Fiji's field and macro key (recorded macros use it, so it never changes), or null where Fiji lacks it. */
 	public String macroKey() {
 		return macroKey;
+	}
+
+	/**
+	 * The key in a summary's {@code parameters} that says the value used ({@link Resolved#used}); "classifier" where
+	 * the classifier's description says it (the temperature, GPR off, classes judged absent left out).
+	 */
+	public String provenance() {
+		return provenance;
 	}
 
 	public Form form() {
