@@ -10,9 +10,7 @@ import org.mvpseg.pipeline.SegmentRequest;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /** {@code evaluate}: mIoU(seen), mIoU(unseen), hIoU of learned prompts and/or the zero-shot baseline. */
 final class EvaluateCommand implements Main.Subcommand {
@@ -25,10 +23,8 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentOption.flags(SegmentCommand.REQUEST_OPTIONS, false));
-		valued.addAll(Set.of("data", "seen", "unseen", "json"));
-		Args a = new Args(argv, 1, valued, SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS, "zero-shot"));
+		Args a = new Args(argv, 1, SegmentCommand.valued(SegmentCommand.REQUEST_OPTIONS, "data", "seen", "unseen", "json"),
+			SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS, "zero-shot"));
 		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
 			+ "FILE, --zero-shot, --student FILE, or several of them");
 		EvaluationRequest request = request(a);

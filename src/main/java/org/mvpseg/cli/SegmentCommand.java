@@ -49,9 +49,7 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentOption.flags(REQUEST_OPTIONS, false));
-		valued.addAll(Set.of("classes", "out", "outputs"));
+		Set<String> valued = valued(REQUEST_OPTIONS, "classes", "out", "outputs");
 		valued.addAll(FEATURE_OPTIONS);
 		valued.addAll(OBJECT_OPTIONS);
 		Args a = new Args(argv, 1, valued, switches(REQUEST_OPTIONS, "overwrite"));
@@ -105,6 +103,14 @@ final class SegmentCommand implements Main.Subcommand {
 	/** The request from every segmentation option given and {@code --classes}. */
 	static SegmentRequest request(Args a) {
 		return options(a, REQUEST_OPTIONS).classes(a.require("classes")).build();
+	}
+
+	/** The model's options, those among {@code which} that take a value, and {@code more}: the first set Args takes. */
+	static Set<String> valued(Set<SegmentOption> which, String... more) {
+		Set<String> s = new java.util.HashSet<>(ModelArgs.OPTIONS);
+		s.addAll(SegmentOption.flags(which, false));
+		s.addAll(List.of(more));
+		return s;
 	}
 
 	/** The switches among {@code which}, and {@code more}: the second set Args takes. */

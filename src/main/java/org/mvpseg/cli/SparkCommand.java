@@ -116,9 +116,7 @@ final class SparkCommand implements Main.Subcommand {
 	 * images. Tiled images are segmented at their own size and write no probabilities: refused here, before Spark.
 	 */
 	static Args parse(String[] argv) {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(org.mvpseg.pipeline.SegmentOption.flags(SegmentCommand.REQUEST_OPTIONS, false));
-		valued.add("classes");
+		Set<String> valued = SegmentCommand.valued(SegmentCommand.REQUEST_OPTIONS, "classes");
 		valued.addAll(JOB_OPTIONS);
 		valued.addAll(SegmentCommand.FEATURE_OPTIONS);
 		valued.addAll(SegmentCommand.OBJECT_OPTIONS);

@@ -13,7 +13,6 @@ import org.mvpseg.pipeline.SegmentOption;
 
 import java.io.PrintStream;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -42,11 +41,9 @@ final class TransferCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentOption.flags(TEACHER, false));
-		valued.addAll(Set.of("unlabeled", "data", "classes", "unseen", "student-out", "iterations", "teacher-iterations",
-			"batch", "lr", "min-lr", "power", "momentum", "weight-decay", "seed", "memory-budget-mb", "checkpoint-every",
-			"log-every", "block-lr-factor"));
+		Set<String> valued = SegmentCommand.valued(TEACHER, "unlabeled", "data", "classes", "unseen", "student-out",
+			"iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum", "weight-decay", "seed",
+			"memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor");
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite",
 			"fine-tune-last-block"));
 		if (a.has("prompts") == a.has("zero-shot")) throw new Args.UsageException("give the teacher: --prompts FILE "
