@@ -130,7 +130,7 @@ final class SegmentCommand implements Main.Subcommand {
 		for (SegmentOption o : which) if (a.has(o.flag())) values.put(o, switch (o.form()) {
 			case WHOLE -> String.valueOf(a.integer(o.flag(), 0, 0));
 			case NUMBER -> String.valueOf(a.decimal(o.flag(), 0));
-			case FLAG, TEXT -> a.get(o.flag(), null);
+			case FLAG, TEXT, FILE -> a.get(o.flag(), null);
 		});
 		return SegmentOption.apply(SegmentRequest.builder().model(ModelArgs.choice(a)).device(a.get("device", null)),
 			values);

@@ -60,8 +60,14 @@ final class SparkCommand implements Main.Subcommand {
 	}
 
 	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
-	static final Set<String> PATH_OPTIONS = Set.of("input", "out", "weights", "models-dir", "registry", "prompts",
-		"student", "features");
+	static final Set<String> PATH_OPTIONS = paths("input", "out", "weights", "models-dir", "registry", "features");
+
+	/** These and the option table's files. */
+	private static Set<String> paths(String... own) {
+		Set<String> s = new java.util.HashSet<>(List.of(own));
+		s.addAll(org.mvpseg.pipeline.SegmentOption.files());
+		return java.util.Collections.unmodifiableSet(s);
+	}
 
 	/**
 	 * The job from the command line, parsed once: the request and the outputs (checked as {@code segment} checks

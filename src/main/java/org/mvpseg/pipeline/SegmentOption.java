@@ -20,12 +20,12 @@ import java.util.function.BiConsumer;
  */
 public enum SegmentOption {
 	// group, flag, macro key, provenance key, form, metavar, what leaving it out means (README), how it is applied
-	PROMPTS(Group.LEARNED, "prompts", "prompts", "prompts", Form.TEXT, "FILE", null, SegmentRequest.Builder::prompts),
+	PROMPTS(Group.LEARNED, "prompts", "prompts", "prompts", Form.FILE, "FILE", null, SegmentRequest.Builder::prompts),
 	NO_GPR(Group.LEARNED, "no-gpr", "no_gpr", "classifier", Form.FLAG, null, "GPR on (learned prompts)",
 		(b, v) -> b.gpr(!on(v))),
 	DROP_ABSENT(Group.LEARNED, "drop-absent", null, "classifier", Form.FLAG, null, "off: every class named can be a "
 		+ "label", (b, v) -> b.dropAbsent(on(v))),
-	STUDENT(Group.STUDENT, "student", "student", "student", Form.TEXT, "FILE", null, SegmentRequest.Builder::student),
+	STUDENT(Group.STUDENT, "student", "student", "student", Form.FILE, "FILE", null, SegmentRequest.Builder::student),
 	DENSE_MODE(Group.COMMON, "dense-mode", "dense_mode", "dense_mode", Form.TEXT,
 		"maskclip|value|clearclip|sclip|naclip", "with `--prompts`: the mode the prompts were trained with (prompt sets "
 			+ "from before record none: `maskclip`); otherwise `maskclip`", SegmentRequest.Builder::denseMode),
@@ -58,9 +58,12 @@ public enum SegmentOption {
 		COMMON, LEARNED, ZERO_SHOT, STUDENT
 	}
 
-	/** How the value is written: a switch (present = on), a whole number (0 = automatic), a decimal, or text. */
+	/**
+	 * How the value is written: a switch (present = on), a whole number (0 = automatic), a decimal, text, or a file
+	 * (which the Spark job makes absolute: its executors run in folders of their own).
+	 */
 	public enum Form {
-		FLAG, WHOLE, NUMBER, TEXT
+		FLAG, WHOLE, NUMBER, TEXT, FILE
 	}
 
 	private final Group group;
@@ -142,6 +145,13 @@ public enum SegmentOption {
 		StringBuilder sb = new StringBuilder();
 		for (SegmentOption o : EnumSet.copyOf(which)) sb.append(sb.length() == 0 ? "" : " ").append(o.form(true));
 		return sb.toString();
+	}
+
+	/** The flag names of the rows that name files. */
+	public static Set<String> files() {
+		Set<String> s = new LinkedHashSet<>();
+		for (SegmentOption o : values()) if (o.form == Form.FILE) s.add(o.flag);
+		return s;
 	}
 
 	/** The flag names of these rows that take a value ({@code switches} false) or are switches (true). */

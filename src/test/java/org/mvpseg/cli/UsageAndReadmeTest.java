@@ -40,6 +40,19 @@ class UsageAndReadmeTest {
 		}
 	}
 
+	/** spark takes "the options of segment", as its usage line says: every one (--drop-absent was missing). */
+	@Test
+	void sparkAcceptsEveryOptionOfSegment() {
+		Set<String> segment = accepted("segment"), spark = accepted("spark");
+		segment.removeAll(spark);
+		assertEquals(Set.of(), segment, "options of segment that spark refuses");
+	}
+
+	private static Set<String> accepted(String sub) {
+		return new TreeSet<>(assertThrows(Args.UsageException.class, () -> Main.command(sub).run(new String[] { sub,
+			"--zz-not-an-option", "x" }, System.out)).accepted);
+	}
+
 	/**
 	 * README's option table is pipeline.SegmentOption's: a row for each option that says what leaving it out means
 	 * (the table's words), Fiji's macro keys exactly as the table has them, and no row for an option it lacks
