@@ -3,14 +3,14 @@ package org.mvpseg.cli;
 import org.mvpseg.imagej.DatasetFolder;
 import org.mvpseg.pipeline.EvaluationRequest;
 import org.mvpseg.pipeline.EvaluationRun;
+import org.mvpseg.pipeline.SegmentOption;
+import org.mvpseg.pipeline.SegmentOption.Group;
 import org.mvpseg.pipeline.SegmentRequest;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /** {@code evaluate}: mIoU(seen), mIoU(unseen), hIoU of learned prompts and/or the zero-shot baseline. */
 final class EvaluateCommand implements Main.Subcommand {
@@ -18,20 +18,13 @@ final class EvaluateCommand implements Main.Subcommand {
 	@Override
 	public String usage() {
 		return "evaluate --data DIR (--prompts FILE [--no-gpr | --drop-absent] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
-			+ ModelArgs.USAGE + " [--json FILE] [--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] "
-			+ "[--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] [--channels 1,2,3] [--template TEXT] [--denoise 0.5] [--temperature T] "
-			+ "[--key-smoothing 1.0]";
+			+ ModelArgs.USAGE + " [--json FILE] " + SegmentOption.usage(SegmentOption.of(Group.COMMON, Group.ZERO_SHOT));
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
-		valued.remove("classes");
-		valued.remove("prompts");
-		valued.remove("student");
-		valued.addAll(Set.of("data", "prompts", "seen", "unseen", "json", "student"));
-		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-gpr", "drop-absent", "pamr", "half"));
+		Args a = new Args(argv, 1, SegmentCommand.valued(SegmentCommand.REQUEST_OPTIONS, "data", "seen", "unseen", "json"),
+			SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS, "zero-shot"));
 		if (!a.has("prompts") && !a.has("zero-shot") && !a.has("student")) throw new Args.UsageException("give --prompts "
 			+ "FILE, --zero-shot, --student FILE, or several of them");
 		EvaluationRequest request = request(a);
@@ -54,15 +47,14 @@ final class EvaluateCommand implements Main.Subcommand {
 		return 0;
 	}
 
-	/** Learned prompts, the zero-shot baseline, a student: those asked for, in this order. */
+	/** Learned prompts, the zero-shot baseline, a student: those asked for, in this order, each with its options. */
 	private static EvaluationRequest request(Args a) {
-		EvaluationRequest.checkOptions(a.has("prompts"), a.has("zero-shot"), a.has("template") || a.has("temperature") || a
-			.has("denoise") || a.has("key-smoothing"), a.has("no-gpr"), a.has("drop-absent"));
+		EvaluationRequest.checkOptions(a.has("prompts"), a.has("zero-shot"), SegmentCommand.anyGiven(a, SegmentOption.of(
+			Group.ZERO_SHOT)), a.has("no-gpr"), a.has("drop-absent"));
 		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(a.require("seen")).unseen(a.get("unseen", null));
-		if (a.has("prompts")) b.method(SegmentCommand.common(a).prompts(a.get("prompts", null)).gpr(!a.has("no-gpr"))
-			.dropAbsent(a.has("drop-absent")));
-		if (a.has("zero-shot")) b.method(SegmentCommand.zeroShotOptions(SegmentCommand.common(a), a));
-		if (a.has("student")) b.method(SegmentCommand.common(a).student(a.get("student", null)));
+		if (a.has("prompts")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.LEARNED)));
+		if (a.has("zero-shot")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.ZERO_SHOT)));
+		if (a.has("student")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.STUDENT)));
 		return b.build();
 	}
 }

@@ -9,6 +9,8 @@ import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.segment.Templates;
 import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentOption;
+import org.mvpseg.pipeline.SegmentOption.Group;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.runtime.Progress;
 
@@ -23,9 +25,12 @@ import java.util.Set;
 /** {@code segment}: label image, probabilities and summary for each image, by class names. */
 final class SegmentCommand implements Main.Subcommand {
 
-	/** The options that shape the segmentation itself, shared with {@code evaluate}. */
-	static final Set<String> REQUEST_OPTIONS = Set.of("classes", "prompts", "key-smoothing", "dense-mode", "window",
-		"stride", "batch", "short-side", "template", "denoise", "channels", "temperature", "protocol", "student");
+	/** The options that shape the segmentation itself (pipeline.SegmentOption's table), shared with {@code spark}. */
+	static final Set<SegmentOption> REQUEST_OPTIONS = java.util.Collections.unmodifiableSet(EnumSet.allOf(
+		SegmentOption.class));
+
+	/** How segment and spark choose the method: learned prompts (with their switches) or a student; else zero-shot. */
+	static final String METHOD_USAGE = "[--prompts FILE [--no-gpr | --drop-absent] | --student FILE]";
 
 	/** Where image features are kept and how (docs/features.md); shared with {@code spark}. */
 	static final Set<String> FEATURE_OPTIONS = Set.of("features", "features-precision");
@@ -36,23 +41,20 @@ final class SegmentCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " [--prompts FILE [--no-gpr | --drop-absent] | --student FILE] "
-			+ "[--dense-mode maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--batch N] [--short-side N] [--protocol windows|paper] [--pamr] [--half] "
-			+ "[--template TEXT] [--denoise 0.5] [--key-smoothing 1.0] [--temperature T] [--channels 1,2,3] [--out DIR] "
+		return "segment IMAGE|FOLDER... --classes \"cat, grass, sky\" " + ModelArgs.USAGE + " " + METHOD_USAGE + " "
+			+ SegmentOption.usage(SegmentOption.of(Group.COMMON, Group.ZERO_SHOT)) + " [--out DIR] "
 			+ "[--outputs labels,probabilities,summary] [--overwrite] [--features DIR [--features-precision fp32|fp16]] "
 			+ OBJECT_USAGE;
 	}
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(REQUEST_OPTIONS);
-		valued.addAll(Set.of("out", "outputs"));
+		Set<String> valued = valued(REQUEST_OPTIONS, "classes", "out", "outputs");
 		valued.addAll(FEATURE_OPTIONS);
 		valued.addAll(OBJECT_OPTIONS);
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "drop-absent", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, switches(REQUEST_OPTIONS, "overwrite"));
 		if (a.positional.isEmpty()) throw new Args.UsageException("give at least one image or folder");
-		SegmentRequest request = request(a, "classes");
+		SegmentRequest request = request(a);
 		EnumSet<SegmentationFiles.Output> outputs = SegmentationFiles.Output.parse(a.get("outputs",
 			"labels,probabilities,summary"));
 		List<Path> images = ImageFiles.collect(a.positional);
@@ -98,24 +100,45 @@ final class SegmentCommand implements Main.Subcommand {
 			+ "different --out folders, or rename one.");
 	}
 
-	/** The request from the shared options; {@code classesKey} names the option with the class list. */
-	static SegmentRequest request(Args a, String classesKey) {
-		return zeroShotOptions(common(a), a).prompts(a.get("prompts", null)).student(a.get("student", null)).gpr(!a.has(
-			"no-gpr")).dropAbsent(a.has("drop-absent")).classes(a.require(classesKey)).build();
+	/** The request from every segmentation option given and {@code --classes}. */
+	static SegmentRequest request(Args a) {
+		return options(a, REQUEST_OPTIONS).classes(a.require("classes")).build();
 	}
 
-	/** Model, device, dense mode, windows or the paper's protocol, PAMR and channels: what every method takes. */
-	static SegmentRequest.Builder common(Args a) {
-		return SegmentRequest.builder().model(ModelArgs.choice(a)).denseMode(a.get("dense-mode", null)).windows(a
-			.integer("window", 0, 0), a.integer("stride", 0, 0), a.integer("batch", 0, 0), a.integer("short-side", 0, 0))
-			.protocol(a.get("protocol", null)).pamr(a.has("pamr")).channels(a.get("channels", null)).device(a.get(
-				"device", null)).half(a.has("half"));
+	/** The model's options, those among {@code which} that take a value, and {@code more}: the first set Args takes. */
+	static Set<String> valued(Set<SegmentOption> which, String... more) {
+		Set<String> s = new java.util.HashSet<>(ModelArgs.OPTIONS);
+		s.addAll(SegmentOption.flags(which, false));
+		s.addAll(List.of(more));
+		return s;
 	}
 
-	/** Template, prompt denoising and key smoothing: zero-shot only. */
-	static SegmentRequest.Builder zeroShotOptions(SegmentRequest.Builder b, Args a) {
-		return b.template(a.get("template", null)).denoise(a.decimal("denoise", 0)).keySmoothing(a.decimal(
-			"key-smoothing", 0)).temperature(a.decimal("temperature", 0));
+	/** The switches among {@code which}, and {@code more}: the second set Args takes. */
+	static Set<String> switches(Set<SegmentOption> which, String... more) {
+		Set<String> s = new java.util.HashSet<>(SegmentOption.flags(which, true));
+		s.addAll(List.of(more));
+		return s;
+	}
+
+	/**
+	 * The model and device, and those of {@code which} that were given, each through its row of the option table.
+	 * Numbers are checked here first, so that a mistake reads as the command line's ("--window must be a whole
+	 * number, got 'x'").
+	 */
+	static SegmentRequest.Builder options(Args a, Set<SegmentOption> which) {
+		java.util.Map<SegmentOption, String> values = new java.util.EnumMap<>(SegmentOption.class);
+		for (SegmentOption o : which) if (a.has(o.flag())) values.put(o, switch (o.form()) {
+			case WHOLE -> String.valueOf(a.integer(o.flag(), 0, 0));
+			case NUMBER -> String.valueOf(a.decimal(o.flag(), 0));
+			case FLAG, TEXT, FILE -> a.get(o.flag(), null);
+		});
+		return SegmentOption.apply(SegmentRequest.builder().model(ModelArgs.choice(a)).device(a.get("device", null)),
+			values);
+	}
+
+	/** Whether any option of {@code which} was given. */
+	static boolean anyGiven(Args a, Set<SegmentOption> which) {
+		return which.stream().anyMatch(o -> a.has(o.flag()));
 	}
 
 	/**

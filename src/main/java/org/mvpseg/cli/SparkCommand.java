@@ -60,8 +60,14 @@ final class SparkCommand implements Main.Subcommand {
 	}
 
 	/** Options naming files or folders: made absolute on the driver, since executors run in folders of their own. */
-	static final Set<String> PATH_OPTIONS = Set.of("input", "out", "weights", "models-dir", "registry", "prompts",
-		"student", "features");
+	static final Set<String> PATH_OPTIONS = paths("input", "out", "weights", "models-dir", "registry", "features");
+
+	/** These and the option table's files. */
+	private static Set<String> paths(String... own) {
+		Set<String> s = new java.util.HashSet<>(List.of(own));
+		s.addAll(org.mvpseg.pipeline.SegmentOption.files());
+		return java.util.Collections.unmodifiableSet(s);
+	}
 
 	/**
 	 * The job from the command line, parsed once: the request and the outputs (checked as {@code segment} checks
@@ -77,7 +83,7 @@ final class SparkCommand implements Main.Subcommand {
 		if (Files.exists(outDir.resolve("results.parquet")) && !a.has("overwrite")) throw new Args.UsageException(
 			outDir.resolve("results.parquet") + " exists: pass --overwrite to segment again (complete outputs of an "
 				+ "image are then replaced), or choose another --out");
-		SegmentRequest request = SegmentCommand.request(a, "classes");
+		SegmentRequest request = SegmentCommand.request(a);
 		FileSegmentation.Target target = SegmentCommand.target(a, outDir, SegmentationFiles.Output.parse(outputs(a)));
 		Path weights = request.model().weights();
 		if (weights != null && !Files.isRegularFile(weights)) throw new java.nio.file.NoSuchFileException(weights
@@ -116,12 +122,11 @@ final class SparkCommand implements Main.Subcommand {
 	 * images. Tiled images are segmented at their own size and write no probabilities: refused here, before Spark.
 	 */
 	static Args parse(String[] argv) {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
+		Set<String> valued = SegmentCommand.valued(SegmentCommand.REQUEST_OPTIONS, "classes");
 		valued.addAll(JOB_OPTIONS);
 		valued.addAll(SegmentCommand.FEATURE_OPTIONS);
 		valued.addAll(SegmentCommand.OBJECT_OPTIONS);
-		Args a = new Args(argv, 1, valued, Set.of("overwrite", "no-gpr", "pamr", "half"));
+		Args a = new Args(argv, 1, valued, SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS, "overwrite"));
 		if (a.has("tile")) {
 			a.integer("tile", 0, 64);
 			if (a.has("short-side") || "paper".equals(a.get("protocol", null))) throw new Args.UsageException("--tile "

@@ -9,8 +9,10 @@ import org.mvpseg.student.StudentData;
 import org.mvpseg.student.StudentFile;
 import org.mvpseg.student.StudentTrainer;
 
+import org.mvpseg.pipeline.SegmentOption;
+
 import java.io.PrintStream;
-import java.util.HashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -18,11 +20,19 @@ import java.util.concurrent.CancellationException;
 /** {@code transfer}: MVP-SEG+ — a student learns the teacher's classes on unlabeled (or partly annotated) images. */
 final class TransferCommand implements Main.Subcommand {
 
+	/** The teacher's options the usage lists after the model (--batch is the student's, not the teacher's windows'). */
+	private static final Set<SegmentOption> TEACHER_TUNING = EnumSet.of(SegmentOption.DENSE_MODE, SegmentOption.WINDOW,
+		SegmentOption.STRIDE, SegmentOption.CHANNELS);
+
+	/** The teacher's options: the prompts or a zero-shot template, and its windows. */
+	private static final Set<SegmentOption> TEACHER = EnumSet.of(SegmentOption.PROMPTS, SegmentOption.TEMPLATE,
+		SegmentOption.DENSE_MODE, SegmentOption.WINDOW, SegmentOption.STRIDE, SegmentOption.CHANNELS);
+
 	@Override
 	public String usage() {
 		return "transfer (--unlabeled DIR | --data DIR | both) (--prompts FILE | --zero-shot [--template TEXT]) "
-			+ "--classes \"a, b, c\" [--unseen \"b, c\"] --student-out FILE " + ModelArgs.USAGE + " [--dense-mode "
-			+ "maskclip|value|clearclip|sclip|naclip] [--window N] [--stride N] [--channels 1,2,3] [--iterations 2000] "
+			+ "--classes \"a, b, c\" [--unseen \"b, c\"] --student-out FILE " + ModelArgs.USAGE + " " + SegmentOption
+				.usage(TEACHER_TUNING) + " [--iterations 2000] "
 			+ "[--teacher-iterations N] [--batch 8] [--lr 0.01] [--min-lr 0.0001] [--power 0.9] [--momentum 0.9] "
 			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--fine-tune-last-block [--block-lr-factor 0.1]] "
 			+ "[--memory-budget-mb 1024] [--checkpoint-every 100] "
@@ -31,18 +41,17 @@ final class TransferCommand implements Main.Subcommand {
 
 	@Override
 	public int run(String[] argv, PrintStream out) throws Exception {
-		Set<String> valued = new HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(Set.of("unlabeled", "data", "prompts", "template", "classes", "unseen", "student-out", "dense-mode",
-			"window", "stride", "channels", "iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum",
-			"weight-decay", "seed", "memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor"));
+		Set<String> valued = SegmentCommand.valued(TEACHER, "unlabeled", "data", "classes", "unseen", "student-out",
+			"iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum", "weight-decay", "seed",
+			"memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor");
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite",
 			"fine-tune-last-block"));
 		if (a.has("prompts") == a.has("zero-shot")) throw new Args.UsageException("give the teacher: --prompts FILE "
 			+ "or --zero-shot");
 		if (!a.has("unlabeled") && !a.has("data")) throw new Args.UsageException("give --unlabeled DIR (images "
 			+ "without labels) and/or --data DIR (images with labels, 255 = not annotated)");
-		TransferRequest request = TransferRequest.builder(SegmentCommand.common(a).prompts(a.get("prompts", null)).template(a
-			.get("template", null)).classes(a.require("classes")).build()).config(config(a)).images(a.get("unlabeled", null),
+		TransferRequest request = TransferRequest.builder(SegmentCommand.options(a, TEACHER).classes(a.require("classes"))
+			.build()).config(config(a)).images(a.get("unlabeled", null),
 				a.get("data", null)).unseen(a.get("unseen", null)).output(a.path("student-out"), a.has("resume")).build();
 		TrainingOutput.check(request.output(), "--student-out", request.resume(), a.has("overwrite"));
 		List<String> unseen = request.unseen();

@@ -6,6 +6,7 @@ import ij.IJ;
 import org.mvpseg.imagej.StudentSources;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentOption;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.pipeline.TransferRequest;
 import org.mvpseg.student.StudentData;
@@ -17,6 +18,7 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -115,8 +117,8 @@ public class AdaptCommand extends ModelCommand {
 
 	/** This dialog's values as a request. */
 	TransferRequest request(Path out) {
-		SegmentRequest teacher = SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).template(
-			template).classes(classes).build();
+		SegmentRequest teacher = SegmentOption.apply(builder(), values(EnumSet.of(SegmentOption.PROMPTS, SegmentOption
+			.TEMPLATE))).classes(classes).build();
 		return TransferRequest.builder(teacher).config(config()).images(unlabeled_folder, data_folder).unseen(unseen)
 			.output(out, resume).build();
 	}

@@ -6,6 +6,8 @@ import ij.measure.ResultsTable;
 import org.mvpseg.mvp.Evaluation;
 import org.mvpseg.pipeline.EvaluationRequest;
 import org.mvpseg.pipeline.EvaluationRun;
+import org.mvpseg.pipeline.SegmentOption;
+import org.mvpseg.pipeline.SegmentOption.Group;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -80,15 +82,15 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 		EvaluationRequest.checkOptions(!prompts.isBlank(), zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
 			no_gpr, false);
 		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(seen).unseen(unseen);
-		if (!prompts.isBlank()) b.method(tuning().learned(builder().prompts(prompts)));
-		if (zeroShot) b.method(tuning().zeroShot(builder()));
-		if (hasStudent) b.method(tuning().student(builder()));
+		if (!prompts.isBlank()) b.method(method(Group.LEARNED));
+		if (zeroShot) b.method(method(Group.ZERO_SHOT));
+		if (hasStudent) b.method(method(Group.STUDENT));
 		return b.build();
 	}
 
-	private SegmentRequest.Builder builder() {
-		return SegmentRequest.builder().model(weights, model).device(device).denseMode(dense_mode).windows(window, stride,
-			0, 0);
+	/** A method's request: the options every method takes and its own (the command line's groups). */
+	private SegmentRequest.Builder method(Group own) {
+		return SegmentOption.apply(builder(), values(SegmentOption.of(Group.COMMON, own)));
 	}
 
 	/** The table shown: a row per class, then the means. */

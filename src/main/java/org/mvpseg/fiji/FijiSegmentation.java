@@ -10,6 +10,7 @@ import org.mvpseg.imagej.ImagePlusSource;
 import org.mvpseg.objects.ObjectOptions;
 import org.mvpseg.pipeline.Pipeline;
 import org.mvpseg.pipeline.Prepared;
+import org.mvpseg.pipeline.SegmentOption;
 import org.mvpseg.pipeline.SegmentRequest;
 import org.mvpseg.runtime.Progress;
 import org.mvpseg.runtime.RequestException;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * "Segment by Name" for an ImagePlus, shared by the SciJava command and the ImageJ 1.x plugin: one
@@ -30,17 +32,21 @@ public final class FijiSegmentation {
 	/**
 	 * Everything the dialog and the macro keys can set. Empty strings and zeros mean "automatic".
 	 *
+	 * @param values the segmentation options, in the text forms of their table (pipeline.SegmentOption)
 	 * @param objects which classes to split into objects, or null for none
 	 */
-	public record Options(String classes, String model, String weights, String prompts, String denseMode, int window,
-		int stride, String template, String channels, boolean allPlanes, boolean labels, boolean probabilities,
-		boolean rois, boolean table, WindowedCommand.Tuning tuning, boolean replaceRois, String device,
-		ObjectOptions objects)
+	public record Options(String classes, String model, String weights, Map<SegmentOption, String> values,
+		boolean allPlanes, boolean labels, boolean probabilities, boolean rois, boolean table, boolean replaceRois,
+		String device, ObjectOptions objects)
 	{
+		public Options {
+			values = Map.copyOf(values);
+		}
+
 		/** The request these options make: the same words give the same request as on the command line. */
 		public SegmentRequest request() {
-			return tuning.apply(SegmentRequest.builder().model(weights, model).device(device).prompts(prompts).classes(classes).template(
-				template).denseMode(denseMode).windows(window, stride, 0, 0).channels(channels)).build();
+			return SegmentOption.apply(SegmentRequest.builder().model(weights, model).device(device), values).classes(
+				classes).build();
 		}
 	}
 

@@ -1,7 +1,13 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.pipeline.SegmentOption;
+import org.mvpseg.pipeline.SegmentRequest;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
 
 /** The weights every model-using command takes: a registry model, or a weights file that wins over it. */
 public abstract class ModelCommand implements Command {
@@ -21,6 +27,34 @@ public abstract class ModelCommand implements Command {
 		description = "auto uses the first GPU when the CUDA engine is installed (Models & Engine) and sees one, "
 			+ "else the CPU; gpu refuses to run without one. The device used and why are in the Log and the Info.")
 	public String device = "auto";
+
+	/** A request with this command's model and device. */
+	SegmentRequest.Builder builder() {
+		return SegmentRequest.builder().model(weights, model).device(device);
+	}
+
+	/**
+	 * The segmentation options of {@code which} this command offers, each from the field its macro key names
+	 * (pipeline.SegmentOption: the keys recorded macros use), in the table's text form; an option without a field
+	 * here (a row Fiji lacks, or one this command does not take) is left out.
+	 */
+	public Map<SegmentOption, String> values(Set<SegmentOption> which) {
+		Map<SegmentOption, String> m = new EnumMap<>(SegmentOption.class);
+		for (SegmentOption o : which) {
+			if (o.macroKey() == null) continue;
+			try {
+				Object v = getClass().getField(o.macroKey()).get(this);
+				if (v != null) m.put(o, v.toString());
+			}
+			catch (NoSuchFieldException e) {
+				// not offered by this command
+			}
+			catch (IllegalAccessException e) {
+				throw new IllegalStateException(e);
+			}
+		}
+		return m;
+	}
 
 	/**
 	 * The callback of the Advanced... button each command declares last (SciJava shows a superclass's fields

@@ -1,6 +1,7 @@
 package org.mvpseg.fiji;
 
 import ij.ImagePlus;
+import org.mvpseg.pipeline.SegmentOption;
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -8,6 +9,8 @@ import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 import org.scijava.task.TaskService;
+
+import java.util.EnumSet;
 
 /**
  * Plugins › Segmentation › MVP-SEG › Segment by Name… — a SciJava command, recordable as one
@@ -98,10 +101,9 @@ public class SegmentByNameCommand extends WindowedCommand {
 
 	/** The options this command's fields hold (shared with the ImageJ 1.x plugin). */
 	public FijiSegmentation.Options options() {
-		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, prompts == null ? ""
-			: prompts, dense_mode, window, stride, template == null ? "" : template, channels == null ? "" : channels, "All planes"
-				.equals(planes), show_labels, show_probabilities, add_rois, show_table, tuning(), replace_rois, device,
-				objectOptions());
+		return new FijiSegmentation.Options(classes, model, weights == null ? "" : weights, values(EnumSet.allOf(
+			SegmentOption.class)), "All planes".equals(planes), show_labels, show_probabilities, add_rois, show_table,
+			replace_rois, device, objectOptions());
 	}
 
 	@Override

@@ -1,11 +1,11 @@
 package org.mvpseg.fiji;
 
-import org.mvpseg.pipeline.SegmentRequest;
 import org.scijava.plugin.Parameter;
 
 /**
  * What every segmenting command takes beyond the weights: dense features, sliding windows, and the
- * training-free refinements (each the same option as on the command line).
+ * training-free refinements (each the same option as on the command line). The field names are the macro keys of
+ * pipeline.SegmentOption's table, which turns them into a request ({@link #values}).
  */
 public abstract class WindowedCommand extends ModelCommand {
 
@@ -59,41 +59,4 @@ public abstract class WindowedCommand extends ModelCommand {
 	@Parameter(label = "Half precision (fp16: faster on a GPU, about half the memory)", persist = false,
 		description = "CLIP computes in fp16, scores stay fp32; measured against fp32 in the README (Performance)")
 	public boolean half_precision = false;
-
-	/** The refinements these fields hold. */
-	public Tuning tuning() {
-		return new Tuning(student, protocol, temperature, denoise, key_smoothing, pamr, !no_gpr, half_precision);
-	}
-
-	/**
-	 * The options beside the model, classes, window and stride: an MVP-SEG+ student; the protocol (sliding windows or the paper's);
-	 * zero-shot's softmax temperature, prompt denoising and key smoothing; PAMR for either method; GPR for
-	 * learned prompts.
-	 */
-	public record Tuning(String student, String protocol, double temperature, double denoise, double keySmoothing,
-		boolean pamr, boolean gpr, boolean half)
-	{
-		public static final Tuning NONE = new Tuning("", "windows", 0, 0, 0, false, true, false);
-
-		/** All of them: a request with learned prompts refuses the zero-shot ones, and zero-shot refuses "no GPR". */
-		public SegmentRequest.Builder apply(SegmentRequest.Builder b) {
-			return zeroShot(b).gpr(gpr).student(student);
-		}
-
-		/** The ones a request with a student takes. */
-		public SegmentRequest.Builder student(SegmentRequest.Builder b) {
-			return b.student(student).protocol(protocol).pamr(pamr).half(half);
-		}
-
-		/** The ones a zero-shot request takes. */
-		public SegmentRequest.Builder zeroShot(SegmentRequest.Builder b) {
-			return b.protocol(protocol).temperature(temperature).denoise(denoise).keySmoothing(keySmoothing).pamr(pamr)
-				.half(half);
-		}
-
-		/** The ones a request with learned prompts takes. */
-		public SegmentRequest.Builder learned(SegmentRequest.Builder b) {
-			return b.protocol(protocol).pamr(pamr).gpr(gpr).half(half);
-		}
-	}
 }

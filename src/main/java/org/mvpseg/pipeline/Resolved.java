@@ -20,6 +20,19 @@ public record Resolved(Path weights, String architecture, String device, String 
 	List<String> classes, Path prompts, String templates, DenseMode denseMode, double denoise, double keySmoothing,
 	SegmentOptions windows, int[] channels, List<String> notes, Path student)
 {
+	/** The options in the order summaries listed them before the option table; {@link #lines} words them its own way. */
+	private static final List<SegmentOption> EARLIER = List.of(SegmentOption.HALF, SegmentOption.PROMPTS,
+		SegmentOption.STUDENT, SegmentOption.TEMPLATE, SegmentOption.DENOISE, SegmentOption.KEY_SMOOTHING,
+		SegmentOption.DENSE_MODE, SegmentOption.WINDOW, SegmentOption.STRIDE, SegmentOption.PROTOCOL,
+		SegmentOption.BATCH, SegmentOption.SHORT_SIDE, SegmentOption.PAMR, SegmentOption.CHANNELS);
+
+	/**
+	 * Those, then the table's other rows in table order: a new option reaches every provenance record (as "key:
+	 * value") through its row and its case in {@link #used}, and earlier summaries keep their order.
+	 */
+	private static final List<SegmentOption> ORDER = java.util.stream.Stream.concat(EARLIER.stream(), java.util.Arrays
+		.stream(SegmentOption.values()).filter(o -> !EARLIER.contains(o))).toList();
+
 	/** For JSON: the parameters block of a summary. */
 	public Map<String, Object> toMap() {
 		Map<String, Object> m = new LinkedHashMap<>();
@@ -29,24 +42,44 @@ public record Resolved(Path weights, String architecture, String device, String 
 		m.put("weights", weights.toAbsolutePath().toString());
 		m.put("architecture", architecture);
 		m.put("device", device);
-		m.put("precision", precision);
-		if (prompts != null) m.put("prompts", prompts.toAbsolutePath().toString());
-		else if (student != null) m.put("student", student.toAbsolutePath().toString());
-		else {
-			m.put("templates", templates);
-			m.put("prompt_denoising", denoise);
-			m.put("key_smoothing", keySmoothing);
-		}
-		m.put("dense_mode", denseMode.label());
-		m.put("window", windows.whole() ? "whole image" : windows.window());
-		m.put("stride", windows.whole() ? "none" : windows.stride());
-		m.put("gpr_scope", windows.whole() ? "image" : "window");
-		m.put("batch", windows.batch());
-		m.put("short_side", windows.shortSide());
-		m.put("pamr", windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP.toString() : "off");
-		m.put("channels", channels == null ? "automatic" : channelText());
+		// putIfAbsent: options the classifier's description says (key "classifier") are there already
+		for (SegmentOption o : ORDER) if (applies(o)) m.putIfAbsent(o.provenance(), used(o));
 		m.put("notes", notes);
 		return m;
+	}
+
+	/** Whether this run takes the option: every method takes the common ones, each method its own. */
+	public boolean applies(SegmentOption o) {
+		return switch (o.group()) {
+			case COMMON -> true;
+			case LEARNED -> prompts != null;
+			case STUDENT -> student != null;
+			case ZERO_SHOT -> prompts == null && student == null;
+		};
+	}
+
+	/**
+	 * The value used for an option, as a summary's parameters say it under {@link SegmentOption#provenance}. The
+	 * switch names every row: a new option does not compile until it says how provenance reports it.
+	 */
+	public Object used(SegmentOption o) {
+		return switch (o) {
+			case PROMPTS -> prompts == null ? null : prompts.toAbsolutePath().toString();
+			case STUDENT -> student == null ? null : student.toAbsolutePath().toString();
+			case NO_GPR, DROP_ABSENT, TEMPERATURE -> classifier; // its description says them
+			case DENSE_MODE -> denseMode.label();
+			case WINDOW -> windows.whole() ? "whole image" : windows.window();
+			case STRIDE -> windows.whole() ? "none" : windows.stride();
+			case PROTOCOL -> windows.whole() ? "image" : "window";
+			case BATCH -> windows.batch();
+			case SHORT_SIDE -> windows.shortSide();
+			case PAMR -> windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP.toString() : "off";
+			case HALF -> precision;
+			case TEMPLATE -> templates;
+			case DENOISE -> denoise;
+			case KEY_SMOOTHING -> keySmoothing;
+			case CHANNELS -> channels == null ? "automatic" : channelText();
+		};
 	}
 
 	/** For image Info and the Log: one "key: value" line per field. */
@@ -71,6 +104,8 @@ public record Resolved(Path weights, String architecture, String device, String 
 					: ", native resolution"));
 		l.add("refinement: " + (windows.pamr() ? org.mvpseg.segment.Pamr.NACLIP : "none"));
 		l.add("channels: " + (channels == null ? "automatic" : channelText()));
+		for (SegmentOption o : ORDER) if (!EARLIER.contains(o) && applies(o) && !o.provenance().equals("classifier"))
+			l.add(o.provenance().replace('_', ' ') + ": " + used(o));
 		for (String n : notes) l.add("note: " + n);
 		return l;
 	}

@@ -195,6 +195,30 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 			return this;
 		}
 
+		/** The window side in pixels (0 = automatic); the stride, batch and short side as set. */
+		public Builder window(int w) {
+			windows = windows.withWindow(w, windows.stride());
+			return this;
+		}
+
+		/** The step between windows in pixels (0 = half the window). */
+		public Builder stride(int s) {
+			windows = windows.withWindow(windows.window(), s);
+			return this;
+		}
+
+		/** Windows per forward pass (0 = what the memory holds). */
+		public Builder batch(int b) {
+			windows = windows.withBatch(b);
+			return this;
+		}
+
+		/** Resize the image's short side to this many pixels first (0 = no resize). */
+		public Builder shortSide(int s) {
+			windows = windows.withShortSide(s);
+			return this;
+		}
+
 		/** "2" or "2,1,3", counted from 1; blank = automatic. */
 		public Builder channels(String text) {
 			channels = blank(text) ? null : Channels.parse(text);

@@ -22,7 +22,6 @@ import org.mvpseg.runtime.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 
 /** Every entry point goes through one pipeline, resolves parameters once and says what it used. */
 class EntryPointsTest {
@@ -33,9 +32,8 @@ class EntryPointsTest {
 	Path tmp;
 
 	private static SegmentRequest cliRequest(String... argv) {
-		Set<String> valued = new java.util.HashSet<>(ModelArgs.OPTIONS);
-		valued.addAll(SegmentCommand.REQUEST_OPTIONS);
-		return SegmentCommand.request(new Args(argv, 0, valued, Set.of()), "classes");
+		return SegmentCommand.request(new Args(argv, 0, SegmentCommand.valued(SegmentCommand.REQUEST_OPTIONS, "classes"),
+			SegmentCommand.switches(SegmentCommand.REQUEST_OPTIONS)));
 	}
 
 	@Test

@@ -16,6 +16,7 @@ import ij.WindowManager;
 import ij.measure.ResultsTable;
 import ij.plugin.frame.RoiManager;
 import org.junit.jupiter.api.Test;
+import org.mvpseg.pipeline.SegmentOption;
 import org.mvpseg.TestFiles;
 import org.scijava.Context;
 import org.scijava.command.CommandModule;
@@ -397,6 +398,13 @@ class FijiCommandsTest {
 	}
 
 	/** A recorded option string gives every input back, through ij.Macro.getValue as ImageJ reads it. */
+	/** The option table reaches Fiji through its macro keys: each names a field of Segment by Name. */
+	@Test
+	void everyMacroKeyOfTheOptionTableIsAFieldOfSegmentByName() throws Exception {
+		for (SegmentOption o : SegmentOption.values()) if (o.macroKey() != null) assertNotNull(SegmentByNameCommand.class
+			.getField(o.macroKey()), o.macroKey());
+	}
+
 	@Test
 	void recordedOptionsFillEveryInput() {
 		SegmentByNameCommand d = new SegmentByNameCommand();
@@ -409,10 +417,10 @@ class FijiCommandsTest {
 		assertEquals("nucleus, cell membrane", o.classes());
 		assertEquals("RN50", o.model());
 		assertEquals("/data/my weights.pt", o.weights());
-		assertEquals(320, o.window());
-		assertEquals(160, o.stride());
-		assertEquals("a microscopy image of {}.", o.template());
-		assertEquals("2,1,3", o.channels());
+		assertEquals("320", o.values().get(SegmentOption.WINDOW));
+		assertEquals("160", o.values().get(SegmentOption.STRIDE));
+		assertEquals("a microscopy image of {}.", o.values().get(SegmentOption.TEMPLATE));
+		assertEquals("2,1,3", o.values().get(SegmentOption.CHANNELS));
 		assertTrue(o.allPlanes() && o.labels() && o.table());
 		assertFalse(o.probabilities() || o.rois(), "unchecked boxes are absent from a recorded macro");
 		SegmentByNameCommand minimal = new SegmentByNameCommand();
@@ -422,7 +430,8 @@ class FijiCommandsTest {
 		SegmentByNameCommand withPamr = new SegmentByNameCommand();
 		Ij1Bridge.fill(withPamr, "classes=[a, b] pamr replace_rois");
 		FijiSegmentation.Options p = withPamr.options();
-		assertTrue(p.labels() && p.probabilities() && p.rois() && p.table() && p.tuning().pamr() && p.replaceRois(),
+		assertTrue(p.labels() && p.probabilities() && p.rois() && p.table() && "true".equals(p.values().get(
+			SegmentOption.PAMR)) && p.replaceRois(),
 			"boxes off by default do not turn the outputs off");
 		TrainPromptsCommand t = new TrainPromptsCommand();
 		Ij1Bridge.fill(t, "data_folder=/d seen=[a, b] prompts_out=/p iterations=50 learning_rate=0.05 resume");

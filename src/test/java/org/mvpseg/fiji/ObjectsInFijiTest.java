@@ -40,9 +40,9 @@ class ObjectsInFijiTest {
 				true, false, true }, false);
 			assertArrayEquals(expected, values(objects), "ids = a 4-connected flood fill of cat and sky");
 			// the table (shown only where a display is), from the same options as the command's fields
-			FijiSegmentation.Options o = new FijiSegmentation.Options("cat, grass, sky", "", FijiCommandsTest.W, "",
-				"automatic", 0, 0, "", "", false, true, false, false, false, WindowedCommand.Tuning.NONE, false, "auto", org
-					.mvpseg.objects.ObjectOptions.parse("cat, sky", "4", "0"));
+			FijiSegmentation.Options o = new FijiSegmentation.Options("cat, grass, sky", "", FijiCommandsTest.W, java.util
+				.Map.of(), false, true, false, false, false, false, "auto", org.mvpseg.objects.ObjectOptions.parse("cat, sky",
+					"4", "0"));
 			FijiSegmentation.Outputs out = FijiSegmentation.run(imp, o, org.mvpseg.runtime.Progress.NONE);
 			assertArrayEquals(expected, values(out.objects()));
 			ResultsTable rt = out.objectTable();

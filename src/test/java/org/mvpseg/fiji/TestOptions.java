@@ -1,5 +1,7 @@
 package org.mvpseg.fiji;
 
+import org.mvpseg.pipeline.SegmentOption;
+
 /** {@link FijiSegmentation.Options} as the tests write them (production code sets every value). */
 public final class TestOptions {
 
@@ -13,7 +15,14 @@ public final class TestOptions {
 		String denseMode, int window, int stride, String template, String channels, boolean allPlanes, boolean labels,
 		boolean probabilities, boolean rois, boolean table)
 	{
-		return new FijiSegmentation.Options(classes, model, weights, prompts, denseMode, window, stride, template,
-			channels, allPlanes, labels, probabilities, rois, table, WindowedCommand.Tuning.NONE, false, "auto", null);
+		java.util.Map<SegmentOption, String> values = new java.util.EnumMap<>(SegmentOption.class);
+		values.put(SegmentOption.PROMPTS, prompts);
+		values.put(SegmentOption.DENSE_MODE, denseMode);
+		values.put(SegmentOption.WINDOW, String.valueOf(window));
+		values.put(SegmentOption.STRIDE, String.valueOf(stride));
+		values.put(SegmentOption.TEMPLATE, template);
+		values.put(SegmentOption.CHANNELS, channels);
+		return new FijiSegmentation.Options(classes, model, weights, values, allPlanes, labels, probabilities, rois,
+			table, false, "auto", null);
 	}
 }
