@@ -140,12 +140,7 @@ public final class LastBlock {
 
 	/** The pure value path: out_proj(value rows of in_proj(ln_1(x))), no residual, no MLP. */
 	private NDArray value(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B, eps);
-		NDArray v = Nn.linear(n, vW, vB);
-		n.close();
-		NDArray o = Nn.linear(v, outW, outB);
-		v.close();
-		return o;
+		return rowsThenOutProj(x, vW, vB);
 	}
 
 	/**
@@ -153,11 +148,16 @@ public final class LastBlock {
 	 * in_proj, then the attention's out_proj with its bias (docs/formulas.md §4). The frozen model's block only.
 	 */
 	NDArray keys(NDArray x) {
+		return rowsThenOutProj(x, kW, kB);
+	}
+
+	/** out_proj(rows(ln_1(x))) for some rows of in_proj (the value or the key rows); {@code x} is left intact. */
+	private NDArray rowsThenOutProj(NDArray x, NDArray rowsW, NDArray rowsB) {
 		NDArray n = Nn.layerNorm(x, ln1W, ln1B, eps);
-		NDArray k = Nn.linear(n, kW, kB);
+		NDArray r = Nn.linear(n, rowsW, rowsB);
 		n.close();
-		NDArray projected = Nn.linear(k, outW, outB);
-		k.close();
-		return projected;
+		NDArray o = Nn.linear(r, outW, outB);
+		r.close();
+		return o;
 	}
 }
