@@ -3,6 +3,8 @@ package org.mvpseg.clip;
 import ai.djl.ndarray.NDArray;
 import org.mvpseg.clip.io.WeightFormatException;
 
+import java.util.List;
+
 /**
  * One pre-norm transformer block: {@code x + attn(ln_1(x))}, then {@code x + mlp(ln_2(x))},
  * with PyTorch's {@code nn.MultiheadAttention} (stacked q,k,v in_proj; 1/sqrt(head_dim) scaling).
@@ -11,11 +13,8 @@ import org.mvpseg.clip.io.WeightFormatException;
 final class ResidualAttentionBlock {
 
 	final int width, heads;
-	final NDArray ln1W, ln1B, inW, inB, outW, outB, ln2W, ln2B, fcW, fcB, projW, projB;
-	/** The value rows of in_proj, for MaskCLIP's value path (a view of inW, inB). */
-	final NDArray vW, vB;
-	/** The key rows of in_proj, for MaskCLIP's key smoothing (a view of inW, inB). */
-	final NDArray kW, kB;
+	final NDArray ln1W, ln1B, inW, inB, outW, outB;
+	final Mlp mlp;
 
 	/**
 	 * Where a block's tensors are and how it normalises and activates: OpenAI's (eps 1e-5, QuickGELU, stacked
@@ -61,24 +60,64 @@ final class ResidualAttentionBlock {
 		inB = w.create(biasScaled, 3L * width);
 		outW = w.get(p + n.out + ".weight", width, width);
 		outB = w.get(p + n.out + ".bias", width);
-		ln2W = w.get(p + n.ln2 + ".weight", width);
-		ln2B = w.get(p + n.ln2 + ".bias", width);
-		// QuickGELU(y) = y·σ(1.702y) = (y'·σ(y')) / 1.702 with y' = 1.702y: the factor 1.702 goes into
-		// c_fc and its inverse into c_proj, which saves one elementwise pass over the widest activation.
-		double g = n.quickGelu ? QUICK_GELU : 1;
-		fcW = scaled(w, p + n.fc + ".weight", g, 4L * width, width);
-		fcB = scaled(w, p + n.fc + ".bias", g, 4L * width);
-		projW = scaled(w, p + n.proj + ".weight", 1 / g, width, 4L * width);
-		projB = w.get(p + n.proj + ".bias", width);
-		// The key and value rows as views of in_proj (only its query rows carry the scale): no second copy, which
-		// saved about 80 MB on a ViT-B/16 model (README, Performance).
-		kW = inW.get("{}:{}", width, 2 * width);
-		kB = inB.get("{}:{}", width, 2 * width);
-		vW = inW.get("{}:{}", 2 * width, 3 * width);
-		vB = inB.get("{}:{}", 2 * width, 3 * width);
+		mlp = Mlp.load(w, p, width, n);
 	}
 
-	static final double QUICK_GELU = 1.702;
+	/**
+	 * QuickGELU(y) = y·σ(1.702y) = (y'·σ(y')) / 1.702 with y' = 1.702y: the factor 1.702 goes into c_fc and its
+	 * inverse into c_proj, which saves one elementwise pass over the widest activation. 1 for the exact GELU.
+	 */
+	static double fold(Names n) {
+		return n.quickGelu ? 1.702 : 1;
+	}
+
+	/**
+	 * The feed-forward half, c_proj(act(c_fc(ln_2(x)))), over its tensors as it computes with them: c_fc × g and c_proj
+	 * × 1/g, g = {@link #fold}. Every block runs it, and so does a fine-tuned last block ({@link LastBlock}).
+	 */
+	record Mlp(NDArray lnW, NDArray lnB, NDArray fcW, NDArray fcB, NDArray projW, NDArray projB, Names names) {
+
+		/** From the weights, folded once. */
+		static Mlp load(Weights w, String p, int width, Names n) throws WeightFormatException {
+			double g = fold(n);
+			return new Mlp(w.get(p + n.ln2 + ".weight", width), w.get(p + n.ln2 + ".bias", width), scaled(w, p + n.fc
+				+ ".weight", g, 4L * width, width), scaled(w, p + n.fc + ".bias", g, 4L * width), scaled(w, p + n.proj
+					+ ".weight", 1 / g, width, 4L * width), w.get(p + n.proj + ".bias", width), n);
+		}
+
+		/**
+		 * From the checkpoint's own values [ln_2 w, b, c_fc w, b, c_proj w, b] (trainable copies): folded by products
+		 * that autograd records, so gradients reach {@code raw}. The products belong to {@code raw}'s manager.
+		 */
+		static Mlp folding(List<NDArray> raw, Names n) {
+			double g = fold(n);
+			return g == 1 ? new Mlp(raw.get(0), raw.get(1), raw.get(2), raw.get(3), raw.get(4), raw.get(5), n)
+				: new Mlp(raw.get(0), raw.get(1), Nn.times(raw.get(2), g), Nn.times(raw.get(3), g), Nn.times(raw.get(4),
+					1 / g), raw.get(5), n);
+		}
+
+		/** Its tensors as the checkpoint holds them (the fold undone), in {@link #folding}'s order. */
+		float[][] unfolded() {
+			float g = (float) fold(names);
+			float[] fcW = fcW().toFloatArray(), fcB = fcB().toFloatArray(), projW = projW().toFloatArray();
+			for (int i = 0; i < fcW.length; i++) fcW[i] /= g;
+			for (int i = 0; i < fcB.length; i++) fcB[i] /= g;
+			for (int i = 0; i < projW.length; i++) projW[i] *= g;
+			return new float[][] { lnW.toFloatArray(), lnB.toFloatArray(), fcW, fcB, projW, projB.toFloatArray() };
+		}
+
+		/** [B, L, W] → [B, L, W]; {@code x} is left intact. */
+		NDArray apply(NDArray x) {
+			NDArray n = Nn.layerNorm(x, lnW, lnB, names.eps);
+			NDArray y = Nn.linear(n, fcW, fcB); // g × c_fc(x)
+			n.close();
+			// OpenAI: 1.702 × QuickGELU(c_fc(x)) = SiLU(y), c_proj carries the 1/1.702; timm: the exact GELU
+			NDArray a = names.quickGelu ? Nn.silu(y) : Nn.gelu(y);
+			NDArray out = Nn.linear(a, projW, projB);
+			a.close();
+			return out;
+		}
+	}
 
 	private static NDArray scaled(Weights w, String name, double factor, long... shape) throws WeightFormatException {
 		float[] v = w.floats(name, shape);
@@ -89,7 +128,7 @@ final class ResidualAttentionBlock {
 	/** @param mask additive [L, L] mask (causal for text) or null. {@code x} is left intact. */
 	NDArray forward(NDArray x, NDArray mask) {
 		NDArray h = Nn.addInto(attention(x, mask), x);
-		return Nn.addInto(mlp(h), h);
+		return Nn.addInto(mlp.apply(h), h);
 	}
 
 	/**
@@ -112,18 +151,6 @@ final class ResidualAttentionBlock {
 		o.close();
 		NDArray out = Nn.linear(merged, outW, outB);
 		merged.close();
-		return out;
-	}
-
-	/** c_proj(QuickGELU(c_fc(ln_2(x)))) with the 1.702 folded into the weights (timm: GELU); {@code x} is left intact. */
-	NDArray mlp(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln2W, ln2B, names.eps);
-		NDArray y = Nn.linear(n, fcW, fcB); // 1.702 × c_fc(x)
-		n.close();
-		// OpenAI: 1.702 × QuickGELU(c_fc(x)), c_proj carries the 1/1.702; timm: the exact GELU
-		NDArray g = names.quickGelu ? Nn.silu(y) : Nn.gelu(y);
-		NDArray out = Nn.linear(g, projW, projB);
-		g.close();
 		return out;
 	}
 
@@ -174,7 +201,7 @@ final class ResidualAttentionBlock {
 		NDArray residual = lastOnly ? x.get(":, -1:, :") : x;
 		NDArray h = Nn.addInto(mergeHeads(o), residual);
 		if (residual != x) residual.close();
-		return new Continued(Nn.addInto(mlp(h), h), own);
+		return new Continued(Nn.addInto(mlp.apply(h), h), own);
 	}
 
 	/**
@@ -194,7 +221,7 @@ final class ResidualAttentionBlock {
 		NDArray first = x.get(":, :1, :");
 		NDArray h = Nn.addInto(mergeHeads(o), first);
 		first.close();
-		return Nn.addInto(mlp(h), h);
+		return Nn.addInto(mlp.apply(h), h);
 	}
 
 	/**
@@ -223,37 +250,6 @@ final class ResidualAttentionBlock {
 		NDArray out = mergeHeads(weights.matMul(v));
 		if (!(qq && kk)) return out; // ClearCLIP, NACLIP: no residual, no FFN
 		NDArray h = Nn.addInto(out, x);
-		return Nn.addInto(mlp(h), h);
-	}
-
-	/**
-	 * The attention keys of {@code x} as MaskCLIP's ViT backbone returns them for key smoothing: the key
-	 * rows of in_proj, then the attention's out_proj with its bias (docs/formulas.md §4).
-	 */
-	NDArray keys(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
-		NDArray k = Nn.linear(n, kW, kB);
-		n.close();
-		NDArray projected = Nn.linear(k, outW, outB);
-		k.close();
-		return projected;
-	}
-
-	/** The pure value path: out_proj(value part of in_proj(ln_1(x))), no residual, no FFN. */
-	NDArray valueOnly(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
-		NDArray v = Nn.linear(n, vW, vB);
-		n.close();
-		return Nn.linear(v, outW, outB);
-	}
-
-	/** MaskCLIP's last block: value path only, residual and FFN kept (docs/formulas.md §3). */
-	NDArray valuePath(NDArray x) {
-		NDArray n = Nn.layerNorm(x, ln1W, ln1B, names.eps);
-		NDArray v = Nn.linear(n, vW, vB);
-		n.close();
-		NDArray h = Nn.addInto(Nn.linear(v, outW, outB), x);
-		v.close();
-		return Nn.addInto(mlp(h), h);
+		return Nn.addInto(mlp.apply(h), h);
 	}
 }

@@ -40,11 +40,26 @@ final class VisionTransformer implements VisionTower {
 		}
 	}
 
+	/**
+	 * The final norm and the projection into the joint space: ln_post(x)·proj (timm: norm(x)·head.projᵀ, {@code proj}
+	 * [W, E] either way). The frozen tower's, or a fine-tuned last block's ({@link LastBlock}).
+	 */
+	record Head(NDArray lnW, NDArray lnB, NDArray proj, float eps) {
+
+		/** [..., W] → [..., E]. */
+		NDArray apply(NDArray x) {
+			return Nn.layerNorm(x, lnW, lnB, eps).matMul(proj);
+		}
+	}
+
 	private final Layout layout;
 	private final int width, patch, grid, embed;
-	private final NDArray conv1, convB, classEmbedding, lnPreW, lnPreB, lnPostW, lnPostB, proj;
+	private final NDArray conv1, convB, classEmbedding, lnPreW, lnPreB;
+	private final Head head;
 	private final float[] positional;
 	private final ResidualAttentionBlock[] blocks;
+	/** The last block's value path and the head (the dense modes that attend run {@code blocks}' last). */
+	private final LastBlock last;
 	private final NDManager cacheManager;
 	private final Map<Long, NDArray> posCache = new ConcurrentHashMap<>();
 
@@ -68,13 +83,13 @@ final class VisionTransformer implements VisionTower {
 		positional = openAi ? w.floats(l.pos, rows, width) : w.floats(l.pos, 1, rows, width);
 		lnPreW = l.lnPre == null ? null : w.get(l.lnPre + ".weight", width);
 		lnPreB = l.lnPre == null ? null : w.get(l.lnPre + ".bias", width);
-		lnPostW = w.get(l.lnPost + ".weight", width);
-		lnPostB = w.get(l.lnPost + ".bias", width);
-		proj = l.projIsLinear ? w.create(transposed(w.floats(l.proj, embed, width), embed, width), width, embed) : w.get(
-			l.proj, width, embed);
+		NDArray proj = l.projIsLinear ? w.create(transposed(w.floats(l.proj, embed, width), embed, width), width, embed)
+			: w.get(l.proj, width, embed);
+		head = new Head(w.get(l.lnPost + ".weight", width), w.get(l.lnPost + ".bias", width), proj, l.block.eps());
 		blocks = new ResidualAttentionBlock[s.layers()];
 		for (int i = 0; i < blocks.length; i++)
 			blocks[i] = new ResidualAttentionBlock(w, l.blocks + i + ".", width, s.heads(), l.block);
+		last = LastBlock.frozen(blocks[blocks.length - 1], head);
 	}
 
 	/** A row-major [r, c] matrix as [c, r]. */
@@ -85,11 +100,6 @@ final class VisionTransformer implements VisionTower {
 		return t;
 	}
 
-	/** The final norm and the projection into the joint space: ln_post(x)·proj (timm: norm(x)·head.projᵀ). */
-	private NDArray head(NDArray x) {
-		return Nn.layerNorm(x, lnPostW, lnPostB, layout.block.eps()).matMul(proj);
-	}
-
 	@Override
 	public NDArray encodeImage(NDArray images) {
 		return Nn.scoped(images, x -> {
@@ -97,7 +107,7 @@ final class VisionTransformer implements VisionTower {
 			// Only the class token of the last block is used: compute just that row.
 			h = Nn.step(h, t -> blocks[blocks.length - 1].forwardFirstToken(t));
 			long b = x.getShape().get(0);
-			return head(h.reshape(b, width));
+			return head.apply(h.reshape(b, width));
 		});
 	}
 
@@ -108,7 +118,7 @@ final class VisionTransformer implements VisionTower {
 			long b = x.getShape().get(0);
 			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
 			h = Nn.step(h, t -> lastBlock(t, mode, gh, gw));
-			return head(h).reshape(b, gh, gw, embed);
+			return head.apply(h).reshape(b, gh, gw, embed);
 		});
 	}
 
@@ -121,10 +131,9 @@ final class VisionTransformer implements VisionTower {
 			long b = x.getShape().get(0);
 			int gh = (int) (x.getShape().get(2) / patch), gw = (int) (x.getShape().get(3) / patch);
 			NDArray h = tokens(x, blocks.length - 1);
-			ResidualAttentionBlock last = blocks[blocks.length - 1];
 			NDArray keys = last.keys(h.get(":, 1:, :")).reshape(b, gh, gw, width);
 			NDArray f = lastBlock(h, mode, gh, gw);
-			f = head(f).reshape(b, gh, gw, embed);
+			f = head.apply(f).reshape(b, gh, gw, embed);
 			f.attach(caller);
 			keys.attach(caller);
 			return new ai.djl.ndarray.NDList(f, keys);
@@ -136,20 +145,14 @@ final class VisionTransformer implements VisionTower {
 		return Nn.scoped(images, x -> tokens(x, blocks.length - 1).get(":, 1:, :"));
 	}
 
-	/**
-	 * The raw (unfolded) parameters of the last block's value path, ln_post and proj, in {@link LastBlock}'s order
-	 * (timm: norm1 … norm and head.projᵀ under the same names).
-	 */
-	float[][] lastBlockParameters() {
-		ResidualAttentionBlock b = blocks[blocks.length - 1];
-		float g = layout.block().quickGelu() ? (float) ResidualAttentionBlock.QUICK_GELU : 1; // QuickGELU's fold undone
-		float[] fcW = b.fcW.toFloatArray(), fcB = b.fcB.toFloatArray(), projW = b.projW.toFloatArray();
-		for (int i = 0; i < fcW.length; i++) fcW[i] /= g;
-		for (int i = 0; i < fcB.length; i++) fcB[i] /= g;
-		for (int i = 0; i < projW.length; i++) projW[i] *= g;
-		return new float[][] { b.ln1W.toFloatArray(), b.ln1B.toFloatArray(), b.vW.toFloatArray(), b.vB.toFloatArray(), b
-			.outW.toFloatArray(), b.outB.toFloatArray(), b.ln2W.toFloatArray(), b.ln2B.toFloatArray(), fcW, fcB, projW, b
-				.projB.toFloatArray(), lnPostW.toFloatArray(), lnPostB.toFloatArray(), proj.toFloatArray() };
+	/** The last block's value path and the head, over the frozen weights. */
+	LastBlock lastBlock() {
+		return last;
+	}
+
+	/** How the blocks normalise and activate (eps, QuickGELU or GELU). */
+	ResidualAttentionBlock.Names blockNames() {
+		return layout.block();
 	}
 
 	int width() {
@@ -158,15 +161,14 @@ final class VisionTransformer implements VisionTower {
 
 	/** The last block's patch tokens under {@code mode}; the class token is dropped. */
 	private NDArray lastBlock(NDArray h, DenseMode mode, int gh, int gw) {
-		ResidualAttentionBlock last = blocks[blocks.length - 1];
+		ResidualAttentionBlock b = blocks[blocks.length - 1];
 		return switch (mode) {
-			// The value path mixes no tokens: the class token is dropped before it.
-			case MASKCLIP -> last.valuePath(h.get(":, 1:, :"));
-			case VALUE -> last.valueOnly(h.get(":, 1:, :"));
-			case CLEARCLIP -> last.surrogateAttention(h, true, false, null).get(":, 1:, :");
-			case SCLIP -> last.surrogateAttention(h, true, true, null).get(":, 1:, :");
-			case NACLIP -> last.surrogateAttention(h, false, true, neighbourhood(h.getManager(), gh, gw, h
-				.getDataType())).get(":, 1:, :");
+			// The value path mixes no tokens: the class token is dropped before it (what fine-tuning caches).
+			case MASKCLIP, VALUE -> last.forward(h.get(":, 1:, :"), mode);
+			case CLEARCLIP -> b.surrogateAttention(h, true, false, null).get(":, 1:, :");
+			case SCLIP -> b.surrogateAttention(h, true, true, null).get(":, 1:, :");
+			case NACLIP -> b.surrogateAttention(h, false, true, neighbourhood(h.getManager(), gh, gw, h.getDataType()))
+				.get(":, 1:, :");
 		};
 	}
 

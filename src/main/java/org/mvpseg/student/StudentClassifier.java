@@ -44,10 +44,11 @@ public final class StudentClassifier implements PixelClassifier {
 	public java.util.function.UnaryOperator<NDArray> trunk(org.mvpseg.clip.ClipModel model) {
 		if (block == null) return null;
 		int cell = model.config().cellSize();
+		org.mvpseg.clip.LastBlock last = org.mvpseg.clip.LastBlock.of(model, block);
 		return x -> {
 			NDArray tokens = model.patchTokensBeforeLastBlock(x);
 			int gh = (int) (x.getShape().get(2) / cell), gw = (int) (x.getShape().get(3) / cell);
-			return org.mvpseg.clip.LastBlock.features(model, tokens, block, student.denseMode, gh, gw);
+			return last.features(tokens, student.denseMode, gh, gw);
 		};
 	}
 

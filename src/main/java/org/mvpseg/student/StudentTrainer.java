@@ -332,9 +332,12 @@ public final class StudentTrainer {
 		for (int i = from; i < grads.length; i++) for (int j = 0; j < grads[i].length; j++) grads[i][j] *= f;
 	}
 
-	/** The cached features, or the fine-tuned last block's features of the cached tokens. */
+	/**
+	 * The cached features, or the fine-tuned last block's features of the cached tokens (the block built here, so that
+	 * inside the gradient collector its QuickGELU fold is recorded too).
+	 */
 	private NDArray features(NDArray cached, List<NDArray> block, int cells) {
-		return block.isEmpty() ? cached : org.mvpseg.clip.LastBlock.features(teacher.model(), cached, block, teacher
+		return block.isEmpty() ? cached : org.mvpseg.clip.LastBlock.of(teacher.model(), block).features(cached, teacher
 			.denseMode(), cells, cells);
 	}
 

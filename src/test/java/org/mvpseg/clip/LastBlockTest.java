@@ -28,8 +28,8 @@ class LastBlockTest {
 			int gh = 96 / c.cellSize(), gw = 64 / c.cellSize();
 			var p = LastBlock.arrays(m, LastBlock.initial(clip), c.visionWidth(), c.embedDim());
 			for (DenseMode mode : new DenseMode[] { DenseMode.MASKCLIP, DenseMode.VALUE })
-				assertArrayEquals(clip.denseFeatures(x, mode).toFloatArray(), LastBlock.features(clip, tokens, p, mode, gh,
-					gw).toFloatArray(), 1e-4f, dir + " " + mode.label());
+				assertArrayEquals(clip.denseFeatures(x, mode).toFloatArray(), LastBlock.of(clip, p).features(tokens, mode,
+					gh, gw).toFloatArray(), 1e-4f, dir + " " + mode.label());
 			assertThrows(IllegalArgumentException.class, () -> LastBlock.requireSupported(DenseMode.NACLIP, true));
 			assertThrows(IllegalArgumentException.class, () -> LastBlock.requireSupported(DenseMode.MASKCLIP, false));
 		}
