@@ -9,8 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mvpseg.TestFiles;
 import org.mvpseg.models.ModelCache;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,14 +21,7 @@ class FetchModelCommandTest {
 	@Test
 	void anUnpinnedModelIsFetchedWithTheFilesBesideItAndItsShaShown() throws Exception {
 		Path fx = TestFiles.fixture("biomedclip-tiny");
-		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-		server.createContext("/", ex -> {
-			byte[] body = Files.readAllBytes(fx.resolve(ex.getRequestURI().getPath().substring(1)));
-			ex.sendResponseHeaders(200, body.length);
-			ex.getResponseBody().write(body);
-			ex.close();
-		});
-		server.start();
+		HttpServer server = TestFiles.serve(fx, new java.util.concurrent.atomic.AtomicInteger());
 		try {
 			String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
 			Path json = Files.writeString(tmp.resolve("r.json"), "{\"models\": {\"Tiny\": {\"url\": \"" + base

@@ -12,8 +12,6 @@ import org.mvpseg.TestFiles;
 import org.mvpseg.clip.ClipModel;
 import org.mvpseg.runtime.Progress;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,15 +51,7 @@ class ModelFoldersTest {
 	void aModelOfSeveralFilesIsFetchedIntoItsFolderOnce() throws Exception {
 		Path fx = TestFiles.fixture("biomedclip-tiny");
 		AtomicInteger hits = new AtomicInteger();
-		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-		server.createContext("/", ex -> {
-			hits.incrementAndGet();
-			byte[] body = Files.readAllBytes(fx.resolve(ex.getRequestURI().getPath().substring(1)));
-			ex.sendResponseHeaders(200, body.length);
-			ex.getResponseBody().write(body);
-			ex.close();
-		});
-		server.start();
+		HttpServer server = TestFiles.serve(fx, hits);
 		try {
 			String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
 			Path json = Files.writeString(tmp.resolve("r.json"), "{\"models\": {\"Tiny\": {\"url\": \"" + base
