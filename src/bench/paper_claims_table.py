@@ -38,6 +38,12 @@ ROWS = [
 ]
 
 
+def signed(x):
+    """+1.2, −0.3 (a true minus), 0.0"""
+    t = f"{x:+.1f}"
+    return "0.0" if t in ("+0.0", "-0.0") else t.replace("-", "−")
+
+
 def cell(rows, key):
     return mean_sd([r[key] for r in rows])
 
@@ -45,14 +51,16 @@ def cell(rows, key):
 def claim(name, spec):
     """'metric: row − reference' for the claims whose reference is the other row (ablations: the full model − row)."""
     metric, ref, paper = spec
-    own = [figures(name, s)[metric] for s in seeds]
-    other = [figures(ref, s)[metric] for s in seeds]
+    runs = seeds[:1] if name in SINGLE else seeds
+    own = [figures(name, s)[metric] for s in runs]
+    other = [figures(ref, s)[metric] for s in runs]
     ablation = ref == "k3" and name not in ("free", "trans")
     diffs = [(b - a) if ablation else (a - b) for a, b in zip(own, other)]
     label = {"zs1": "one template", "zs85": "85 templates", "k3": "K = 3"}[ref]
     what = f"{label} − this row" if ablation else f"this row − {label}"
-    per_seed = ", ".join(f"{100 * d:+.1f}" for d in diffs) if name not in SINGLE else ""
-    return f"{METRIC[metric]}, {what}: **{mean_sd(diffs).replace('-', '−')}**" + (
+    per_seed = ", ".join(signed(100 * d) for d in diffs) if name not in SINGLE else ""
+    mean = signed(100 * st.mean(diffs)) + (f" ± {100 * st.pstdev(diffs):.1f}" if len(diffs) > 1 else "")
+    return f"{METRIC[metric]}, {what}: **{mean}**" + (
         f" ({per_seed})" if per_seed and len(diffs) > 1 else ""), paper
 
 
