@@ -91,9 +91,12 @@ def main():
     images, ctx = torch.randn(2, 3, 32, 32), torch.randn(2, M, WIDTH) * 0.5
     ids = torch.tensor([sentence(wordpiece(s)) for s in TEXTS])
     with torch.no_grad():
-        res = {"texts": TEXTS, "ids": ids.tolist(), "names": NAMES, "image": arr(images), "context": arr(ctx),
-               "image_features": arr(timm.encode_image(images, t)), "text_features": arr(bert.encode_text(ids, t)[0]),
-               "dense_maskclip": arr(timm.dense(images, t, "maskclip")[0]), "prompt_features": arr(prompts(ctx, t))}
+        # the field names verify-reference reads (clip/ReferenceCheck; the dense input is image_native)
+        res = {"texts": TEXTS, "text_ids": ids.tolist(), "prompt_class_names": NAMES, "image_native": arr(images),
+               "prompt_context": arr(ctx), "image_features": arr(timm.encode_image(images, t)),
+               "text_features": arr(bert.encode_text(ids, t)[0]),
+               "maskclip_dense_features": arr(timm.dense(images, t, "maskclip")[0]),
+               "prompt_text_features": arr(prompts(ctx, t))}
     state = dict(t)
     state[bert.PREFIX + "embeddings.position_ids"] = torch.arange(64).unsqueeze(0)  # a buffer BertEmbeddings keeps
     torch.save(state, os.path.join(out, "open_clip_pytorch_model.bin"))

@@ -114,6 +114,7 @@ def main():
     ids = torch.tensor(exp["text_ids"], dtype=torch.long)
     peer.ACTIVATION = F.gelu
     res = {"source": "src/bench/make_hf_openclip_fixtures.py", "activation": "exact GELU",
+           "image_native": exp["image_native"], "text_ids": exp["text_ids"],  # its inputs, for verify-reference
            "image_features": arr(encode_image(img, sd, vheads, vlayers)),
            "text_features": arr(peer.encode_text(ids, sd, theads, tlayers))}
     json.dump(res, open(f"{FIX}/quiltnet-tiny/expected.json", "w"))

@@ -41,6 +41,23 @@ public final class ReferenceCheck {
 		}
 	}
 
+	/** The class names' tokens as the reference gives them, or (prompt_class_names) as the model's tokenizer makes them. */
+	private int[][] classTokens(ClipModel model) {
+		boolean ids = has("prompt_class_token_ids");
+		JsonArray cls = expected.getAsJsonArray(ids ? "prompt_class_token_ids" : "prompt_class_names");
+		int[][] tokens = new int[cls.size()][];
+		for (int i = 0; i < tokens.length; i++) {
+			if (!ids) {
+				tokens[i] = model.nameTokens(cls.get(i).getAsString());
+				continue;
+			}
+			JsonArray t = cls.get(i).getAsJsonArray();
+			tokens[i] = new int[t.size()];
+			for (int j = 0; j < tokens[i].length; j++) tokens[i][j] = t.get(j).getAsInt();
+		}
+		return tokens;
+	}
+
 	/** Field → max |ours − reference|, for the fields present in the reference file. */
 	public Map<String, Double> run(ClipModel model, NDManager parent) {
 		Map<String, Double> err = new LinkedHashMap<>();
@@ -59,20 +76,15 @@ public final class ReferenceCheck {
 					compare(err, "logits_per_image", logits);
 				}
 			}
-			if (has("image_dense_input")) {
-				NDArray dense = model.denseFeatures(array(m, "image_dense_input"));
+			String denseInput = has("image_dense_input") ? "image_dense_input" : "image_native";
+			if (has("maskclip_dense_features") && has(denseInput)) {
+				NDArray dense = model.denseFeatures(array(m, denseInput));
 				compare(err, "maskclip_dense_features", dense);
 				if (text != null) compare(err, "maskclip_dense_logits_cosine", normalize(dense).matMul(normalize(text)
 					.transpose()));
 			}
-			if (has("prompt_context") && has("prompt_class_token_ids")) {
-				JsonArray cls = expected.getAsJsonArray("prompt_class_token_ids");
-				int[][] tokens = new int[cls.size()][];
-				for (int i = 0; i < tokens.length; i++) {
-					JsonArray t = cls.get(i).getAsJsonArray();
-					tokens[i] = new int[t.size()];
-					for (int j = 0; j < tokens[i].length; j++) tokens[i][j] = t.get(j).getAsInt();
-				}
+			if (has("prompt_context") && (has("prompt_class_token_ids") || has("prompt_class_names"))) {
+				int[][] tokens = classTokens(model);
 				compare(err, "prompt_text_features", model.encodePrompts(array(m, "prompt_context").toType(model
 					.dataType(), false), tokens));
 			}

@@ -39,10 +39,10 @@ class BiomedClipModelTest {
 			ClipConfig c = clip.config();
 			assertTrue(c.vit() && c.timmBert() && c.contextLength() == 40 && c.imageResolution() == 32, c.describe());
 			assertTrue(c.describe().contains("timm ViT") && c.describe().contains("BERT text"), c.describe());
-			NDArray images = array(m, x.getAsJsonObject("image"));
+			NDArray images = array(m, x.getAsJsonObject("image_native"));
 			TimmVisionTowerTest.assertClose(floats(x, "image_features"), clip.encodeImage(images), "image features");
-			TimmVisionTowerTest.assertClose(floats(x, "dense_maskclip"), clip.denseFeatures(images), "dense maskclip");
-			JsonArray texts = x.getAsJsonArray("texts"), ids = x.getAsJsonArray("ids");
+			TimmVisionTowerTest.assertClose(floats(x, "maskclip_dense_features"), clip.denseFeatures(images), "dense maskclip");
+			JsonArray texts = x.getAsJsonArray("texts"), ids = x.getAsJsonArray("text_ids");
 			String[] t = new String[texts.size()];
 			for (int i = 0; i < t.length; i++) {
 				t[i] = texts.get(i).getAsString();
@@ -51,11 +51,11 @@ class BiomedClipModelTest {
 				assertArrayEquals(want, WordPieceTokenizer.load(DIR.resolve("vocab.txt")).encode(t[i], 40), t[i]);
 			}
 			TimmVisionTowerTest.assertClose(floats(x, "text_features"), clip.encodeText(m, t), "text features");
-			JsonArray names = x.getAsJsonArray("names");
+			JsonArray names = x.getAsJsonArray("prompt_class_names");
 			int[][] tokens = new int[names.size()][];
 			for (int i = 0; i < tokens.length; i++) tokens[i] = clip.nameTokens(names.get(i).getAsString());
-			TimmVisionTowerTest.assertClose(floats(x, "prompt_features"), clip.encodePrompts(array(m, x.getAsJsonObject(
-				"context")), tokens), "prompt features");
+			TimmVisionTowerTest.assertClose(floats(x, "prompt_text_features"), clip.encodePrompts(array(m, x.getAsJsonObject(
+				"prompt_context")), tokens), "prompt features");
 			NDArray filled = clip.encodeFilled(m, java.util.List.of("a photo of {}.", "{}"), java.util.List.of("red",
 				"blue"));
 			NDArray direct = clip.encodeText(m, "a photo of red.", "red", "a photo of blue.", "blue");
@@ -73,7 +73,7 @@ class BiomedClipModelTest {
 			assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, f.getDataType());
 			float[] want = floats(x, "text_features"), got = f.toFloatArray();
 			for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 0.05, "text feature " + i);
-			float[] img = clip.encodeImage(array(m, x.getAsJsonObject("image"))).toFloatArray();
+			float[] img = clip.encodeImage(array(m, x.getAsJsonObject("image_native"))).toFloatArray();
 			float[] wantImg = floats(x, "image_features");
 			for (int i = 0; i < img.length; i++) assertEquals(wantImg[i], img[i], 0.05, "image feature " + i);
 		}

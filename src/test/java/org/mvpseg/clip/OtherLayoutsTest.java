@@ -82,4 +82,22 @@ class OtherLayoutsTest {
 			assertTrue(e.getMessage().contains("gelu_new"), e.getMessage());
 		}
 	}
+
+	/** verify-reference's check on the science layouts' own fixtures: every field their reference holds. */
+	@Test
+	void verifyReferenceChecksTheScienceLayoutsFixtures() throws Exception {
+		Map<String, java.util.Set<String>> fields = Map.of("biomedclip-tiny", java.util.Set.of("text_features",
+			"image_features", "maskclip_dense_features", "prompt_text_features"), "quiltnet-tiny", java.util.Set.of(
+				"text_features", "image_features"));
+		for (var f : fields.entrySet()) {
+			Path dir = TestFiles.fixture(f.getKey());
+			try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(dir.resolve(
+				"open_clip_pytorch_model.bin"), m))
+			{
+				Map<String, Double> err = new ReferenceCheck(dir.resolve("expected.json")).run(clip, m);
+				assertEquals(f.getValue(), err.keySet(), f.getKey());
+				err.forEach((k, v) -> assertTrue(v <= 1e-4, f.getKey() + " " + k + " max abs error " + v));
+			}
+		}
+	}
 }
