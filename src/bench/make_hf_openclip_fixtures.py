@@ -116,7 +116,10 @@ def main():
     res = {"source": "src/bench/make_hf_openclip_fixtures.py", "activation": "exact GELU",
            "image_native": exp["image_native"], "text_ids": exp["text_ids"],  # its inputs, for verify-reference
            "image_features": arr(encode_image(img, sd, vheads, vlayers)),
-           "text_features": arr(peer.encode_text(ids, sd, theads, tlayers))}
+           "text_features": arr(peer.encode_text(ids, sd, theads, tlayers)),
+           # every dense mode under the exact GELU (make_peer_fixtures.py's last-block surgery), on the same image
+           "dense": {m: arr(peer.dense(img, sd, m, vheads, vlayers)[0])
+                     for m in ("maskclip", "value", "clearclip", "sclip", "naclip")}}
     json.dump(res, open(f"{FIX}/quiltnet-tiny/expected.json", "w"))
     print("wrote plip-tiny and quiltnet-tiny")
 

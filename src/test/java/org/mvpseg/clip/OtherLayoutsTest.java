@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -62,6 +63,10 @@ class OtherLayoutsTest {
 			}
 			TimmVisionTowerTest.assertClose(BiomedClipModelTest.floats(x, "text_features"), clip.encodeText(m.create(
 				rows)), "text features");
+			NDArray img = BiomedClipModelTest.array(m, ref.getAsJsonObject("image_native"));
+			for (DenseMode mode : DenseMode.values()) TimmVisionTowerTest.assertClose(TimmVisionTowerTest.floats(x
+				.getAsJsonObject("dense").getAsJsonObject(mode.label())), clip.denseFeatures(img, mode), "dense " + mode
+					.label() + " (exact GELU)");
 		}
 	}
 
