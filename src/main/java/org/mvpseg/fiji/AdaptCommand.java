@@ -1,6 +1,5 @@
 package org.mvpseg.fiji;
 
-import org.mvpseg.files.TrainingOutput;
 
 import ij.IJ;
 import org.mvpseg.imagej.StudentSources;
@@ -88,16 +87,7 @@ public class AdaptCommand extends ModelCommand {
 
 	@Override
 	public void run() {
-		try (FijiProgress progress = new FijiProgress(tasks, status, "Adapt to Unlabeled Images")) {
-			Path out = Path.of(student_out.strip()).toAbsolutePath(); // shown in full in every message
-			// claimed for the whole run: a finished result, a checkpoint or another run's output is never replaced
-			try (TrainingOutput claimed = TrainingOutput.claim(out, "student_out", resume, false)) {
-				train(out, progress);
-			}
-		}
-		catch (Exception | OutOfMemoryError e) {
-			Errors.report(e);
-		}
+		trainInto(student_out, "student_out", resume, "Adapt to Unlabeled Images", tasks, status, this::train);
 	}
 
 	private void train(Path out, FijiProgress progress) throws Exception {

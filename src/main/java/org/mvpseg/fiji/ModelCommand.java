@@ -5,6 +5,7 @@ import org.mvpseg.pipeline.SegmentRequest;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -64,5 +65,28 @@ public abstract class ModelCommand implements Command {
 	@SuppressWarnings("unused") // SciJava calls it when the button is pressed
 	private void showAdvanced() {
 		Ij1Dialog.showAdvanced(this, Ij1Dialog.title(getClass()));
+	}
+
+	/** One training run writing {@code out}. */
+	interface Training {
+		void train(Path out, FijiProgress progress) throws Exception;
+	}
+
+	/**
+	 * Runs a training command: its output claimed for the whole run (a finished result, a checkpoint or another run's
+	 * output is never replaced), progress and cancel in Fiji's task list, every failure reported as a message.
+	 */
+	static void trainInto(String path, String key, boolean resume, String title, org.scijava.task.TaskService tasks,
+		org.scijava.app.StatusService status, Training training)
+	{
+		try (FijiProgress progress = new FijiProgress(tasks, status, title)) {
+			Path out = Path.of(path.strip()).toAbsolutePath(); // shown in full in every message
+			try (org.mvpseg.files.TrainingOutput claimed = org.mvpseg.files.TrainingOutput.claim(out, key, resume, false)) {
+				training.train(out, progress);
+			}
+		}
+		catch (Exception | OutOfMemoryError e) {
+			Errors.report(e);
+		}
 	}
 }

@@ -5,7 +5,6 @@ import org.mvpseg.imagej.ImagePlusSource;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
-import org.mvpseg.files.TrainingOutput;
 import org.mvpseg.mvp.LabelledImage;
 import org.mvpseg.mvp.PromptSet;
 import org.mvpseg.mvp.PromptTrainer;
@@ -92,16 +91,7 @@ public class TrainPromptsCommand extends ModelCommand {
 
 	@Override
 	public void run() {
-		try (FijiProgress progress = new FijiProgress(tasks, status, "Train Prompts")) {
-			Path out = Path.of(prompts_out.strip()).toAbsolutePath(); // shown in full in every message
-			// claimed for the whole run: a finished result, a checkpoint or another run's output is never replaced
-			try (TrainingOutput claimed = TrainingOutput.claim(out, "prompts_out", resume, false)) {
-				train(out, progress);
-			}
-		}
-		catch (Exception | OutOfMemoryError e) {
-			Errors.report(e);
-		}
+		trainInto(prompts_out, "prompts_out", resume, "Train Prompts", tasks, status, this::train);
 	}
 
 	private void train(Path out, FijiProgress progress) throws Exception {
