@@ -323,6 +323,9 @@ class BadInputsTest {
 		r.add(row("spark --objects naming a class not in --classes", 2, "Objects: 'blue' is not one of the classes", d ->
 			List.of("spark", "--input", image.toString(), "--out", d.resolve("out").toString(), "--classes", "red, green",
 				"--weights", W, "--objects", "blue")));
+		r.add(row("spark --partitions 0 (refused before Spark starts)", 2, "--partitions must be at least 1, got 0", d ->
+			List.of("spark", "--input", image.toString(), "--out", d.resolve("out").toString(), "--classes", "red, green",
+				"--weights", W, "--partitions", "0")));
 	}
 
 	private static void messages(List<Named<Row>> r) {
