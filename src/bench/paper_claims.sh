@@ -10,7 +10,9 @@
 # Rows: zero-shot (one template; MaskCLIP's 85), MVP-SEG with K = 3 (the defaults), K = 1, without L_OC, without GPR
 # (the K = 3 prompts with g_c = 1: p_1..p_K do not depend on L_cls), and MVP-SEG+ students (2000 iterations, seed s)
 # taught by the K = 3 prompts of the same seed: annotation-free (data/unlabeled) and transductive (data/transductive:
-# P annotated, 255 elsewhere). Beside each row: the difference the paper's claim is about, per seed, and the paper's.
+# P annotated, 255 elsewhere), with the defaults (the teacher's GPR kept, class balance 0.5) and, as ablations, without
+# class balance and without both (the student as it was before issue 21).
+# Beside each row: the difference the paper's claim is about, per seed, and the paper's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 W=src/test/resources/fixtures/toyclip-world
@@ -51,9 +53,13 @@ for s in $SEEDS; do
 	evaluate nooc_$s --prompts "$OUT/nooc_$s.prompts"
 	evaluate nogpr_$s --prompts "$OUT/k3_$s.prompts" --no-gpr
 	echo "seed $s: students" >&2
-	transfer free_$s --unlabeled $W/data/unlabeled/images --prompts "$OUT/k3_$s.prompts" --seed $s
-	transfer trans_$s --data $W/data/transductive --prompts "$OUT/k3_$s.prompts" --unseen "$Q, $H" --seed $s
-	evaluate free_$s --student "$OUT/free_$s.student"
-	evaluate trans_$s --student "$OUT/trans_$s.student"
+	free=(--unlabeled $W/data/unlabeled/images --prompts "$OUT/k3_$s.prompts" --seed $s)
+	trans=(--data $W/data/transductive --prompts "$OUT/k3_$s.prompts" --unseen "$Q, $H" --seed $s)
+	transfer free_$s "${free[@]}"
+	transfer freegpr_$s "${free[@]}" --class-balance 0
+	transfer free0_$s "${free[@]}" --class-balance 0 --no-gpr
+	transfer trans_$s "${trans[@]}"
+	transfer trans0_$s "${trans[@]}" --class-balance 0 --no-gpr
+	for st in free freegpr free0 trans trans0; do evaluate ${st}_$s --student "$OUT/${st}_$s.student"; done
 done
 python3 src/bench/paper_claims_table.py "$OUT" $SEEDS

@@ -17,7 +17,7 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	@Override
 	public String usage() {
-		return "evaluate --data DIR (--prompts FILE [--no-gpr | --drop-absent] | --zero-shot | --student FILE | any of them) --seen \"a, b\" [--unseen \"c, d\"] "
+		return "evaluate --data DIR (--prompts FILE | --zero-shot | --student FILE | any of them) [--no-gpr | --drop-absent] --seen \"a, b\" [--unseen \"c, d\"] "
 			+ ModelArgs.USAGE + " [--json FILE] " + SegmentOption.usage(SegmentOption.of(Group.COMMON, Group.ZERO_SHOT));
 	}
 
@@ -49,12 +49,12 @@ final class EvaluateCommand implements Main.Subcommand {
 
 	/** Learned prompts, the zero-shot baseline, a student: those asked for, in this order, each with its options. */
 	private static EvaluationRequest request(Args a) {
-		EvaluationRequest.checkOptions(a.has("prompts"), a.has("zero-shot"), SegmentCommand.anyGiven(a, SegmentOption.of(
+		EvaluationRequest.checkOptions(a.has("prompts") || a.has("student"), a.has("zero-shot"), SegmentCommand.anyGiven(a, SegmentOption.of(
 			Group.ZERO_SHOT)), a.has("no-gpr"), a.has("drop-absent"));
 		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(a.require("seen")).unseen(a.get("unseen", null));
-		if (a.has("prompts")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.LEARNED)));
-		if (a.has("zero-shot")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.ZERO_SHOT)));
-		if (a.has("student")) b.method(SegmentCommand.options(a, SegmentOption.of(Group.COMMON, Group.STUDENT)));
+		if (a.has("prompts")) b.method(SegmentCommand.options(a, SegmentOption.forMethod(Group.LEARNED)));
+		if (a.has("zero-shot")) b.method(SegmentCommand.options(a, SegmentOption.forMethod(Group.ZERO_SHOT)));
+		if (a.has("student")) b.method(SegmentCommand.options(a, SegmentOption.forMethod(Group.STUDENT)));
 		return b.build();
 	}
 }

@@ -30,7 +30,7 @@ final class SegmentCommand implements Main.Subcommand {
 		SegmentOption.class));
 
 	/** How segment and spark choose the method: learned prompts (with their switches) or a student; else zero-shot. */
-	static final String METHOD_USAGE = "[--prompts FILE [--no-gpr | --drop-absent] | --student FILE]";
+	static final String METHOD_USAGE = "[--prompts FILE | --student FILE] [--no-gpr | --drop-absent]";
 
 	/** Where image features are kept and how (docs/features.md); shared with {@code spark}. */
 	static final Set<String> FEATURE_OPTIONS = Set.of("features", "features-precision");

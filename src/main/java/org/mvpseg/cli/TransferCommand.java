@@ -34,7 +34,7 @@ final class TransferCommand implements Main.Subcommand {
 			+ "--classes \"a, b, c\" [--unseen \"b, c\"] --student-out FILE " + ModelArgs.USAGE + " " + SegmentOption
 				.usage(TEACHER_TUNING) + " [--iterations 2000] "
 			+ "[--teacher-iterations N] [--batch 8] [--lr 0.01] [--min-lr 0.0001] [--power 0.9] [--momentum 0.9] "
-			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--fine-tune-last-block [--block-lr-factor 0.1]] "
+			+ "[--weight-decay 0.0005] [--seed 0] [--no-flip] [--no-gpr] [--class-balance 1] [--fine-tune-last-block [--block-lr-factor 0.1]] "
 			+ "[--memory-budget-mb 1024] [--checkpoint-every 100] "
 			+ "[--log-every 10] [--resume] [--overwrite]";
 	}
@@ -43,9 +43,9 @@ final class TransferCommand implements Main.Subcommand {
 	public int run(String[] argv, PrintStream out) throws Exception {
 		Set<String> valued = SegmentCommand.valued(TEACHER, "unlabeled", "data", "classes", "unseen", "student-out",
 			"iterations", "teacher-iterations", "batch", "lr", "min-lr", "power", "momentum", "weight-decay", "seed",
-			"memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor");
+			"memory-budget-mb", "checkpoint-every", "log-every", "block-lr-factor", "class-balance");
 		Args a = new Args(argv, 1, valued, Set.of("zero-shot", "no-flip", "resume", "overwrite",
-			"fine-tune-last-block"));
+			"fine-tune-last-block", "no-gpr"));
 		if (a.has("prompts") == a.has("zero-shot")) throw new Args.UsageException("give the teacher: --prompts FILE "
 			+ "or --zero-shot");
 		if (!a.has("unlabeled") && !a.has("data")) throw new Args.UsageException("give --unlabeled DIR (images "
@@ -103,6 +103,7 @@ final class TransferCommand implements Main.Subcommand {
 		b.checkpointEvery(a.integer("checkpoint-every", d.checkpointEvery(), 1)).memoryBudget((long) a.integer(
 			"memory-budget-mb", (int) (d.memoryBudget() >> 20), 0) << 20);
 		return b.fineTuneLastBlock(a.has("fine-tune-last-block"), TrainCommand.atLeastZero(a, "block-lr-factor", d
-			.blockLrFactor())).build();
+			.blockLrFactor())).gpr(!a.has("no-gpr")).classBalance(a.decimal("class-balance", d.classBalance(), 0, 1,
+				"from 0 (off) to 1 (inverse frequency)")).build();
 	}
 }

@@ -70,6 +70,13 @@ public class AdaptCommand extends ModelCommand {
 	@Parameter(label = "Fine-tune the CLIP trunk's last block too (at 0.1 × the learning rate)", persist = false)
 	public boolean fine_tune_last_block = false;
 
+	@Parameter(label = "Class balance (0 = off, 0.5 = square root, 1 = inverse frequency)", min = "0", max = "1",
+		persist = false)
+	public double class_balance = 1;
+
+	@Parameter(label = "Weigh by the teacher's GPR (learned prompts)", persist = false)
+	public boolean teacher_gpr = true;
+
 	@Parameter(label = "Continue from the last checkpoint", persist = false)
 	public boolean resume = false;
 
@@ -115,6 +122,7 @@ public class AdaptCommand extends ModelCommand {
 
 	StudentTrainer.Config config() {
 		return StudentTrainer.Config.builder().iterations(iterations).teacherIterations(teacher_steps).batch(batch).seed(
-			random_seed).lr(learning_rate).fineTuneLastBlock(fine_tune_last_block).build();
+			random_seed).lr(learning_rate).fineTuneLastBlock(fine_tune_last_block).classBalance(class_balance).gpr(
+				teacher_gpr).build();
 	}
 }

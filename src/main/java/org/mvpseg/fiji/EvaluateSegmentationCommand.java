@@ -79,7 +79,7 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 	EvaluationRequest request() {
 		boolean hasStudent = student != null && !student.isBlank();
 		boolean zeroShot = zero_shot || (prompts.isBlank() && !hasStudent);
-		EvaluationRequest.checkOptions(!prompts.isBlank(), zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
+		EvaluationRequest.checkOptions(!prompts.isBlank() || hasStudent, zeroShot, temperature > 0 || denoise > 0 || key_smoothing > 0,
 			no_gpr, false);
 		EvaluationRequest.Builder b = EvaluationRequest.builder().seen(seen).unseen(unseen);
 		if (!prompts.isBlank()) b.method(method(Group.LEARNED));
@@ -90,7 +90,7 @@ public class EvaluateSegmentationCommand extends WindowedCommand {
 
 	/** A method's request: the options every method takes and its own (the command line's groups). */
 	private SegmentRequest.Builder method(Group own) {
-		return SegmentOption.apply(builder(), values(SegmentOption.of(Group.COMMON, own)));
+		return SegmentOption.apply(builder(), values(SegmentOption.forMethod(own)));
 	}
 
 	/** The table shown: a row per class, then the means. */

@@ -92,6 +92,13 @@ public final class MvpClassifier implements PixelClassifier {
 			.toFloatArray()));
 	}
 
+	/** GPR on its own over these classes (p₀'s text features, τ₂, bias, γ), for a student to weigh its scores by. */
+	public Gpr gpr() {
+		float[] global = text.get("0, :, :").toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+		return new Gpr(prompts.gprForm, prompts.gamma, prompts.tau2, prompts.learnBias ? prompts.gprBias : Double.NaN,
+			names, (int) text.getShape().get(2), global);
+	}
+
 	@Override
 	public void toProbabilities(float[][] scores, int offset, int n) {
 		org.mvpseg.segment.ZeroShotClassifier.softmax(scores, offset, n, 1f);

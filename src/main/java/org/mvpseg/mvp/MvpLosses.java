@@ -39,22 +39,31 @@ public final class MvpLosses {
 	 * B·H·W class indices or {@link #IGNORE}. Also the MVP-SEG+ student's loss.
 	 */
 	public static NDArray crossEntropy(NDArray logp, int[] labels, int height, int width) {
+		return crossEntropy(logp, labels, height, width, null);
+	}
+
+	/**
+	 * As above with a weight per class (null: all 1): − Σ w_{c*} log p_{c*}(x) / Σ w_{c*} over labelled pixels, PyTorch's
+	 * weighted mean.
+	 */
+	public static NDArray crossEntropy(NDArray logp, int[] labels, int height, int width, float[] weights) {
 		long b = logp.getShape().get(0), c = logp.getShape().get(1);
 		int plane = height * width;
 		float[] onehot = new float[(int) (b * c * plane)];
-		int labelled = 0;
+		double labelled = 0;
 		for (int i = 0; i < b; i++) {
 			for (int x = 0; x < plane; x++) {
 				int l = labels[i * plane + x];
 				if (l == IGNORE) continue;
 				if (l < 0 || l >= c) throw new IllegalArgumentException("label " + l + " outside 0.." + (c - 1));
-				onehot[(int) ((i * c + l) * plane + x)] = 1;
-				labelled++;
+				float w = weights == null ? 1f : weights[l];
+				onehot[(int) ((i * c + l) * plane + x)] = w;
+				labelled += w;
 			}
 		}
 		NDManager m = logp.getManager();
 		NDArray mask = Nn.owned(m.create(onehot, new Shape(b, c, height, width)).toType(logp.getDataType(), false));
-		return Nn.dividedBy(logp.mul(mask).sum().neg(), Math.max(1, labelled));
+		return Nn.dividedBy(logp.mul(mask).sum().neg(), labelled > 0 ? labelled : 1);
 	}
 
 	/** Full binary cross-entropy of g_c against class presence, summed over classes, averaged over images. */

@@ -33,15 +33,16 @@ public record EvaluationRequest(List<String> seen, List<String> unseenGiven, Lis
 	 * An evaluation may run learned prompts, the zero-shot baseline, or both, each with its own options:
 	 * refuses options that no requested run would use (they would be ignored silently).
 	 */
+	/** @param prompts whether learned prompts or a student (which may keep its teacher's GPR) are evaluated */
 	public static void checkOptions(boolean prompts, boolean zeroShot, boolean zeroShotOptions, boolean noGpr,
 		boolean dropAbsent)
 	{
-		if (dropAbsent && !prompts) throw new RequestException("Leaving out classes judged absent needs a prompt set (it "
-			+ "uses Global Prompt Refining's g_c; zero-shot segmentation has none).");
+		if (dropAbsent && !prompts) throw new RequestException("Leaving out classes judged absent needs a prompt set or a "
+			+ "student of one (it uses Global Prompt Refining's g_c; zero-shot segmentation has none).");
 		if (zeroShotOptions && !zeroShot) throw new RequestException("Template, temperature, prompt denoising and key "
 			+ "smoothing apply to the zero-shot baseline: ask for it too (zero-shot), or leave them out.");
-		if (noGpr && !prompts) throw new RequestException("Turning Global Prompt Refining off needs a prompt set "
-			+ "(zero-shot segmentation has no GPR).");
+		if (noGpr && !prompts) throw new RequestException("Turning Global Prompt Refining off needs a prompt set or a "
+			+ "student of one (zero-shot segmentation has no GPR).");
 	}
 
 	/** The unseen classes: those given, else every class of the dataset that is not seen. */

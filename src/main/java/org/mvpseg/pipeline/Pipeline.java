@@ -45,7 +45,7 @@ public final class Pipeline {
 		if (student != null) student.checkBackbone(weights);
 		DenseMode mode = denseMode(request, prompts, student);
 		StudentClassifier studentClassifier = student == null ? null : new StudentClassifier(student, request.classes(),
-			models.manager());
+			request.gpr(), request.dropAbsent(), models.manager());
 		if (studentClassifier != null && student.lastBlock() != null && mode != student.denseMode()) throw new org.mvpseg
 			.runtime.RequestException("This student fine-tuned the last block for " + student.denseMode().label()
 				+ " features; leave the dense mode out (or give " + student.denseMode().label() + ").");

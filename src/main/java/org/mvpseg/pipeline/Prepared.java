@@ -184,6 +184,11 @@ public final class Prepared implements AutoCloseable {
 					.classifier() + ") has no text embeddings for a student's classifier."));
 			}
 
+			public java.util.Optional<org.mvpseg.mvp.Gpr> gpr() {
+				return classifier instanceof org.mvpseg.mvp.MvpClassifier mvp ? java.util.Optional.of(mvp.gpr())
+					: java.util.Optional.empty();
+			}
+
 			public String describe() {
 				return resolved.classifier();
 			}

@@ -140,6 +140,16 @@ public enum SegmentOption {
 		return s;
 	}
 
+	/**
+	 * The rows a run of {@code own}'s method takes: the common ones and its group's; a student also GPR's switches (it
+	 * weighs its scores by its teacher's g_c when it kept one).
+	 */
+	public static EnumSet<SegmentOption> forMethod(Group own) {
+		EnumSet<SegmentOption> s = of(Group.COMMON, own);
+		if (own == Group.STUDENT) s.addAll(EnumSet.of(NO_GPR, DROP_ABSENT));
+		return s;
+	}
+
 	/** {@code [--window N] [--stride N] …} for these rows, in table order. */
 	public static String usage(Collection<SegmentOption> which) {
 		StringBuilder sb = new StringBuilder();

@@ -65,10 +65,11 @@ public record SegmentRequest(ModelChoice model, Path prompts, List<String> class
 		if (student != null && (prompts != null || templates != null || denoise > 0 || keySmoothing > 0 || temperature
 			> 0)) throw new RequestException("A student carries its own classifier: leave prompts, templates, "
 				+ "temperature, prompt denoising and key smoothing out when giving one.");
-		if (!gpr && prompts == null) throw new RequestException("Turning Global Prompt Refining off needs learned "
-			+ "prompts (zero-shot segmentation and students have no GPR).");
-		if (dropAbsent && (prompts == null || !gpr)) throw new RequestException("Leaving out classes judged absent uses "
-			+ "Global Prompt Refining's g_c: it needs learned prompts with GPR on (not zero-shot, a student, or GPR off).");
+		if (!gpr && prompts == null && student == null) throw new RequestException("Turning Global Prompt Refining off "
+			+ "needs learned prompts or a student of them (zero-shot segmentation has no GPR).");
+		if (dropAbsent && ((prompts == null && student == null) || !gpr)) throw new RequestException("Leaving out classes "
+			+ "judged absent uses Global Prompt Refining's g_c: it needs learned prompts or a student of them, with GPR on "
+			+ "(not zero-shot, or GPR off).");
 		if (windows == null) windows = SegmentOptions.defaults();
 		if (channels != null) {
 			if (channels.length != 1 && channels.length != 3) throw new RequestException("Choose one channel (shown as "

@@ -29,6 +29,8 @@ public record TransferRequest(SegmentRequest teacher, StudentTrainer.Config conf
 		if (unlabeled == null && data == null) throw new RequestException("Give a folder of unlabeled images and/or a "
 			+ "dataset folder with partial annotations.");
 		if (config == null) config = StudentTrainer.Config.defaults();
+		if (!config.gpr() && teacher.prompts() == null) throw new RequestException("Leaving out the teacher's GPR needs "
+			+ "a teacher of learned prompts (a zero-shot teacher has no GPR): leave that option out.");
 		if (unseenGiven != null) {
 			for (String s : unseenGiven) if (!teacher.classes().contains(s)) throw new RequestException("Unseen class \""
 				+ s + "\" is not among the classes " + teacher.classes() + ".");

@@ -4,15 +4,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mvpseg.clip.Nn;
+import org.mvpseg.mvp.Gpr;
+import org.mvpseg.mvp.MvpHead;
 import org.mvpseg.segment.PixelClassifier;
 import org.mvpseg.segment.ZeroShotClassifier;
 
 import java.util.List;
 
 /**
- * An MVP-SEG+ student in the shared sliding-window pipeline: its logits per window, upsampled and
- * averaged like any score, softmax over classes. Segments any subset of the classes it was trained
- * for, in any order (the classifier rows are the fixed text embeddings of those classes).
+ * An MVP-SEG+ student in the shared sliding-window pipeline: its logits per window (plus log g_c of its teacher's GPR
+ * when it kept one, as in training), upsampled and averaged like any score, softmax over classes. Segments any subset
+ * of the classes it was trained for, in any order (the classifier rows are the fixed text embeddings of those classes;
+ * g_c is per class).
  */
 public final class StudentClassifier implements PixelClassifier {
 
@@ -21,14 +24,35 @@ public final class StudentClassifier implements PixelClassifier {
 	private final NDManager manager;
 	private final List<NDArray> params;
 	private final NDArray embeddings;
+	private final boolean useGpr;
 	private final List<NDArray> block;
+	/** The teacher's GPR over {@link #names}, or null (none kept, or turned off). */
+	private final Gpr gpr;
+	private final boolean dropAbsent;
 
 	public StudentClassifier(StudentFile student, List<String> classNames, NDManager parent) {
+		this(student, classNames, true, false, parent);
+	}
+
+	/**
+	 * @param useGpr false: g_c = 1 (the head's scores alone; g_c still reported)
+	 * @param dropAbsent leave out of each window the classes GPR judges absent there
+	 */
+	public StudentClassifier(StudentFile student, List<String> classNames, boolean useGpr, boolean dropAbsent,
+		NDManager parent)
+	{
 		for (String c : classNames) if (!student.classes.contains(c)) throw new org.mvpseg.runtime.RequestException(
 			"The student was trained for the classes " + student.classes + "; \"" + c + "\" is not one of them. Segment "
 				+ "those classes (or a subset), or train a student for \"" + c + "\" with transfer.");
+		if ((!useGpr || dropAbsent) && student.gpr == null) throw new org.mvpseg.runtime.RequestException("This student "
+			+ "kept no GPR (its teacher was zero-shot, or it was trained without): leave out turning GPR off and leaving "
+			+ "out absent classes.");
+		if (dropAbsent && !useGpr) throw new IllegalArgumentException("dropping absent classes needs GPR on");
 		this.student = student;
 		this.names = List.copyOf(classNames);
+		this.gpr = student.gpr == null ? null : student.gpr.select(names);
+		this.useGpr = useGpr;
+		this.dropAbsent = dropAbsent;
 		this.manager = parent.newSubManager();
 		this.params = student.head.arrays(manager);
 		this.embeddings = Nn.owned(manager.create(select(student, names), new Shape(student.views, names.size(),
@@ -70,7 +94,22 @@ public final class StudentClassifier implements PixelClassifier {
 
 	@Override
 	public NDArray scores(NDArray features) {
-		return StudentHead.forward(features, params, embeddings);
+		return score(features, null).scores();
+	}
+
+	/** The head's scores (+ log g_c), and each window's g_c when the student kept its teacher's GPR. */
+	@Override
+	public Scored score(NDArray features, NDArray keys) {
+		NDArray s = StudentHead.forward(features, params, embeddings);
+		if (gpr == null) return new Scored(s, null);
+		NDArray z = gpr.logits(features);
+		float[] g = ai.djl.nn.Activation.sigmoid(z).toFloatArray();
+		if (!useGpr) return new Scored(s, g);
+		s = s.logSoftmax(1).add(MvpHead.logSigmoid(z).reshape(z.getShape().get(0), z.getShape().get(1), 1, 1));
+		if (!dropAbsent) return new Scored(s, g);
+		NDArray penalty = Nn.owned(features.getManager().create(MvpHead.absentPenalty(g, names.size()), new Shape(z
+			.getShape().get(0), names.size(), 1, 1)));
+		return new Scored(s.add(penalty), g);
 	}
 
 	@Override
@@ -85,7 +124,8 @@ public final class StudentClassifier implements PixelClassifier {
 
 	@Override
 	public String describe() {
-		return student.describe();
+		return student.describe() + (gpr == null ? "" : !useGpr ? "; GPR off at inference: g_c = 1" : dropAbsent
+			? "; classes judged absent in a window (g_c < 0.5) left out of it" : "");
 	}
 
 	@Override

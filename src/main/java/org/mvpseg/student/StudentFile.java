@@ -9,6 +9,8 @@ import org.mvpseg.clip.io.TrainedFile;
 import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.clip.io.WeightFormatException;
 import org.mvpseg.models.ModelResolver;
+import org.mvpseg.mvp.Gpr;
+import org.mvpseg.mvp.GprForm;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,13 +23,16 @@ import java.util.Map;
 /**
  * A trained MVP-SEG+ student (docs/file-formats.md): safetensors with the ASPP head's tensors
  * ({@code aspp.D.conv.weight}, {@code aspp.D.conv.bias}, {@code aspp.D.norm.weight}, {@code aspp.D.norm.bias}
- * for each dilation D) and the fixed classifier {@code embeddings} [K, C, E]; metadata: format, version, classes,
- * unseen classes, the weights' identity, the dense mode, the teacher, the training values and losses.
+ * for each dilation D) and the fixed classifier {@code embeddings} [K, C, E]; with a teacher of learned prompts also
+ * its GPR ({@code gpr.text} [C, E], p₀'s text features, and the metadata {@code gpr}: form, γ, τ₂, bias; version 2, so
+ * that a reader without GPR refuses it instead of segmenting without); metadata: format, version, classes, unseen
+ * classes, the weights' identity, the dense mode, the teacher, the training values and losses.
  */
 public final class StudentFile {
 
 	public static final String FORMAT = "mvp-seg-student";
-	public static final int VERSION = 1;
+	/** 1: no GPR; 2: the teacher's GPR beside the head (written only when there is one). */
+	public static final int VERSION = 2;
 
 	final StudentHead head;
 	/** The fine-tuned last block ({@link org.mvpseg.clip.LastBlock#NAMES}), or null when the trunk stayed frozen. */
@@ -35,13 +40,15 @@ public final class StudentFile {
 	/** [K, C, E], normalised rows, fixed. */
 	final float[] embeddings;
 	final int views;
+	/** The teacher's GPR over {@link #classes}, or null (a zero-shot teacher, or asked not to use it). */
+	final Gpr gpr;
 	final List<String> classes, unseen;
 	final String backboneIdentity;
 	final DenseMode denseMode;
 	final String teacher;
 	final JsonObject training, losses;
 
-	StudentFile(StudentHead head, float[][] lastBlock, float[] embeddings, int views, List<String> classes,
+	StudentFile(StudentHead head, float[][] lastBlock, float[] embeddings, int views, Gpr gpr, List<String> classes,
 		List<String> unseen, String backboneIdentity, DenseMode denseMode, String teacher, JsonObject training,
 		JsonObject losses)
 	{
@@ -49,6 +56,7 @@ public final class StudentFile {
 		this.lastBlock = lastBlock;
 		this.embeddings = embeddings;
 		this.views = views;
+		this.gpr = gpr;
 		this.classes = List.copyOf(classes);
 		this.unseen = List.copyOf(unseen);
 		this.backboneIdentity = backboneIdentity;
@@ -69,6 +77,11 @@ public final class StudentFile {
 	/** The fine-tuned last block, or null (the trunk as in the weights). */
 	public float[][] lastBlock() {
 		return lastBlock;
+	}
+
+	/** The teacher's GPR the student weighs its scores by, if it kept one. */
+	public java.util.Optional<Gpr> gpr() {
+		return java.util.Optional.ofNullable(gpr);
 	}
 
 	/** Refuses weights other than the ones the student was trained on (their tensors' identity). */
@@ -95,7 +108,11 @@ public final class StudentFile {
 		}
 		Map<String, String> meta = new LinkedHashMap<>();
 		meta.put("format", FORMAT);
-		meta.put("version", Integer.toString(VERSION));
+		meta.put("version", gpr == null ? "1" : Integer.toString(VERSION));
+		if (gpr != null) {
+			t.put("gpr.text", SafetensorsWriter.f32("gpr.text", gpr.text(), classes.size(), gpr.width()));
+			meta.put("gpr", gprJson(gpr).toString());
+		}
 		meta.put("classes", new Gson().toJson(classes));
 		meta.put("unseen_classes", new Gson().toJson(unseen));
 		meta.put("backbone_identity", backboneIdentity);
@@ -140,6 +157,7 @@ public final class StudentFile {
 			p[4 * d + 2] = f.floats(t, n + "norm.weight", e);
 			p[4 * d + 3] = f.floats(t, n + "norm.bias", e);
 		}
+		Gpr gpr = t.containsKey("gpr.text") ? gpr(f, t, meta.get("gpr"), classes, e) : null;
 		float[][] block = null;
 		if (t.containsKey("last_block.proj")) {
 			block = new float[org.mvpseg.clip.LastBlock.NAMES.size()][];
@@ -147,13 +165,36 @@ public final class StudentFile {
 				.get(i), -1);
 		}
 		try {
-			return new StudentFile(new StudentHead((int) e, p), block, embeddings, (int) emb.shape()[0], classes, unseen,
+			return new StudentFile(new StudentHead((int) e, p), block, embeddings, (int) emb.shape()[0], gpr, classes, unseen,
 				meta.get("backbone_identity"), DenseMode.parse(meta.get("dense_mode")), meta.get("teacher"), JsonParser
 					.parseString(meta.get("training")).getAsJsonObject(), JsonParser.parseString(meta.get("losses"))
 						.getAsJsonObject());
 		}
 		catch (RuntimeException x) {
 			throw f.damaged(String.valueOf(x.getMessage()));
+		}
+	}
+
+	private static JsonObject gprJson(Gpr g) {
+		JsonObject o = new JsonObject();
+		o.addProperty("form", g.form().label());
+		o.addProperty("gamma", g.gamma());
+		o.addProperty("tau2", g.tau2());
+		if (!Double.isNaN(g.bias())) o.addProperty("bias", g.bias());
+		return o;
+	}
+
+	private static Gpr gpr(TrainedFile f, Map<String, RawTensor> t, String json, List<String> classes, long e)
+		throws IOException
+	{
+		float[] text = f.floats(t, "gpr.text", classes.size(), e);
+		try {
+			JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+			return new Gpr(GprForm.parse(o.get("form").getAsString()), o.get("gamma").getAsDouble(), o.get("tau2")
+				.getAsDouble(), o.has("bias") ? o.get("bias").getAsDouble() : Double.NaN, classes, (int) e, text);
+		}
+		catch (RuntimeException x) {
+			throw f.damaged("its GPR values are unreadable (" + x.getMessage() + ")");
 		}
 	}
 
@@ -167,6 +208,7 @@ public final class StudentFile {
 	public String describe() {
 		return "MVP-SEG+ student (ASPP head on " + denseMode.label() + " features" + (lastBlock != null ? " of a "
 			+ "fine-tuned last block" : "") + ", " + views + " view(s) per class, "
-			+ "teacher " + teacher + ", classes " + classes + ")";
+			+ (gpr != null ? "the teacher's " + gpr.describe() + ", " : "") + "teacher " + teacher + ", classes " + classes
+			+ ")";
 	}
 }

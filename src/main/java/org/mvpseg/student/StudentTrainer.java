@@ -11,6 +11,8 @@ import org.mvpseg.clip.Nn;
 import org.mvpseg.clip.io.RawTensor;
 import org.mvpseg.clip.io.SafetensorsWriter;
 import org.mvpseg.mvp.Checkpoint;
+import org.mvpseg.mvp.Gpr;
+import org.mvpseg.mvp.MvpHead;
 import org.mvpseg.mvp.MvpLosses;
 import org.mvpseg.mvp.Sgd;
 import org.mvpseg.runtime.Progress;
@@ -41,10 +43,14 @@ public final class StudentTrainer {
 	 *
 	 * @param iterations all iterations; the first {@code teacherIterations} learn from the teacher's labels
 	 * @param memoryBudget bytes of trunk features kept in memory; the rest go to a temporary file
+	 * @param gpr whether the student weighs its scores by its teacher's GPR g_c (teachers with learned prompts), in
+	 *          training and when it segments
+	 * @param classBalance α of the class weights (C · n_c / n)^−α over the teacher's labels: 0 off, ½ square root, 1
+	 *          inverse frequency (the default)
 	 */
 	public record Config(int iterations, int teacherIterations, int batch, long seed, double lr, double minLr,
 		double power, double momentum, double weightDecay, boolean flip, int checkpointEvery, long memoryBudget,
-		boolean fineTuneLastBlock, double blockLrFactor)
+		boolean fineTuneLastBlock, double blockLrFactor, boolean gpr, double classBalance)
 	{
 		/** For a user's folder: MaskCLIP+'s VOC schedule scaled down ten times, the teacher's labels throughout. */
 		public static Config defaults() {
@@ -59,6 +65,8 @@ public final class StudentTrainer {
 			if (iterations < 1 || teacherIterations < 0 || teacherIterations > iterations || batch < 1 || checkpointEvery < 1)
 				throw new org.mvpseg.runtime.RequestException("Need iterations ≥ 1, 0 ≤ teacher iterations ≤ iterations, "
 					+ "batch ≥ 1 and a checkpoint interval ≥ 1.");
+			if (!(classBalance >= 0 && classBalance <= 1)) throw new org.mvpseg.runtime.RequestException("The class "
+				+ "balance must be from 0 (off) to 1 (inverse frequency); got " + classBalance + ".");
 			if (!(blockLrFactor >= 0)) throw new org.mvpseg.runtime.RequestException("The last block's learning-rate "
 				+ "factor must not be negative.");
 			if (!(lr > 0) || minLr < 0 || minLr > lr || momentum < 0 || momentum >= 1 || weightDecay < 0)
@@ -70,8 +78,8 @@ public final class StudentTrainer {
 		public static final class Builder extends org.mvpseg.mvp.TrainingBuilder<Builder> {
 			private int teacherIterations = AUTOMATIC;
 			private long memoryBudget = 1L << 30;
-			private double minLr = 1e-4, power = 0.9, blockLrFactor = 0.1;
-			private boolean fineTuneLastBlock;
+			private double minLr = 1e-4, power = 0.9, blockLrFactor = 0.1, classBalance = 1;
+			private boolean fineTuneLastBlock, gpr = true;
 
 			/** Teacher iterations not given: {@link #automaticTeacherIterations}. */
 			private static final int AUTOMATIC = -1;
@@ -111,10 +119,22 @@ public final class StudentTrainer {
 				return this;
 			}
 
+			/** Whether the student weighs its scores by its teacher's g_c (on by default; zero-shot teachers have none). */
+			public Builder gpr(boolean on) {
+				gpr = on;
+				return this;
+			}
+
+			/** α of the class weights (C · n_c / n)^−α: 0 off, ½ square root, 1 inverse frequency (the default). */
+			public Builder classBalance(double alpha) {
+				classBalance = alpha;
+				return this;
+			}
+
 			public Config build() {
 				int teacher = teacherIterations == AUTOMATIC ? automaticTeacherIterations(iterations) : teacherIterations;
 				return new Config(iterations, teacher, batch, seed, lr, minLr, power, momentum, weightDecay, flip,
-					checkpointEvery, memoryBudget, fineTuneLastBlock, blockLrFactor);
+					checkpointEvery, memoryBudget, fineTuneLastBlock, blockLrFactor, gpr, classBalance);
 			}
 		}
 
@@ -139,9 +159,10 @@ public final class StudentTrainer {
 
 		public String describe() {
 			return String.format(Locale.ROOT, "%d iterations (%s), batch %d, lr %.4g poly %.2f to %.4g, momentum %.2f, "
-				+ "weight decay %.4g, flip %s, seed %d, %s", iterations, schedule(), batch, lr, power, minLr, momentum,
-				weightDecay, flip ? "on" : "off", seed, fineTuneLastBlock ? String.format(Locale.ROOT, "last block "
-					+ "fine-tuned at %.3g × lr", blockLrFactor) : "trunk frozen");
+				+ "weight decay %.4g, flip %s, seed %d, class balance %s, %s", iterations, schedule(), batch, lr, power,
+				minLr, momentum, weightDecay, flip ? "on" : "off", seed, classBalance == 0 ? "off" : String.format(Locale
+					.ROOT, "%.2g (weights (share × classes)^-%.2g)", classBalance, classBalance), fineTuneLastBlock ? String.format(Locale.ROOT, "last block "
+					+ "fine-tuned at %.3g × lr", blockLrFactor) : "trunk frozen") + (gpr ? "" : ", teacher's GPR not used");
 		}
 
 		/** The two phases in words: one of them may take every iteration. */
@@ -180,6 +201,7 @@ public final class StudentTrainer {
 		List<String> classes = teacher.classes();
 		String identity = teacher.weightsIdentity();
 		PixelClassifier.Embeddings emb = teacher.embeddings();
+		Gpr gpr = cfg.gpr() ? teacher.gpr().orElse(null) : null;
 		boolean[] isUnseen = new boolean[classes.size()];
 		for (int c = 0; c < classes.size(); c++) isUnseen[c] = unseen.contains(classes.get(c));
 		StudentHead head = StudentHead.initial(emb.width(), cfg.seed());
@@ -196,12 +218,13 @@ public final class StudentTrainer {
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
 			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), block != null, progress))
 		{
+			float[] weights = classWeights(data.tiles, classes.size(), cfg.classBalance());
 			for (int it = start; it < cfg.iterations(); it++) {
 				progress.checkCancelled();
 				progress.update("training the student", it, cfg.iterations());
 				long t0 = System.nanoTime();
 				double lr = cfg.learningRate(it);
-				last = step(params, sgd, data, emb, isUnseen, it, lr);
+				last = step(params, sgd, data, emb, gpr, weights, isUnseen, it, lr);
 				log.accept(new Step(it + 1, it < cfg.teacherIterations() ? 1 : 2, last, lr, (System.nanoTime() - t0) / 1e9));
 				if ((it + 1) % cfg.checkpointEvery() == 0 && it + 1 < cfg.iterations()) CHECKPOINT.save(ckpt, it + 1,
 					tensors(params.all, sgd), run(classes, unseen, identity));
@@ -209,8 +232,8 @@ public final class StudentTrainer {
 		}
 		JsonObject losses = new JsonObject();
 		losses.addProperty("final", last);
-		StudentFile f = new StudentFile(head, block, emb.values(), emb.views(), classes, unseen, identity, teacher.denseMode(),
-			teacher.describe(), cfg.toJson(), losses);
+		StudentFile f = new StudentFile(head, block, emb.values(), emb.views(), gpr, classes, unseen, identity, teacher
+			.denseMode(), teacher.describe(), cfg.toJson(), losses);
 		f.save(out);
 		Files.deleteIfExists(ckpt);
 		return f;
@@ -267,8 +290,8 @@ public final class StudentTrainer {
 	}
 
 	/** One SGD step on a batch of tiles; returns the loss. */
-	private double step(Params params, Sgd sgd, StudentData data, PixelClassifier.Embeddings emb,
-		boolean[] unseen, int it, double lr) throws IOException
+	private double step(Params params, Sgd sgd, StudentData data, PixelClassifier.Embeddings emb, Gpr gpr,
+		float[] weights, boolean[] unseen, int it, double lr) throws IOException
 	{
 		Random rnd = new Random(cfg.seed() * 0x9E3779B97F4A7C15L + it);
 		int b = cfg.batch(), cells = data.cells, w = data.width, tile = data.tile, e = emb.width();
@@ -288,16 +311,18 @@ public final class StudentTrainer {
 				.views() * e), e)));
 			List<NDArray> head = params.head.arrays(m);
 			List<NDArray> block = params.block == null ? List.of() : org.mvpseg.clip.LastBlock.arrays(m, params.block, w, e);
+			NDArray logG = gpr == null ? null : logPresence(gpr, features(c, block, cells)); // fixed, as the teacher's
 			int[] labels = it < cfg.teacherIterations() ? teacherLabels(picked, flip, tile) : ownLabels(features(c, block,
-				cells), head, embeddings, picked, flip, unseen, tile);
+				cells), head, embeddings, logG, picked, flip, unseen, tile);
 			List<NDArray> all = new java.util.ArrayList<>(head);
 			all.addAll(block);
 			for (NDArray a : all) a.setRequiresGradient(true);
 			double loss;
 			try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
 				NDArray logits = StudentHead.forward(features(c, block, cells), head, embeddings);
-				NDArray up = logits.getNDArrayInternal().interpolation(new long[] { tile, tile }, 1, false);
-				NDArray l = MvpLosses.crossEntropy(up.logSoftmax(1), labels, tile, tile);
+				NDArray up = withPresence(logits.getNDArrayInternal().interpolation(new long[] { tile, tile }, 1, false),
+					logG);
+				NDArray l = MvpLosses.crossEntropy(up.logSoftmax(1), labels, tile, tile, weights);
 				loss = l.toType(DataType.FLOAT64, false).getDouble();
 				gc.backward(l);
 			}
@@ -314,6 +339,27 @@ public final class StudentTrainer {
 			sgd.step(params.all, grads, rates, cfg.momentum(), cfg.weightDecay());
 			return loss;
 		}
+	}
+
+	/**
+	 * Per class w_c = (C · n_c / n)^−α over the labels of every tile (the teacher's, and the annotations where given),
+	 * 1 for a class at its fair share; null when α = 0. Without it the student drifted to the classes the teacher
+	 * labels most and gave up those it labels rarely (docs/formulas.md §8). Classes never labelled get weight 0 (they
+	 * have no pixel to weigh).
+	 */
+	static float[] classWeights(List<StudentData.Tile> tiles, int classes, double alpha) {
+		if (alpha == 0) return null;
+		long[] n = new long[classes];
+		long all = 0;
+		for (StudentData.Tile t : tiles)
+			for (int l : t.teacher())
+				if (l != MvpLosses.IGNORE) {
+					n[l]++;
+					all++;
+				}
+		float[] w = new float[classes];
+		for (int c = 0; c < classes; c++) w[c] = n[c] == 0 ? 0f : (float) Math.pow(n[c] * (double) classes / all, -alpha);
+		return w;
 	}
 
 	/**
@@ -362,14 +408,14 @@ public final class StudentTrainer {
 	 * Self-training labels: the student's own argmax (detached) where the teacher had labelled a pixel, over
 	 * the unseen classes only on transductive tiles; annotated pixels keep their ground truth.
 	 */
-	static int[] ownLabels(NDArray f, List<NDArray> p, NDArray embeddings, StudentData.Tile[] tiles,
+	static int[] ownLabels(NDArray f, List<NDArray> p, NDArray embeddings, NDArray logG, StudentData.Tile[] tiles,
 		boolean[] flip, boolean[] unseen, int tile)
 	{
 		float[] s;
 		boolean prev = Torch.setGradMode(false);
 		try {
-			NDArray up = StudentHead.forward(f, p, embeddings).getNDArrayInternal().interpolation(new long[] { tile,
-				tile }, 1, false);
+			NDArray up = withPresence(StudentHead.forward(f, p, embeddings).getNDArrayInternal().interpolation(new long[] {
+				tile, tile }, 1, false), logG);
 			s = up.toType(DataType.FLOAT32, false).toFloatArray();
 		}
 		finally {
@@ -390,6 +436,26 @@ public final class StudentTrainer {
 				}
 		}
 		return out;
+	}
+
+	/**
+	 * log g_c of each tile, [B, C, 1, 1], without gradients: the teacher's presence is the student's fixed prior, so its
+	 * head learns the per-pixel part of the teacher's labels, which local features can give (docs/formulas.md §8).
+	 */
+	static NDArray logPresence(Gpr gpr, NDArray features) {
+		boolean prev = Torch.setGradMode(false);
+		try {
+			NDArray z = gpr.logits(features);
+			return MvpHead.logSigmoid(z).reshape(z.getShape().get(0), z.getShape().get(1), 1, 1);
+		}
+		finally {
+			Torch.setGradMode(prev);
+		}
+	}
+
+	/** [B, C, h, w] logits + log g_c (unchanged without GPR): their softmax is the student's m_f · g_c, normalised. */
+	static NDArray withPresence(NDArray logits, NDArray logG) {
+		return logG == null ? logits : logits.add(logG);
 	}
 
 	private static int argmax(float[] s, int base, int n, int pixel, int classes, boolean[] allowed) {

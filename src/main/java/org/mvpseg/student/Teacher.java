@@ -30,6 +30,12 @@ public interface Teacher {
 	/** The teacher's text embeddings: the student's fixed classifier. */
 	PixelClassifier.Embeddings embeddings();
 
+	/**
+	 * The teacher's Global Prompt Refining over its classes (learned prompts), or empty (zero-shot): the student
+	 * weighs its scores by the same g_c, in training and when it segments (docs/formulas.md §8).
+	 */
+	java.util.Optional<org.mvpseg.mvp.Gpr> gpr();
+
 	/** One line naming the teacher, for the student file. */
 	String describe();
 

@@ -194,6 +194,12 @@ class BadInputsTest {
 				"--unseen", "purple", "--weights", W)));
 		r.add(row("transfer: an empty name in --unseen", 2, "Empty class name in \"green,,red\"", d -> transfer(d
 			.resolve("s.student"), 2, "--unseen", "green,,red")));
+		r.add(row("transfer: --no-gpr with a zero-shot teacher", 2, "Leaving out the teacher's GPR needs a teacher of "
+			+ "learned prompts", d -> transfer(d.resolve("s.student"), 2, "--no-gpr")));
+		r.add(row("transfer: a class balance above 1", 2, "--class-balance must be from 0 (off) to 1", d -> transfer(d
+			.resolve("s.student"), 2, "--class-balance", "2")));
+		r.add(row("segment: --no-gpr with a student that kept no GPR", 2, "This student kept no GPR", d -> segment(d, image,
+			"--student", student.toString(), "--no-gpr")));
 	}
 
 	/** What a palette PNG is read as, in words: "name (r, g, b)" of its first pixel, as CLIP's input scale sees it. */

@@ -104,7 +104,7 @@ class StudentTest {
 		try (NDManager m = Torch.newManager()) {
 			NDArray f = m.create(feats, new Shape(2, 2, 2, e)), t = m.create(emb, new Shape(1, classes, e));
 			List<NDArray> p = head.arrays(m);
-			int[] two = StudentTrainer.ownLabels(f, p, t, tiles, flip, unseen, tile);
+			int[] two = StudentTrainer.ownLabels(f, p, t, null, tiles, flip, unseen, tile);
 			float[] s = StudentHead.forward(f, p, t).getNDArrayInternal().interpolation(new long[] { tile, tile }, 1,
 				false).toFloatArray();
 			assertEquals(MvpLosses.IGNORE, two[0], "outside the image stays ignored");
@@ -199,6 +199,10 @@ class StudentTest {
 
 			public org.mvpseg.segment.PixelClassifier.Embeddings embeddings() {
 				return null;
+			}
+
+			public java.util.Optional<org.mvpseg.mvp.Gpr> gpr() {
+				return java.util.Optional.empty();
 			}
 
 			public String describe() {
@@ -296,5 +300,87 @@ class StudentTest {
 				.getMessage());
 		}
 		assertTrue(!java.nio.file.Files.exists(f));
+	}
+
+	@Test
+	void aStudentOfLearnedPromptsKeepsItsTeachersGprTrainsAndSegmentsWithIt() throws Exception {
+		Path prompts = tmp.resolve("p.prompts");
+		try (Prepared zs = teacher()) {
+			// the paper's form: its starting τ₂ = 0.07 and no bias give g_c that differ between classes
+			org.mvpseg.mvp.PromptSet.initial(3, 4, zs.teacher().model().config().textWidth(), 7, false,
+				org.mvpseg.mvp.GprForm.PAPER).save(prompts);
+		}
+		StudentTrainer.Config cfg = StudentTrainer.Config.builder().iterations(3).batch(2).seed(1).build();
+		Path with = tmp.resolve("g.student"), without = tmp.resolve("n.student");
+		try (Prepared p = Pipeline.prepare(SegmentRequest.builder().model(W, null).classes("red, green, blue").prompts(
+			prompts.toString()).build(), Progress.NONE))
+		{
+			StudentFile a = new StudentTrainer(p.teacher(), cfg).train(images(), List.of(), with, false, s -> {},
+				Progress.NONE);
+			StudentFile b = new StudentTrainer(p.teacher(), StudentTrainer.Config.builder().iterations(3).batch(2).seed(1)
+				.gpr(false).build()).train(images(), List.of(), without, false, s -> {}, Progress.NONE);
+			assertTrue(b.gpr().isEmpty() && a.gpr().isPresent());
+			assertTrue(!java.util.Arrays.equals(a.head.params[0], b.head.params[0]), "log g_c enters the training loss");
+			StudentFile loaded = StudentFile.load(with);
+			org.mvpseg.mvp.Gpr g = loaded.gpr().orElseThrow(), t = p.teacher().gpr().orElseThrow();
+			assertArrayEquals(t.text(), g.text());
+			assertEquals(t.tau2(), g.tau2());
+			assertEquals(t.form(), g.form());
+			assertTrue(loaded.describe().contains("GPR form paper"), loaded.describe());
+			sameGprAsTeacher(loaded, prompts, p.teacher().model());
+			var e = assertThrows(org.mvpseg.runtime.RequestException.class, () -> new StudentClassifier(StudentFile.load(
+				without), List.of("red"), false, false, Torch.newManager()));
+			assertTrue(e.getMessage().contains("kept no GPR"), e.getMessage());
+		}
+	}
+
+	/** Over a subset of its classes in another order, the student's g_c is its teacher's, and weighs its scores. */
+	private static void sameGprAsTeacher(StudentFile s, Path prompts, org.mvpseg.clip.ClipModel clip) throws Exception {
+		List<String> names = List.of("blue", "red");
+		try (NDManager m = Torch.newManager(); StudentClassifier on = new StudentClassifier(s, names, true, false, m);
+			StudentClassifier off = new StudentClassifier(s, names, false, false, m);
+			StudentClassifier drop = new StudentClassifier(s, names, true, true, m);
+			org.mvpseg.mvp.MvpClassifier mvp = new org.mvpseg.mvp.MvpClassifier(clip, org.mvpseg.mvp.PromptSet.load(
+				prompts), names, m))
+		{
+			NDArray f = clip.denseFeatures(m.randomNormal(new Shape(2, 3, 64, 64)));
+			var teacher = mvp.score(f, null);
+			var weighed = on.score(f, null);
+			float[] g = weighed.presence();
+			assertArrayEquals(teacher.presence(), g, 1e-5f, "the teacher's g_c");
+			NDArray raw = off.score(f, null).scores();
+			float[] diff = weighed.scores().sub(raw.logSoftmax(1)).toFloatArray();
+			int hw = (int) (raw.size() / (2 * names.size()));
+			for (int i = 0; i < diff.length; i++)
+				assertEquals(Math.log(g[i / hw]), diff[i], 1e-4, "log softmax(student) + log g_c at " + i);
+			float[] dropped = drop.score(f, null).scores().sub(weighed.scores()).toFloatArray();
+			for (int i = 0; i < dropped.length; i++) assertEquals(g[i / hw] < 0.5 && anyPresent(g, i / hw / names.size(),
+				names.size()) ? -1e4 : 0, dropped[i], 1e-2, "a class judged absent is left out");
+		}
+	}
+
+	private static boolean anyPresent(float[] g, int window, int classes) {
+		for (int c = 0; c < classes; c++) if (g[window * classes + c] >= 0.5) return true;
+		return false;
+	}
+
+	@Test
+	void classWeightsFollowTheLabelsSharesAndWeighTheLoss() {
+		int I = MvpLosses.IGNORE;
+		int[] labels = { 0, 0, 0, 1, I, 0, 0, 0, 1, I }; // class 0: 6 pixels, class 1: 2, class 2: none
+		List<StudentData.Tile> tiles = List.of(new StudentData.Tile(java.util.Arrays.copyOfRange(labels, 0, 5), null,
+			false), new StudentData.Tile(java.util.Arrays.copyOfRange(labels, 5, 10), null, false));
+		assertEquals(null, StudentTrainer.classWeights(tiles, 3, 0), "α = 0: off");
+		assertArrayEquals(new float[] { (float) Math.pow(6 * 3 / 8.0, -0.5), (float) Math.pow(2 * 3 / 8.0, -0.5), 0 },
+			StudentTrainer.classWeights(tiles, 3, 0.5), 1e-6f, "square root of the fair share over the share");
+		assertArrayEquals(new float[] { 8 / 18f, 8 / 6f, 0 }, StudentTrainer.classWeights(tiles, 3, 1), 1e-6f);
+		float[] w = { 0.5f, 2f, 1f };
+		try (NDManager m = Torch.newManager()) {
+			float[] lp = { -0.1f, -2f, -1f, -0.5f, -3f, -0.2f }; // [1, 3, 1, 2]: pixel 0 and pixel 1
+			NDArray logp = m.create(lp, new Shape(1, 3, 1, 2));
+			double weighted = MvpLosses.crossEntropy(logp, new int[] { 0, 1 }, 1, 2, w).getFloat();
+			assertEquals((0.5 * 0.1 + 2 * 0.5) / 2.5, weighted, 1e-6, "PyTorch's weighted mean");
+			assertEquals((0.1 + 0.5) / 2, MvpLosses.crossEntropy(logp, new int[] { 0, 1 }, 1, 2).getFloat(), 1e-6);
+		}
 	}
 }
