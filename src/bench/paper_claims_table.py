@@ -31,7 +31,7 @@ ROWS = [
     ("MVP-SEG, K = 3 without L_OC (λ_OC = 0)", "nooc", ("U", "k3", "L_OC: 16.4 → 19.9 = +3.5 (COCO-Stuff)")),
     ("MVP-SEG, K = 3 without GPR (same prompts, g_c = 1)", "nogpr",
      ("h", "k3", "GPR: +1.3 (COCO-Stuff), +4.8 (VOC)")),
-    ("MVP-SEG+ student, annotation-free (data/unlabeled; the teacher's GPR, class balance ½: the defaults)", "free",
+    ("MVP-SEG+ student, annotation-free (data/unlabeled; the teacher's GPR, class balance 1: the defaults)", "free",
      ("all", "k3", "not run in the paper (its MVP-SEG+ is transductive)")),
     ("MVP-SEG+ annotation-free without class balance (--class-balance 0)", "freegpr",
      ("all", "free", "")),

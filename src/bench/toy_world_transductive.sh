@@ -5,7 +5,10 @@
 # others, 2000 iterations, seeds 0 1 2: the automatic schedule (MaskCLIP+'s 10 % on the teacher's labels, then
 # self-training) and the teacher's labels throughout. Measured on data/test, 48-way, seen = P.
 # JAR=... overrides the jar.
+# STUDENT="..." adds transfer options: the README's tables here predate the student's GPR and class balance (issue 21);
+# STUDENT="--no-gpr --class-balance 0" trains the students they measured.
 set -euo pipefail
+STUDENT=${STUDENT:-}
 cd "$(dirname "$0")/../.."
 W=src/test/resources/fixtures/toyclip-world
 JAR=${JAR:-$(ls target/mvp-seg-*.jar | grep -v -e sources -e tests | head -1)}
@@ -18,7 +21,7 @@ run evaluate --data $W/data/test --weights $W/clip.pt --seen "$P" --unseen "$Q, 
 for s in 0 1 2; do
 	for t in automatic 2000; do
 		schedule=(); [ "$t" = automatic ] || schedule=(--teacher-iterations "$t")
-		run transfer --data $W/data/transductive --prompts $OUT/p.prompts --classes "$P, $Q, $H" --unseen "$Q, $H" \
+		run transfer $STUDENT --data $W/data/transductive --prompts $OUT/p.prompts --classes "$P, $Q, $H" --unseen "$Q, $H" \
 			--student-out $OUT/d_${t}_$s.student --weights $W/clip.pt --iterations 2000 "${schedule[@]}" --seed $s
 		run evaluate --data $W/data/test --weights $W/clip.pt --seen "$P" --unseen "$Q, $H" --student $OUT/d_${t}_$s.student --json $OUT/d48_${t}_$s.json
 	done
