@@ -82,6 +82,7 @@ final class TransferCommand implements Main.Subcommand {
 					if (st.iteration() % every == 0 || st.iteration() == last) out.println(st.line());
 				}, progress);
 			out.println("wrote " + output.file() + ": " + s.describe());
+			if (!s.classWeightsLine().isEmpty()) out.println(s.classWeightsLine());
 			return 0;
 		}
 		catch (CancellationException e) {

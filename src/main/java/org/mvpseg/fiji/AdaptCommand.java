@@ -110,6 +110,7 @@ public class AdaptCommand extends ModelCommand {
 			}, progress);
 		}
 		IJ.log("MVP-SEG+: wrote " + out + " (" + result.describe() + ")");
+		if (!result.classWeightsLine().isEmpty()) IJ.log("MVP-SEG+: " + result.classWeightsLine());
 	}
 
 	/** This dialog's values as a request. */

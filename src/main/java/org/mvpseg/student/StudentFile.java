@@ -204,6 +204,30 @@ public final class StudentFile {
 		return l;
 	}
 
+	/**
+	 * The class weights the training used, lowest and highest with their classes ("class weights from 0.37 (background)
+	 * to 6.7 (nucleus)"), or an empty string without class balance.
+	 */
+	public String classWeightsLine() {
+		if (!training.has("class_weights")) return "";
+		String lo = null, hi = null;
+		double min = Double.MAX_VALUE, max = -1;
+		for (var e : training.getAsJsonObject("class_weights").entrySet()) {
+			double w = e.getValue().getAsDouble();
+			if (w > 0 && w < min) {
+				min = w;
+				lo = e.getKey();
+			}
+			if (w > max) {
+				max = w;
+				hi = e.getKey();
+			}
+		}
+		return lo == null ? "" : String.format(java.util.Locale.ROOT, "class weights from %.3g (%s) to %.3g (%s): the "
+			+ "teacher's rarer labels weigh more; if one class truly dominates your images, compare --class-balance 0.5 or "
+			+ "0 on a few annotated ones (evaluate --student)", min, lo, max, hi);
+	}
+
 	/** A summary line for logs. */
 	public String describe() {
 		return "MVP-SEG+ student (ASPP head on " + denseMode.label() + " features" + (lastBlock != null ? " of a "

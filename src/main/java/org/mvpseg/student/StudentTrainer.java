@@ -215,10 +215,11 @@ public final class StudentTrainer {
 		Path ckpt = Checkpoint.pathFor(out);
 		int start = resume && Files.exists(ckpt) ? restore(ckpt, params.all, sgd, run(classes, unseen, identity)) : 0;
 		double last = Double.NaN;
+		float[] weights;
 		try (StudentData data = StudentData.prepare(teacher, sources, isUnseen, cfg
 			.memoryBudget(), out.resolveSibling("." + out.getFileName() + ".features.tmp"), block != null, progress))
 		{
-			float[] weights = classWeights(data.tiles, classes.size(), cfg.classBalance());
+			weights = classWeights(data.tiles, classes.size(), cfg.classBalance());
 			for (int it = start; it < cfg.iterations(); it++) {
 				progress.checkCancelled();
 				progress.update("training the student", it, cfg.iterations());
@@ -232,8 +233,14 @@ public final class StudentTrainer {
 		}
 		JsonObject losses = new JsonObject();
 		losses.addProperty("final", last);
+		JsonObject training = cfg.toJson();
+		if (weights != null) {
+			JsonObject w = new JsonObject(); // what the balance came to, for the user to judge (README › MVP-SEG+)
+			for (int c = 0; c < classes.size(); c++) w.addProperty(classes.get(c), weights[c]);
+			training.add("class_weights", w);
+		}
 		StudentFile f = new StudentFile(head, block, emb.values(), emb.views(), gpr, classes, unseen, identity, teacher
-			.denseMode(), teacher.describe(), cfg.toJson(), losses);
+			.denseMode(), teacher.describe(), training, losses);
 		f.save(out);
 		Files.deleteIfExists(ckpt);
 		return f;

@@ -327,6 +327,8 @@ class StudentTest {
 			assertEquals(t.tau2(), g.tau2());
 			assertEquals(t.form(), g.form());
 			assertTrue(loaded.describe().contains("GPR form paper"), loaded.describe());
+			assertTrue(loaded.classWeightsLine().startsWith("class weights from "), loaded.classWeightsLine());
+			assertEquals(3, loaded.training.getAsJsonObject("class_weights").size(), "one weight per class, recorded");
 			sameGprAsTeacher(loaded, prompts, p.teacher().model());
 			var e = assertThrows(org.mvpseg.runtime.RequestException.class, () -> new StudentClassifier(StudentFile.load(
 				without), List.of("red"), false, false, Torch.newManager()));
