@@ -183,6 +183,29 @@ class FeatureStoreTest {
 	}
 
 	@Test
+	void aStudentThatKeptItsTeachersGpr() throws Exception {
+		Path prompts = tmp.resolve("gpr.prompts"), student = tmp.resolve("g.student");
+		try (Prepared p = Pipeline.prepare(base().classes("a, b").template("{}").build(), Progress.NONE)) {
+			// the paper's form: its starting τ₂ and no bias give g_c that differ between classes
+			org.mvpseg.mvp.PromptSet.initial(3, 4, p.teacher().model().config().textWidth(), 7, false,
+				org.mvpseg.mvp.GprForm.PAPER).save(prompts);
+		}
+		var cfg = org.mvpseg.student.StudentTrainer.Config.builder().iterations(2).batch(2).seed(1).build();
+		List<org.mvpseg.student.StudentData.Source> images = List.of(new org.mvpseg.student.StudentData.Source("i",
+			() -> image(80, 64, 1), null));
+		try (Prepared t = Pipeline.prepare(base().classes("red, green, blue").prompts(prompts.toString()).build(),
+			Progress.NONE))
+		{
+			assertTrue(new org.mvpseg.student.StudentTrainer(t.teacher(), cfg).train(images, List.of(), student, false,
+				st -> {}, Progress.NONE).gpr().isPresent());
+		}
+		storedEqualsFresh(b -> b.classes("blue, red").student(student.toString()), "student with GPR");
+		storedEqualsFresh(b -> b.classes("blue, red").student(student.toString()).gpr(false), "student, GPR off");
+		storedEqualsFresh(b -> b.classes("blue, red").student(student.toString()).dropAbsent(true),
+			"student, classes judged absent left out");
+	}
+
+	@Test
 	void otherWeightsDenseModeOrPrecisionAreSaidAndRecomputed() throws Exception {
 		ImageSource img = image(100, 80, 5);
 		Path file = tmp.resolve("x.features");
