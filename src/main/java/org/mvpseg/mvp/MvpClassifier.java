@@ -77,11 +77,7 @@ public final class MvpClassifier implements PixelClassifier {
 		float[] g = Activation.sigmoid(gpr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
 		NDArray fused = MvpHead.fusedLogits(maps, tau1Log);
 		NDArray s = useGpr ? MvpHead.logScores(fused, gpr) : fused.logSoftmax(1);
-		if (!dropAbsent) return new Scored(s, g);
-		long b = gpr.getShape().get(0), c = gpr.getShape().get(1);
-		NDArray penalty = Nn.owned(features.getManager().create(MvpHead.absentPenalty(g, (int) c), new Shape(b, c, 1, 1))
-			.toType(s.getDataType(), false));
-		return new Scored(s.add(penalty), g);
+		return new Scored(dropAbsent ? MvpHead.withoutAbsent(s, g) : s, g);
 	}
 
 	/** The K segmentation prompts' text features (the global prompt p₀ left out): [K, C, E]. */

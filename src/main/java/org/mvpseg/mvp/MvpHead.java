@@ -98,6 +98,17 @@ public final class MvpHead {
 		return p;
 	}
 
+	/**
+	 * {@code --drop-absent} on [B, C, h, w] log scores: each window's classes judged absent by its row of {@code g}
+	 * ([B·C] g_c values) pushed to {@link #LEFT_OUT} ({@link #absentPenalty}).
+	 */
+	public static NDArray withoutAbsent(NDArray logScores, float[] g) {
+		long b = logScores.getShape().get(0), c = logScores.getShape().get(1);
+		NDArray penalty = Nn.owned(logScores.getManager().create(absentPenalty(g, (int) c), new ai.djl.ndarray.types
+			.Shape(b, c, 1, 1)).toType(logScores.getDataType(), false));
+		return logScores.add(penalty);
+	}
+
 	/** log σ(z), stable for any z: −(relu(−z) + log(1 + e^−|z|)). */
 	public static NDArray logSigmoid(NDArray z) {
 		return Activation.relu(z.neg()).add(z.abs().neg().exp().add(1).log()).neg();

@@ -32,8 +32,9 @@ public record EvaluationRequest(List<String> seen, List<String> unseenGiven, Lis
 	/**
 	 * An evaluation may run learned prompts, the zero-shot baseline, or both, each with its own options:
 	 * refuses options that no requested run would use (they would be ignored silently).
+	 *
+	 * @param prompts whether learned prompts or a student (which may keep its teacher's GPR) are evaluated
 	 */
-	/** @param prompts whether learned prompts or a student (which may keep its teacher's GPR) are evaluated */
 	public static void checkOptions(boolean prompts, boolean zeroShot, boolean zeroShotOptions, boolean noGpr,
 		boolean dropAbsent)
 	{

@@ -105,11 +105,8 @@ public final class StudentClassifier implements PixelClassifier {
 		NDArray z = gpr.logits(features);
 		float[] g = ai.djl.nn.Activation.sigmoid(z).toFloatArray();
 		if (!useGpr) return new Scored(s, g);
-		s = s.logSoftmax(1).add(MvpHead.logSigmoid(z).reshape(z.getShape().get(0), z.getShape().get(1), 1, 1));
-		if (!dropAbsent) return new Scored(s, g);
-		NDArray penalty = Nn.owned(features.getManager().create(MvpHead.absentPenalty(g, names.size()), new Shape(z
-			.getShape().get(0), names.size(), 1, 1)));
-		return new Scored(s.add(penalty), g);
+		s = MvpHead.logScores(s, z);
+		return new Scored(dropAbsent ? MvpHead.withoutAbsent(s, g) : s, g);
 	}
 
 	@Override

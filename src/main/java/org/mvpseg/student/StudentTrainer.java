@@ -318,9 +318,12 @@ public final class StudentTrainer {
 				.views() * e), e)));
 			List<NDArray> head = params.head.arrays(m);
 			List<NDArray> block = params.block == null ? List.of() : org.mvpseg.clip.LastBlock.arrays(m, params.block, w, e);
-			NDArray logG = gpr == null ? null : logPresence(gpr, features(c, block, cells)); // fixed, as the teacher's
-			int[] labels = it < cfg.teacherIterations() ? teacherLabels(picked, flip, tile) : ownLabels(features(c, block,
-				cells), head, embeddings, logG, picked, flip, unseen, tile);
+			boolean own = it >= cfg.teacherIterations();
+			// before any parameter records gradients: the features g_c and the student's own labels are read from
+			NDArray fixed = gpr != null || own ? features(c, block, cells) : null;
+			NDArray logG = gpr == null ? null : logPresence(gpr, fixed); // fixed, as the teacher's
+			int[] labels = own ? ownLabels(fixed, head, embeddings, logG, picked, flip, unseen, tile) : teacherLabels(
+				picked, flip, tile);
 			List<NDArray> all = new java.util.ArrayList<>(head);
 			all.addAll(block);
 			for (NDArray a : all) a.setRequiresGradient(true);
