@@ -194,7 +194,7 @@ public final class StudentFile {
 				.getAsDouble(), o.has("bias") ? o.get("bias").getAsDouble() : Double.NaN, classes, (int) e, text);
 		}
 		catch (RuntimeException x) {
-			throw f.damaged("its GPR values are unreadable (" + x.getMessage() + ")");
+			throw f.damaged("its GPR values are unreadable (metadata \"gpr\" needs form, gamma and tau2)");
 		}
 	}
 

@@ -36,8 +36,11 @@ class BadInputsTest {
 	static Path tmp;
 
 	static final String W = SegmentCommandTest.WEIGHTS;
-	/** A dataset, a finished prompt set and student, and the checkpoints of a stopped prompt and student training. */
-	static Path data, prompts, student, promptsCkpt, studentCkpt, image;
+	/**
+	 * A dataset, a finished prompt set and student (and a student of the prompts, which keeps their GPR), and the
+	 * checkpoints of a stopped prompt and student training.
+	 */
+	static Path data, prompts, student, gprStudent, promptsCkpt, studentCkpt, image;
 	static int rowNumber;
 
 	@BeforeAll
@@ -51,6 +54,11 @@ class BadInputsTest {
 		student = tmp.resolve("good.student");
 		MainTest.Result s = MainTest.run(transfer(student, 2).toArray(String[]::new));
 		assertEquals(0, s.code(), s.out() + s.err());
+		gprStudent = tmp.resolve("gpr.student");
+		List<String> taught = transfer(gprStudent, 2);
+		taught.set(taught.indexOf("--zero-shot"), "--prompts=" + prompts);
+		MainTest.Result g = MainTest.run(taught.toArray(String[]::new));
+		assertEquals(0, g.code(), g.out() + g.err());
 		Path stopped = tmp.resolve("stopped.prompts");
 		assertEquals(1, cancelledAfter(3, TrainingOutputsTest.train(data, stopped, 6)));
 		promptsCkpt = tmp.resolve("stopped.prompts.ckpt");
@@ -249,6 +257,12 @@ class BadInputsTest {
 		r.add(row("a student with NaN in its head", 1, "s.student is a damaged student file (tensor aspp.6.conv.bias", d
 			-> segment(d, image, "--student", DamagedFiles.withNaN(student, d.resolve("s.student"), "aspp.6.conv.bias", 0)
 				.toString())));
+		r.add(row("a student whose GPR features hold NaN", 1, "s.student is a damaged student file (tensor gpr.text", d
+			-> segment(d, image, "--student", DamagedFiles.withNaN(gprStudent, d.resolve("s.student"), "gpr.text", 0)
+				.toString())));
+		r.add(row("a student whose GPR values are unreadable", 1, "s.student is a damaged student file (its GPR values "
+			+ "are unreadable", d -> segment(d, image, "--student", DamagedFiles.withMeta(gprStudent, d.resolve(
+				"s.student"), "gpr", "{").toString())));
 		r.add(row("a truncated student", 1, "s.student is a damaged student file", d -> segment(d, image, "--student",
 			DamagedFiles.truncated(student, d.resolve("s.student"), 100).toString())));
 		r.add(row("a checkpoint whose iteration exceeds the run", 1, "p.prompts.ckpt is a damaged training checkpoint "
